@@ -1,0 +1,189 @@
+"""The one error tree of elicense.
+
+Every failure that can reach a caller is an :class:`ElicenseError` with a stable
+snake_case ``code`` (what clients branch on) and an HTTP status (used by the single
+FastAPI handler in ``wallet.http_errors``). Verification never returns a bare bool;
+it raises one of these.
+
+::
+
+    ElicenseError (code, status, message, field)
+    ├── InvalidInput ............................. invalid_input            422
+    │   ├── InvalidCode .......................... invalid_code             422
+    │   │   └── CheckDigitMismatch ............... check_digit_mismatch     422
+    │   └── SchemaInvalid ........................ schema_invalid           422
+    ├── PayloadTooLarge .......................... payload_too_large        413
+    ├── NotFound ................................. not_found                404
+    ├── Unauthorized ............................. unauthorized             401
+    ├── Forbidden ................................ forbidden                403
+    ├── Conflict ................................. conflict                 409
+    ├── KeyUnavailable ........................... key_unavailable          503
+    └── CredentialInvalid (verification verdicts; 422 when raised over HTTP)
+        ├── Malformed ............................ malformed
+        │   ├── UnsupportedVersion ............... unsupported_version
+        │   ├── Base45Invalid .................... base45_invalid
+        │   ├── CompressionInvalid ............... compression_invalid
+        │   ├── Truncated ........................ truncated
+        │   └── InflateLimitExceeded ............. inflate_limit_exceeded
+        ├── UnknownKey ........................... unknown_key
+        ├── SignatureInvalid ..................... signature_invalid
+        ├── UntrustedIssuer ...................... untrusted_issuer
+        ├── Expired .............................. expired
+        ├── NotYetValid .......................... not_yet_valid
+        └── ClaimsInvalid ........................ claims_invalid
+
+Oversized credentials raise :class:`PayloadTooLarge`, which is not a
+``CredentialInvalid``; the verifier reports it as a verdict all the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ElicenseError(Exception):
+    """Base of every error elicense raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str, *, field: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+class InvalidInput(ElicenseError):
+    code = "invalid_input"
+    status = 422
+
+
+class InvalidCode(InvalidInput):
+    """A national code (ID number, USCC, region, e-licence identifier) is malformed."""
+
+    code = "invalid_code"
+
+
+class CheckDigitMismatch(InvalidCode):
+    """A national code has the right shape but the wrong check character."""
+
+    code = "check_digit_mismatch"
+
+
+class SchemaInvalid(InvalidInput):
+    """Certificate fields do not satisfy the certificate type's schema."""
+
+    code = "schema_invalid"
+
+
+class PayloadTooLarge(ElicenseError):
+    code = "payload_too_large"
+    status = 413
+
+
+class NotFound(ElicenseError):
+    code = "not_found"
+    status = 404
+
+
+class Unauthorized(ElicenseError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(ElicenseError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(ElicenseError):
+    code = "conflict"
+    status = 409
+
+
+class KeyUnavailable(ElicenseError):
+    """No usable signing key (none active, or the master key cannot open it)."""
+
+    code = "key_unavailable"
+    status = 503
+
+
+class CredentialInvalid(ElicenseError):
+    """A credential failed verification. Subclasses name the reason."""
+
+    code = "credential_invalid"
+    status = 422
+
+
+class Malformed(CredentialInvalid):
+    code = "malformed"
+
+
+class UnsupportedVersion(Malformed):
+    code = "unsupported_version"
+
+
+class Base45Invalid(Malformed):
+    code = "base45_invalid"
+
+
+class CompressionInvalid(Malformed):
+    code = "compression_invalid"
+
+
+class Truncated(Malformed):
+    code = "truncated"
+
+
+class InflateLimitExceeded(Malformed):
+    """The zlib stream inflates past the fixed limit (a zlib bomb)."""
+
+    code = "inflate_limit_exceeded"
+
+
+class UnknownKey(CredentialInvalid):
+    """The ``kid`` names no key the verifier knows."""
+
+    code = "unknown_key"
+
+
+class SignatureInvalid(CredentialInvalid):
+    code = "signature_invalid"
+
+
+class UntrustedIssuer(CredentialInvalid):
+    code = "untrusted_issuer"
+
+
+class Expired(CredentialInvalid):
+    code = "expired"
+
+
+class NotYetValid(CredentialInvalid):
+    code = "not_yet_valid"
+
+
+class ClaimsInvalid(CredentialInvalid):
+    """The signed claims are inconsistent or do not match the type's schema."""
+
+    code = "claims_invalid"
+
+
+def all_error_classes() -> list[type[ElicenseError]]:
+    """Every concrete error class, for documentation and the code-uniqueness test."""
+    seen: list[type[ElicenseError]] = []
+    stack: list[type[ElicenseError]] = [ElicenseError]
+    while stack:
+        cls = stack.pop()
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    return seen
