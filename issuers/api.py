@@ -1,0 +1,225 @@
+"""HTTP face of the issuers: directory, JWKS, catalogue, minting, code checks."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from issuers.catalogue import CATALOGUE, get_type
+from issuers.codes import (
+    parse_identifier,
+    parse_resident_id,
+    region_name,
+    validate_region,
+    validate_uscc,
+)
+from issuers.crypto.keys import VerifyingKey
+from issuers.errors import NotFound, Unauthorized
+from issuers.registry import IssuerInfo
+from issuers.store import repository as repo
+from issuers.store.issuance import IssuanceService
+
+router = APIRouter()
+_bearer = HTTPBearer(auto_error=False, description="Issuer administration token")
+UsccPath = Annotated[str, Path(min_length=18, max_length=18, pattern=r"^[0-9A-Z]{18}$")]
+
+
+def issuance(request: Request) -> IssuanceService:
+    service: IssuanceService = request.app.state.issuance
+    return service
+
+
+def require_admin(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    expected: str | None = request.app.state.admin_token
+    given = credentials.credentials if credentials is not None else ""
+    if expected is None or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("a valid issuer administration bearer token is required")
+
+
+class IssuerPublic(BaseModel):
+    uscc: str
+    name_zh: str
+    name_en: str
+    region_code: str
+    region_name: str | None
+    allowed_types: list[str]
+
+
+class Jwk(BaseModel):
+    kty: str
+    crv: str
+    x: str
+    y: str | None = None
+    kid: str
+    alg: str
+    use: str
+    status: Literal["active", "retired", "compromised"]
+
+
+class Jwks(BaseModel):
+    keys: list[Jwk]
+
+
+class CertificateTypePublic(BaseModel):
+    slug: str
+    type_code: str
+    name_zh: str
+    name_en: str
+    department: str
+    default_validity_days: int | None
+    holder_kind: str
+    fields_schema: dict[str, Any]
+
+
+class MintRequest(BaseModel):
+    type: str = Field(max_length=40, description="Catalogue slug or 21-character type code.")
+    holder: str | None = Field(default=None, max_length=18)
+    fields: dict[str, Any]
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class MintResponse(BaseModel):
+    identifier: str
+    qr: str
+    type: str
+    issuer: str
+    holder_codes: list[str]
+    issued_at: datetime
+    valid_from: date
+    valid_until: date | None
+    kid: str
+
+
+class CodeCheck(BaseModel):
+    kind: Literal["resident_id", "uscc", "region", "identifier"]
+    value: str = Field(max_length=200)
+
+
+class CodeCheckResult(BaseModel):
+    valid: bool
+    normalized: str
+    details: dict[str, Any]
+
+
+def _public(info: IssuerInfo) -> IssuerPublic:
+    return IssuerPublic(
+        uscc=info.uscc,
+        name_zh=info.name_zh,
+        name_en=info.name_en,
+        region_code=info.region_code,
+        region_name=region_name(info.region_code),
+        allowed_types=sorted(info.allowed_types),
+    )
+
+
+@router.get("/issuers", response_model=list[IssuerPublic], tags=["issuers"])
+def list_issuers(service: Annotated[IssuanceService, Depends(issuance)]) -> list[IssuerPublic]:
+    with service.engine.connect() as conn:
+        return [_public(info) for info in repo.list_issuers(conn)]
+
+
+@router.get("/issuers/{uscc}", response_model=IssuerPublic, tags=["issuers"],
+            responses={404: {"description": "no such issuer"}})
+def get_issuer(uscc: UsccPath, service: Annotated[IssuanceService, Depends(issuance)]) -> IssuerPublic:
+    with service.engine.connect() as conn:
+        info = repo.get_issuer(conn, uscc)
+    if info is None:
+        raise NotFound(f"no issuer {uscc}", field="uscc")
+    return _public(info)
+
+
+@router.get("/issuers/{uscc}/jwks.json", response_model=Jwks, tags=["issuers"],
+            responses={404: {"description": "no such issuer"}})
+def issuer_jwks(uscc: UsccPath, service: Annotated[IssuanceService, Depends(issuance)]) -> Jwks:
+    with service.engine.connect() as conn:
+        if repo.get_issuer(conn, uscc) is None:
+            raise NotFound(f"no issuer {uscc}", field="uscc")
+        rows = repo.public_key_rows(conn, uscc)
+    keys = []
+    for row in rows:
+        public = VerifyingKey.from_jwk(row.public_jwk).public_jwk()
+        keys.append(Jwk(**public, status=row.state))
+    return Jwks(keys=keys)
+
+
+@router.get("/catalogue", response_model=list[CertificateTypePublic], tags=["catalogue"])
+def catalogue() -> list[CertificateTypePublic]:
+    return [_type_public(t.slug) for t in CATALOGUE.values()]
+
+
+@router.get("/catalogue/{type_ref}", response_model=CertificateTypePublic, tags=["catalogue"],
+            responses={404: {"description": "no such certificate type"}})
+def catalogue_entry(type_ref: Annotated[str, Path(max_length=40)]) -> CertificateTypePublic:
+    return _type_public(type_ref)
+
+
+def _type_public(type_ref: str) -> CertificateTypePublic:
+    entry = get_type(type_ref)
+    return CertificateTypePublic(
+        slug=entry.slug,
+        type_code=entry.type_code,
+        name_zh=entry.name_zh,
+        name_en=entry.name_en,
+        department=entry.department.value,
+        default_validity_days=None if entry.default_validity is None else entry.default_validity.days,
+        holder_kind=entry.holder_kind,
+        fields_schema=entry.model.model_json_schema(),
+    )
+
+
+@router.post(
+    "/issuers/{uscc}/certificates",
+    response_model=MintResponse,
+    status_code=status.HTTP_201_CREATED,
+    tags=["issuers"],
+    dependencies=[Depends(require_admin)],
+    responses={401: {"description": "no or wrong token"}, 403: {"description": "type not allowed"},
+               404: {"description": "no such issuer or type"}, 503: {"description": "no signing key"}},
+)
+def mint_certificate(
+    uscc: UsccPath, body: MintRequest, service: Annotated[IssuanceService, Depends(issuance)]
+) -> MintResponse:
+    minted = service.mint(body.type, uscc, body.fields, holder=body.holder,
+                          valid_from=body.valid_from, valid_until=body.valid_until)
+    record = minted.record
+    return MintResponse(
+        identifier=minted.identifier,
+        qr=minted.qr,
+        type=record.type.slug,
+        issuer=record.issuer.uscc,
+        holder_codes=list(record.holder_codes),
+        issued_at=record.issued_at,
+        valid_from=record.valid_from,
+        valid_until=record.valid_until,
+        kid=minted.kid,
+    )
+
+
+@router.post("/codes/check", response_model=CodeCheckResult, tags=["codes"])
+def check_code(body: CodeCheck) -> CodeCheckResult:
+    """Check a national code; a bad one is a 422 naming the field and the reason."""
+    if body.kind == "resident_id":
+        parsed = parse_resident_id(body.value, field="value")
+        details: dict[str, Any] = {"region_code": parsed.region_code,
+                                   "birth_date": parsed.birth_date.isoformat(),
+                                   "sex_code": parsed.sex_code}
+        return CodeCheckResult(valid=True, normalized=parsed.value, details=details)
+    if body.kind == "uscc":
+        code = validate_uscc(body.value, field="value")
+        return CodeCheckResult(valid=True, normalized=code, details={"region_code": code[2:8]})
+    if body.kind == "region":
+        code = validate_region(body.value, field="value")
+        return CodeCheckResult(valid=True, normalized=code, details={"name": region_name(code)})
+    ident = parse_identifier(body.value, field="value")
+    return CodeCheckResult(valid=True, normalized=str(ident),
+                           details={"type_code": ident.type_code, "issuer_code": ident.issuer_code,
+                                    "serial": ident.serial, "version": ident.version})

@@ -1,0 +1,176 @@
+"""Raw key handling and byte-level signatures: the one low-level module that does it.
+
+Everything above this module signs with :meth:`SigningKey.sign` and verifies with
+:meth:`VerifyingKey.verify`; nothing else touches ``cryptography``'s key classes.
+
+* Ed25519 (COSE ``EdDSA``, alg -8; RFC 8032) is the default.
+* ES256 (ECDSA P-256 with SHA-256, alg -7) is supported. COSE and JWS carry ECDSA
+  signatures as the fixed-width ``r || s`` (RFC 9053 §2.1), not DER.
+* ``kid`` is the RFC 7638 JWK thumbprint: SHA-256 over the required members of the
+  public JWK, in lexicographic order, with no white space (§3.2).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from issuers.errors import InvalidInput, SignatureInvalid
+
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
+
+
+class Algorithm(StrEnum):
+    """Signature algorithms, by their JOSE names."""
+
+    EDDSA = "EdDSA"
+    ES256 = "ES256"
+
+    @property
+    def cose_id(self) -> int:
+        return _COSE_IDS[self]
+
+    @classmethod
+    def from_cose_id(cls, value: object) -> Algorithm:
+        for alg, cose_id in _COSE_IDS.items():
+            if value == cose_id:
+                return alg
+        raise ValueError(f"unsupported COSE algorithm {value!r}")
+
+
+_COSE_IDS = {Algorithm.EDDSA: -8, Algorithm.ES256: -7}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyingKey:
+    """A public key with its algorithm; verification raises, never returns False."""
+
+    alg: Algorithm
+    key: PublicKey
+
+    def verify(self, signature: bytes, data: bytes) -> None:
+        try:
+            if isinstance(self.key, ed25519.Ed25519PublicKey):
+                self.key.verify(signature, data)
+            else:
+                if len(signature) != 64:
+                    raise InvalidSignature
+                r = int.from_bytes(signature[:32], "big")
+                s = int.from_bytes(signature[32:], "big")
+                self.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            raise SignatureInvalid("the signature does not match the issuer's key") from None
+
+    def to_jwk(self) -> dict[str, str]:
+        """The public JWK (RFC 7517), without ``kid``/``alg``/``use``."""
+        if isinstance(self.key, ed25519.Ed25519PublicKey):
+            raw = self.key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            return {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw)}
+        numbers = self.key.public_numbers()
+        return {
+            "crv": "P-256",
+            "kty": "EC",
+            "x": b64url(numbers.x.to_bytes(32, "big")),
+            "y": b64url(numbers.y.to_bytes(32, "big")),
+        }
+
+    @property
+    def thumbprint(self) -> bytes:
+        """RFC 7638 thumbprint (raw SHA-256 digest). Used as the COSE ``kid``."""
+        return jwk_thumbprint(self.to_jwk())
+
+    @property
+    def kid(self) -> str:
+        """RFC 7638 thumbprint, base64url: the JOSE ``kid``."""
+        return b64url(self.thumbprint)
+
+    def public_jwk(self) -> dict[str, str]:
+        return {**self.to_jwk(), "kid": self.kid, "alg": self.alg.value, "use": "sig"}
+
+    @classmethod
+    def from_jwk(cls, jwk: dict[str, Any]) -> VerifyingKey:
+        try:
+            kty, crv = jwk["kty"], jwk["crv"]
+            if kty == "OKP" and crv == "Ed25519":
+                raw = b64url_decode(jwk["x"])
+                return cls(Algorithm.EDDSA, ed25519.Ed25519PublicKey.from_public_bytes(raw))
+            if kty == "EC" and crv == "P-256":
+                x = int.from_bytes(b64url_decode(jwk["x"]), "big")
+                y = int.from_bytes(b64url_decode(jwk["y"]), "big")
+                numbers = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1())
+                return cls(Algorithm.ES256, numbers.public_key())
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput(f"unreadable JWK: {exc}", field="jwk") from None
+        raise InvalidInput(f"unsupported JWK kty={kty!r} crv={crv!r}", field="jwk")
+
+
+def jwk_thumbprint(jwk: dict[str, str]) -> bytes:
+    required = ("crv", "kty", "x") if jwk["kty"] == "OKP" else ("crv", "kty", "x", "y")
+    canonical = json.dumps({k: jwk[k] for k in required}, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A private key with its algorithm. Keep it in memory only as long as needed."""
+
+    alg: Algorithm
+    key: PrivateKey
+
+    @classmethod
+    def generate(cls, alg: Algorithm = Algorithm.EDDSA) -> SigningKey:
+        if alg is Algorithm.EDDSA:
+            return cls(alg, ed25519.Ed25519PrivateKey.generate())
+        return cls(alg, ec.generate_private_key(ec.SECP256R1()))
+
+    def sign(self, data: bytes) -> bytes:
+        if isinstance(self.key, ed25519.Ed25519PrivateKey):
+            return self.key.sign(data)
+        r, s = decode_dss_signature(self.key.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    @property
+    def public(self) -> VerifyingKey:
+        return VerifyingKey(self.alg, self.key.public_key())
+
+    def to_pkcs8(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    @classmethod
+    def from_pkcs8(cls, der: bytes) -> SigningKey:
+        key = serialization.load_der_private_key(der, password=None)
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            return cls(Algorithm.EDDSA, key)
+        if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
+            return cls(Algorithm.ES256, key)
+        raise InvalidInput("unsupported private key type", field="key")
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> SigningKey:
+        """A deterministic Ed25519 key from 32 bytes. For labelled test keys only."""
+        return cls(Algorithm.EDDSA, ed25519.Ed25519PrivateKey.from_private_bytes(seed))

@@ -1,0 +1,112 @@
+"""Minting: one canonical record, signed into the QR credential.
+
+This module is pure: it takes the serial number, the clock and the signing key as
+parameters. Persistence and serial allocation live in :mod:`issuers.store`.
+Validity dates are calendar dates in China Standard Time (UTC+8, no daylight
+saving): a certificate valid until 2030-06-30 expires at 2030-07-01T00:00+08:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from issuers.catalogue import CertificateFields, CertificateType
+from issuers.codes import build_identifier
+from issuers.crypto.keys import SigningKey
+from issuers.errors import Forbidden, InvalidInput
+from issuers.formats import cose_sign1, qr_envelope
+from issuers.formats.cwt import CredentialClaims, StatusReference
+from issuers.registry import IssuerInfo
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRecord:
+    """The canonical record; the QR credential and (later) the SD-JWT VC sign this."""
+
+    identifier: str
+    type: CertificateType
+    issuer: IssuerInfo
+    holder_codes: tuple[str, ...]
+    fields: CertificateFields
+    issued_at: datetime
+    valid_from: date
+    valid_until: date | None
+    serial: int
+    version: int = 1
+    status: StatusReference | None = None
+
+    @property
+    def not_before(self) -> datetime:
+        return datetime.combine(self.valid_from, time(), CHINA_STANDARD_TIME)
+
+    @property
+    def expires(self) -> datetime | None:
+        if self.valid_until is None:
+            return None
+        return datetime.combine(self.valid_until + timedelta(days=1), time(), CHINA_STANDARD_TIME)
+
+    def claims(self) -> CredentialClaims:
+        expires = self.expires
+        return CredentialClaims(
+            issuer=self.issuer.uscc,
+            subject=self.holder_codes[0],
+            identifier=self.identifier,
+            fields=self.type.to_compact(self.fields),
+            issued_at=int(self.issued_at.timestamp()),
+            not_before=int(self.not_before.timestamp()),
+            expires=None if expires is None else int(expires.timestamp()),
+            co_holders=self.holder_codes[1:],
+            status=self.status,
+        )
+
+
+def build_record(
+    certificate_type: CertificateType,
+    issuer: IssuerInfo,
+    fields: CertificateFields | Mapping[str, Any],
+    *,
+    serial: int,
+    now: datetime,
+    holder: str | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> CertificateRecord:
+    """Validate everything and return the record; raise a typed error naming the field."""
+    if certificate_type.slug not in issuer.allowed_types:
+        raise Forbidden(
+            f"{issuer.name_zh} ({issuer.uscc}) may not issue {certificate_type.name_zh}",
+            field="type",
+        )
+    if not isinstance(fields, CertificateFields):
+        fields = certificate_type.parse_fields(fields)
+    holders = certificate_type.holder_codes(fields)
+    if holder is not None and holder.strip().upper() not in holders:
+        raise InvalidInput(
+            f"holder {holder} is not named in the certificate's fields", field="holder"
+        )
+    start = valid_from or now.astimezone(CHINA_STANDARD_TIME).date()
+    end = valid_until if valid_until is not None else certificate_type.valid_until(fields, start)
+    if end is not None and end < start:
+        raise InvalidInput("valid_until is before valid_from", field="valid_until")
+    return CertificateRecord(
+        identifier=build_identifier(certificate_type.type_code, issuer.uscc, serial),
+        type=certificate_type,
+        issuer=issuer,
+        holder_codes=holders,
+        fields=fields,
+        issued_at=now,
+        valid_from=start,
+        valid_until=end,
+        serial=serial,
+    )
+
+
+def sign_qr(record: CertificateRecord, key: SigningKey) -> str:
+    """The QR credential: ``EL1:`` + Base45(zlib(COSE_Sign1(CWT claims)))."""
+    cose = cose_sign1.sign(record.claims().to_cbor(), key, kid=key.public.thumbprint)
+    return qr_envelope.wrap(cose)

@@ -1,0 +1,94 @@
+"""Settings, read once from the environment (prefix ``ELICENSE_``) by :func:`get_settings`.
+
+Outside demo mode the settings refuse to be unsafe: no master key, or a master key
+that is too short, stops the service from starting. Demo mode (``serve --demo``)
+creates a master key under ``./var/`` and says so. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class SettingsError(RuntimeError):
+    """The configuration is unusable; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ELICENSE_", extra="ignore")
+
+    demo: bool = False
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+    master_key: SecretStr | None = Field(
+        default=None, description="32+ random bytes, base64 (standard or URL-safe)."
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for issuer administration endpoints."
+    )
+    public_base_url: str = "http://127.0.0.1:8000"
+    max_request_bytes: int = 64 * 1024
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.demo:
+            return self
+        if self.master_key is None:
+            raise ValueError(
+                "ELICENSE_MASTER_KEY is required outside demo mode "
+                "(32 random bytes, base64: `python -c 'import os,base64;"
+                "print(base64.b64encode(os.urandom(32)).decode())'`)"
+            )
+        _decode_master_key(self.master_key.get_secret_value())
+        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 24:
+            raise ValueError("ELICENSE_ADMIN_TOKEN must be at least 24 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'elicense.db'}"
+
+    def master_key_bytes(self) -> bytes:
+        """The master key; in demo mode, the one kept in ``data_dir`` (made if missing)."""
+        if self.master_key is not None:
+            return _decode_master_key(self.master_key.get_secret_value())
+        if not self.demo:
+            raise SettingsError("ELICENSE_MASTER_KEY is not set")
+        return demo_master_key(self.data_dir)
+
+
+def _decode_master_key(text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "==")
+    except (binascii.Error, ValueError):
+        raise ValueError("ELICENSE_MASTER_KEY is not base64") from None
+    if len(raw) < 32:
+        raise ValueError("ELICENSE_MASTER_KEY must decode to at least 32 bytes")
+    return raw
+
+
+def demo_master_key(data_dir: Path) -> bytes:
+    """Read or create the demo master key file. Demo data only: never use in production."""
+    path = data_dir / "demo-master-key"
+    if path.exists():
+        return _decode_master_key(path.read_text().strip())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(base64.urlsafe_b64encode(key).decode() + "\n")
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,117 @@
+"""Database tables for issuance (SQLAlchemy Core; SQLite by default, PostgreSQL at scale)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite drops tz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+issuers = Table(
+    "issuers",
+    metadata,
+    Column("uscc", String(18), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("region_code", String(6), nullable=False),
+    Column("allowed_types", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+issuer_keys = Table(
+    "issuer_keys",
+    metadata,
+    Column("kid", String(43), primary_key=True),
+    Column("issuer_uscc", String(18), ForeignKey("issuers.uscc"), nullable=False, index=True),
+    Column("alg", String(10), nullable=False),
+    Column("public_jwk", JSON, nullable=False),
+    Column("sealed_private_key", LargeBinary, nullable=True),
+    Column("state", String(12), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("not_after", UTCDateTime, nullable=True),
+    Column("compromised_at", UTCDateTime, nullable=True),
+)
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("identifier", String(100), nullable=False, unique=True),
+    Column("type_slug", String(40), nullable=False),
+    Column("issuer_uscc", String(18), ForeignKey("issuers.uscc"), nullable=False),
+    Column("serial", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("primary_holder", String(18), nullable=False, index=True),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=True),
+    Column("status", String(2), nullable=False),
+    Column("status_reason", Text, nullable=True),
+    Column("fields", JSON, nullable=False),
+    Column("kid", String(43), ForeignKey("issuer_keys.kid"), nullable=False),
+    Column("qr", Text, nullable=False),
+)
+Index("ix_certificates_issuer_type_serial", certificates.c.issuer_uscc, certificates.c.type_slug,
+      certificates.c.serial, unique=True)
+
+certificate_holders = Table(
+    "certificate_holders",
+    metadata,
+    Column("certificate_id", Integer, ForeignKey("certificates.id"), primary_key=True),
+    Column("holder_code", String(18), primary_key=True, index=True),
+    Column("position", Integer, nullable=False),
+)
+
+serial_counters = Table(
+    "serial_counters",
+    metadata,
+    Column("issuer_uscc", String(18), ForeignKey("issuers.uscc"), primary_key=True),
+    Column("type_slug", String(40), primary_key=True),
+    Column("next_serial", BigInteger, nullable=False),
+)

@@ -1,0 +1,98 @@
+"""Verify a QR credential: decode, signature, trust, validity, schema.
+
+Order matters. Nothing from the payload is believed before the signature checks
+out against a key the :class:`~issuers.registry.KeyResolver` trusts; only then do
+the claims, the validity window (against the injected ``now``) and the type schema
+get looked at. Every failure raises a typed error from :mod:`issuers.errors`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from issuers.catalogue import get_type
+from issuers.codes import parse_identifier
+from issuers.crypto.keys import b64url
+from issuers.errors import (
+    ClaimsInvalid,
+    Expired,
+    InvalidCode,
+    NotFound,
+    NotYetValid,
+    SchemaInvalid,
+    UntrustedIssuer,
+)
+from issuers.formats import cose_sign1, qr_envelope
+from issuers.formats.cwt import CredentialClaims
+from issuers.registry import KeyResolver
+from verifiers.result import VerifiedCredential
+
+DEFAULT_LEEWAY = timedelta(seconds=60)
+
+
+def verify_qr(
+    text: str,
+    *,
+    keys: KeyResolver,
+    now: datetime,
+    leeway: timedelta = DEFAULT_LEEWAY,
+    limits: qr_envelope.EnvelopeLimits = qr_envelope.DEFAULT_LIMITS,
+) -> VerifiedCredential:
+    """Return what the credential says, or raise why it cannot be trusted."""
+    message = cose_sign1.decode(qr_envelope.unwrap(text, limits))
+    trusted = keys.resolve(message.kid)
+    message.verify(trusted.key)
+    claims = CredentialClaims.from_cbor(message.payload)
+    issuer = trusted.issuer
+    if claims.issuer != issuer.uscc:
+        raise UntrustedIssuer(f"the signing key belongs to {issuer.uscc}, not {claims.issuer}")
+
+    try:
+        identifier = parse_identifier(claims.identifier, strict=False)
+    except InvalidCode as exc:
+        raise ClaimsInvalid(f"identifier: {exc.message}") from None
+    if identifier.issuer_code != claims.issuer:
+        raise ClaimsInvalid("the identifier names another issuer than the signer")
+    try:
+        certificate_type = get_type(identifier.type_code)
+    except NotFound:
+        raise ClaimsInvalid(f"unknown certificate type {identifier.type_code}") from None
+    if certificate_type.slug not in issuer.allowed_types:
+        raise UntrustedIssuer(f"{issuer.name_zh} is not trusted to issue {certificate_type.name_zh}")
+
+    _check_window(claims, now, leeway)
+    try:
+        fields = certificate_type.from_compact(claims.fields)
+    except SchemaInvalid as exc:
+        raise ClaimsInvalid(f"fields do not match {certificate_type.slug}: {exc.message}") from None
+    if set(claims.holder_codes) != set(certificate_type.holder_codes(fields)):
+        raise ClaimsInvalid("the holder codes do not match the certificate's fields")
+
+    return VerifiedCredential(
+        identifier=claims.identifier,
+        type_slug=certificate_type.slug,
+        type_name_zh=certificate_type.name_zh,
+        type_name_en=certificate_type.name_en,
+        issuer=issuer,
+        holder_codes=claims.holder_codes,
+        fields=certificate_type.public_fields(fields),
+        issued_at=_time(claims.issued_at),
+        valid_from=_time(claims.not_before),
+        valid_until=None if claims.expires is None else _time(claims.expires),
+        kid=b64url(message.kid),
+        alg=message.alg.value,
+        warnings=identifier.warnings,
+    )
+
+
+def _check_window(claims: CredentialClaims, now: datetime, leeway: timedelta) -> None:
+    instant = now.timestamp()
+    slack = leeway.total_seconds()
+    if claims.not_before > instant + slack:
+        raise NotYetValid(f"valid from {_time(claims.not_before).isoformat()}")
+    if claims.expires is not None and claims.expires <= instant - slack:
+        raise Expired(f"expired at {_time(claims.expires).isoformat()}")
+
+
+def _time(numeric_date: int) -> datetime:
+    return datetime.fromtimestamp(numeric_date, UTC)

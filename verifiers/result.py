@@ -1,0 +1,26 @@
+"""What a successful verification tells the inspector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from issuers.registry import IssuerInfo
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCredential:
+    identifier: str
+    type_slug: str
+    type_name_zh: str
+    type_name_en: str
+    issuer: IssuerInfo
+    holder_codes: tuple[str, ...]
+    fields: dict[str, Any]
+    issued_at: datetime
+    valid_from: datetime
+    valid_until: datetime | None
+    kid: str
+    alg: str
+    warnings: tuple[str, ...] = field(default=())

@@ -1,0 +1,101 @@
+"""Verdicts: what a verification says, as data (pydantic only, no web framework).
+
+Shared by the HTTP endpoint and the CLI, so both print the same JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from issuers.codes import region_name
+from issuers.errors import ElicenseError
+from issuers.registry import KeyResolver
+from verifiers.qr import verify_qr
+from verifiers.result import VerifiedCredential
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierContext:
+    keys: KeyResolver
+    clock: Callable[[], datetime]
+
+
+class IssuerView(BaseModel):
+    uscc: str
+    name_zh: str
+    name_en: str
+    region_code: str
+    region_name: str | None
+
+
+class TypeView(BaseModel):
+    slug: str
+    name_zh: str
+    name_en: str
+
+
+class CredentialView(BaseModel):
+    identifier: str
+    type: TypeView
+    issuer: IssuerView
+    holder_codes: list[str]
+    fields: dict[str, Any]
+    issued_at: datetime
+    valid_from: datetime
+    valid_until: datetime | None
+    kid: str
+    alg: str
+
+
+class Verdict(BaseModel):
+    valid: bool
+    code: str | None = Field(description="Stable error code when not valid, e.g. `expired`.")
+    message: str | None
+    checked_at: datetime
+    credential: CredentialView | None = None
+    warnings: list[str] = []
+
+
+def credential_view(result: VerifiedCredential) -> CredentialView:
+    issuer = result.issuer
+    return CredentialView(
+        identifier=result.identifier,
+        type=TypeView(slug=result.type_slug, name_zh=result.type_name_zh, name_en=result.type_name_en),
+        issuer=IssuerView(
+            uscc=issuer.uscc,
+            name_zh=issuer.name_zh,
+            name_en=issuer.name_en,
+            region_code=issuer.region_code,
+            region_name=region_name(issuer.region_code),
+        ),
+        holder_codes=list(result.holder_codes),
+        fields=result.fields,
+        issued_at=result.issued_at,
+        valid_from=result.valid_from,
+        valid_until=result.valid_until,
+        kid=result.kid,
+        alg=result.alg,
+    )
+
+
+def verdict_for(qr: str, context: VerifierContext) -> Verdict:
+    now = context.clock()
+    try:
+        result = verify_qr(qr, keys=context.keys, now=now)
+    except ElicenseError as exc:
+        return Verdict(valid=False, code=exc.code, message=exc.message, checked_at=now)
+    return Verdict(
+        valid=True,
+        code=None,
+        message=None,
+        checked_at=now,
+        credential=credential_view(result),
+        warnings=list(result.warnings),
+    )
+
+

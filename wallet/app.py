@@ -1,0 +1,97 @@
+"""The application: mounts every router, wires the stores, one error handler."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from issuers import api as issuers_api
+from issuers.settings import Settings, get_settings
+from issuers.store.database import make_engine
+from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.schema import ensure_schema
+from verifiers import api as verifiers_api
+from verifiers.verdict import VerifierContext
+from wallet import demo
+from wallet.http_errors import install_error_handlers
+from wallet.limits import BodySizeLimit
+
+log = logging.getLogger("elicense")
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock = system_clock, prepare: bool = True
+) -> FastAPI:
+    """Build the app. ``prepare`` migrates the database (and seeds it in demo mode)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    service = IssuanceService(engine, settings.master_key_bytes(), clock)
+    if prepare:
+        ensure_schema(engine)
+        if settings.demo:
+            demo.seed(service)
+
+    app = FastAPI(
+        title="elicense",
+        version="0.1.0",
+        summary="Electronic licences and certificates: issue, hold, show, verify.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.issuance = service
+    app.state.admin_token = admin_token(settings)
+    app.state.verifier = VerifierContext(DatabaseKeyResolver(engine), clock)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    install_error_handlers(app)
+    app.include_router(verifiers_api.router)
+    app.include_router(issuers_api.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return _INDEX_HTML
+
+    return app
+
+
+def admin_token(settings: Settings) -> str | None:
+    """The admin token; in demo mode one is made and kept under ``data_dir``."""
+    if settings.admin_token is not None:
+        return settings.admin_token.get_secret_value()
+    if not settings.demo:
+        return None
+    path: Path = settings.data_dir / "demo-admin-token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` workers: the CLI prepared the database already."""
+    return create_app(prepare=False)
+
+
+_INDEX_HTML = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
+<title>elicense 电子证照</title></head><body>
+<h1>elicense 电子证照</h1>
+<ul><li><a href="/docs">API docs (OpenAPI)</a></li>
+<li><a href="/issuers">Issuers 发证机关</a></li>
+<li><a href="/catalogue">Certificate types 证照目录</a></li></ul>
+</body></html>"""

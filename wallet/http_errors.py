@@ -1,0 +1,85 @@
+"""The one place where errors become HTTP responses.
+
+Every error body has the same shape: ``{"error": {"code", "message", "field"?,
+"details"?}}``. Routes raise :class:`issuers.errors.ElicenseError` subclasses; they
+never build ``HTTPException`` strings.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from issuers.errors import ElicenseError
+
+log = logging.getLogger("elicense.http")
+
+_STARLETTE_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the given error statuses."""
+    return {status: {"model": ErrorBody, "description": "typed error"} for status in statuses}
+
+
+def error_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ElicenseError)
+    async def _elicense(_: Request, exc: ElicenseError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, exc.to_dict(), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": str(err.get("msg", "")),
+                "code": str(err.get("type", "")),
+            }
+            for err in exc.errors()
+        ]
+        first = problems[0] if problems else {"field": None, "message": "invalid request"}
+        body = {
+            "code": "invalid_input",
+            "message": f"{first['field']}: {first['message']}" if first["field"] else str(first["message"]),
+            "field": first["field"] or None,
+            "details": problems,
+        }
+        return error_response(422, body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STARLETTE_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, {"code": code, "message": str(exc.detail)})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, {"code": "internal_error", "message": "internal error"})
