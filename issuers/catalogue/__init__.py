@@ -1,0 +1,91 @@
+"""Certificate catalogue: each type's codes, names, department, validity and schema.
+
+=======================  ============================  ===============  ============
+slug                     name                          department       validity
+=======================  ============================  ===============  ============
+resident_id              居民身份证                    public_security  by age
+household_register       居民户口簿                    public_security  长期
+marriage                 结婚证                        civil_affairs    长期
+birth_medical            出生医学证明                  health           长期
+road_transport_permit    道路运输经营许可证            transport        4 years
+ride_hailing_permit      网络预约出租汽车经营许可证    transport        4 years
+ride_hailing_driver      网络预约出租汽车驾驶员证      transport        6 years
+=======================  ============================  ===============  ============
+
+Type codes are GB/T 36904 证照类型代码: the defining department's USCC and three
+digits. The 公安部 ones use its real code; the others are placeholders (see each
+module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from issuers.catalogue._base import CertificateFields, CertificateType, DepartmentKind
+from issuers.catalogue._types import (
+    ETHNICITY_NAMES,
+    SEX_NAMES,
+    ChineseName,
+    EthnicityCode,
+    RegionCode,
+    ResidentId,
+    SexCode,
+    Uscc,
+)
+from issuers.catalogue.civil import MARRIAGE
+from issuers.catalogue.health import BIRTH_MEDICAL
+from issuers.catalogue.identity import HOUSEHOLD_REGISTER, RESIDENT_ID
+from issuers.catalogue.transport import (
+    RIDE_HAILING_DRIVER,
+    RIDE_HAILING_PERMIT,
+    ROAD_TRANSPORT_PERMIT,
+)
+from issuers.errors import NotFound
+
+__all__ = [
+    "CATALOGUE",
+    "ETHNICITY_NAMES",
+    "SEX_NAMES",
+    "CertificateFields",
+    "CertificateType",
+    "ChineseName",
+    "DepartmentKind",
+    "EthnicityCode",
+    "RegionCode",
+    "ResidentId",
+    "SexCode",
+    "Uscc",
+    "get_type",
+]
+
+CATALOGUE: Mapping[str, CertificateType] = MappingProxyType(
+    {
+        t.slug: t
+        for t in (
+            RESIDENT_ID,
+            HOUSEHOLD_REGISTER,
+            MARRIAGE,
+            BIRTH_MEDICAL,
+            ROAD_TRANSPORT_PERMIT,
+            RIDE_HAILING_PERMIT,
+            RIDE_HAILING_DRIVER,
+        )
+    }
+)
+
+_BY_TYPE_CODE: Mapping[str, CertificateType] = MappingProxyType(
+    {t.type_code: t for t in CATALOGUE.values()}
+)
+
+
+def get_type(slug_or_type_code: str) -> CertificateType:
+    """The type with this slug (``resident_id``) or 21-character type code."""
+    found = CATALOGUE.get(slug_or_type_code) or _BY_TYPE_CODE.get(slug_or_type_code)
+    if found is None:
+        raise NotFound(
+            f"no certificate type has slug or type code {slug_or_type_code!r}; "
+            f"known slugs: {', '.join(CATALOGUE)}",
+            field="type",
+        )
+    return found

@@ -87,7 +87,9 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
         context = err.get("ctx")
         if context and FIELD_CONTEXT_KEY in context:
             parts.append(str(context[FIELD_CONTEXT_KEY]))
-        problems.append({"field": ".".join(parts) or None, "code": err["type"], "message": err["msg"]})
+        problems.append(
+            {"field": ".".join(parts) or None, "code": err["type"], "message": err["msg"]}
+        )
     return problems
 
 
@@ -156,7 +158,9 @@ class CertificateType:
             raise TypeError(f"{self.slug} takes {self.model.__name__}, not {type(fields).__name__}")
         return fields
 
-    def _error(self, error_class: type[InvalidInput], problems: list[dict[str, Any]]) -> InvalidInput:
+    def _error(
+        self, error_class: type[InvalidInput], problems: list[dict[str, Any]]
+    ) -> InvalidInput:
         first = problems[0]
         where = f" at {first['field']}" if first["field"] else ""
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Annotated, Final, Self
 
-from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, WithJsonSchema, model_validator
 
 from issuers.catalogue._base import (
     CertificateFields,
@@ -24,6 +24,7 @@ from issuers.catalogue._types import (
     OrganisationName,
     ResidentId,
     SexCode,
+    ShortText,
     code_error,
     field_error,
     id_agreement_error,
@@ -75,7 +76,7 @@ class MarriageParty(Record):
     sex: SexCode
     id_number: ResidentId
     birth_date: date
-    nationality: Annotated[str, Field(min_length=1, max_length=30)] = "中国"  # 国籍
+    nationality: ShortText = "中国"  # 国籍
 
     @model_validator(mode="after")
     def _agrees_with_id_number(self) -> Self:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum
 from functools import cache
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
 
 from pydantic import AwareDatetime, BaseModel, NaiveDatetime
 
@@ -120,7 +120,7 @@ class CompactCodec:
                 assert shape.codec is not None
                 value = shape.codec.decode(value, f"{path}{slot.name}.")
             elif shape.kind is _Kind.LIST:
-                value = _decode_list(shape, value, path + slot.name)
+                value = _decode_list(shape, cast("list[Any]", value), path + slot.name)
             out[slot.name] = value
         return out
 

@@ -12,6 +12,7 @@ signature.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +84,7 @@ def decode(data: bytes) -> Sign1:
     if not isinstance(obj, list | tuple) or len(obj) != 4:
         raise Malformed("COSE_Sign1 must be an array of four items")
     protected_raw, unprotected, payload, signature = obj
-    if not isinstance(protected_raw, bytes) or not isinstance(unprotected, dict):
+    if not isinstance(protected_raw, bytes) or not isinstance(unprotected, Mapping):
         raise Malformed("COSE_Sign1 headers have the wrong types")
     if not isinstance(payload, bytes) or not isinstance(signature, bytes):
         raise Malformed("COSE_Sign1 payload and signature must be byte strings")
@@ -93,6 +94,6 @@ def decode(data: bytes) -> Sign1:
             protected = cbor2.loads(protected_raw)
         except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
             raise Malformed("COSE_Sign1 protected header is not well-formed CBOR") from None
-    if not isinstance(protected, dict):
+    if not isinstance(protected, Mapping):
         raise Malformed("COSE_Sign1 protected header must be a map")
-    return Sign1(protected_raw, protected, unprotected, payload, signature)
+    return Sign1(protected_raw, dict(protected), dict(unprotected), payload, signature)

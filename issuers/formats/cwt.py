@@ -20,6 +20,7 @@ with no ``exp`` is long-term (长期有效).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,43 +83,43 @@ class CredentialClaims:
             claims = cbor2.loads(payload)
         except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
             raise ClaimsInvalid("the CWT claims are not well-formed CBOR") from None
-        if not isinstance(claims, dict):
+        if not isinstance(claims, Mapping):
             raise ClaimsInvalid("the CWT claims must be a map")
         licence = claims.get(ELICENCE)
-        if not isinstance(licence, dict):
+        if not isinstance(licence, Mapping):
             raise ClaimsInvalid("the e-licence claim is missing")
         expires = claims.get(EXP)
         co_holders = licence.get(EL_CO_HOLDERS, [])
         fields = licence.get(EL_FIELDS)
-        if not isinstance(fields, dict):
+        if not isinstance(fields, Mapping):
             raise ClaimsInvalid("the e-licence fields must be a map")
         if not isinstance(co_holders, list | tuple) or not all(isinstance(h, str) for h in co_holders):
             raise ClaimsInvalid("co-holders must be a list of codes")
         confirmation = claims.get(CNF)
-        if confirmation is not None and not isinstance(confirmation, dict):
+        if confirmation is not None and not isinstance(confirmation, Mapping):
             raise ClaimsInvalid("cnf must be a map")
         return cls(
             issuer=_text(claims, ISS, "iss"),
             subject=_text(claims, SUB, "sub"),
             identifier=_text(licence, EL_IDENTIFIER, "identifier"),
-            fields=fields,
+            fields=dict(fields),
             issued_at=_int(claims, IAT, "iat"),
             not_before=_int(claims, NBF, "nbf"),
             expires=None if expires is None else _int(claims, EXP, "exp"),
             co_holders=tuple(co_holders),
             status=_status(claims.get(STATUS)),
-            confirmation=confirmation,
+            confirmation=None if confirmation is None else dict(confirmation),
         )
 
 
-def _text(claims: dict[Any, Any], key: int, name: str) -> str:
+def _text(claims: Mapping[Any, Any], key: int, name: str) -> str:
     value = claims.get(key)
     if not isinstance(value, str) or not value:
         raise ClaimsInvalid(f"claim {name} must be a non-empty text string")
     return value
 
 
-def _int(claims: dict[Any, Any], key: int, name: str) -> int:
+def _int(claims: Mapping[Any, Any], key: int, name: str) -> int:
     value = claims.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ClaimsInvalid(f"claim {name} must be an integer NumericDate")
@@ -128,8 +129,8 @@ def _int(claims: dict[Any, Any], key: int, name: str) -> int:
 def _status(value: object) -> StatusReference | None:
     if value is None:
         return None
-    entry = value.get("status_list") if isinstance(value, dict) else None
-    if not isinstance(entry, dict):
+    entry = value.get("status_list") if isinstance(value, Mapping) else None
+    if not isinstance(entry, Mapping):
         raise ClaimsInvalid("status claim must hold a status_list map")
     idx, uri = entry.get("idx"), entry.get("uri")
     if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0 or not isinstance(uri, str):

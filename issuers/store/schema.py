@@ -1,11 +1,29 @@
-"""Bring a database to the current schema."""
+"""Bring a database to the current schema with Alembic (``upgrade head``).
+
+The migration scripts live in ``issuers/store/migrations``; a test checks that they
+produce exactly what :mod:`issuers.store.tables` declares.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine
 
-from issuers.store.tables import metadata
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
 
 
 def ensure_schema(engine: Engine) -> None:
-    metadata.create_all(engine)
+    with engine.begin() as connection:
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

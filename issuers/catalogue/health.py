@@ -1,0 +1,123 @@
+"""Health certificates (国家卫生健康委员会).
+
+* 出生医学证明 (birth medical certificate), issued by the 助产机构 under
+  《中华人民共和国母婴保健法》第二十三条. The 出生医学证明编号 is one letter and nine digits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, timezone
+from typing import Annotated, Final, Self
+
+from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema, model_validator
+
+from issuers.catalogue._base import CertificateFields, CertificateType, DepartmentKind
+from issuers.catalogue._types import (
+    ChineseName,
+    OrganisationName,
+    RegionCode,
+    ResidentId,
+    SexCode,
+    ShortText,
+    code_error,
+    field_error,
+    id_agreement_error,
+    sex_disagreement,
+)
+from issuers.codes.gb32100 import make_uscc
+from issuers.errors import InvalidCode
+
+# Placeholder: a synthetic but valid GB 32100 code standing in for 国家卫生健康委员会
+# until the type is bound to its code in the national e-licence catalogue.
+NHC_USCC: Final = make_uscc("11100000000000002")
+
+# The birth date in a 公民身份号码 is the date in China Standard Time.
+CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8), "CST")
+
+_BIRTH_NUMBER = re.compile(r"[A-Z]\d{9}")
+
+
+def _birth_number(value: str) -> str:
+    if not _BIRTH_NUMBER.fullmatch(value):
+        raise code_error(
+            InvalidCode("出生医学证明编号 must be an upper-case letter and nine digits")
+        )
+    return value
+
+
+BirthCertificateNumber = Annotated[
+    str,
+    AfterValidator(_birth_number),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[A-Z]\d{9}$", "description": "出生医学证明编号"}
+    ),
+]
+
+
+class BirthMedicalCertificate(CertificateFields):
+    """出生医学证明."""
+
+    certificate_number: BirthCertificateNumber
+    child_name: ChineseName
+    child_sex: SexCode
+    birth_datetime: AwareDatetime  # 出生时间, with its offset
+    birth_region_code: RegionCode  # 出生地点 (行政区划)
+    birth_place: ShortText  # 出生地点 as printed
+    gestational_weeks: Annotated[int, Field(strict=True, ge=20, le=45)]  # 出生孕周
+    birth_weight_g: Annotated[int, Field(strict=True, ge=300, le=7000)]  # 出生体重 (克)
+    birth_length_cm: Annotated[int, Field(strict=True, ge=20, le=70)]  # 出生身长 (厘米)
+    mother_name: ChineseName
+    mother_id_number: ResidentId
+    father_name: ChineseName | None = None
+    father_id_number: ResidentId | None = None
+    institution_name: OrganisationName  # 助产机构名称
+    child_id_number: ResidentId | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.father_name is None) != (self.father_id_number is None):
+            missing = "father_id_number" if self.father_id_number is None else "father_name"
+            raise field_error(
+                missing,
+                "father_incomplete",
+                "give both the father's name and ID number, or neither",
+            )
+        error = sex_disagreement(self.mother_id_number, 2, field="mother_id_number")
+        if error is None and self.father_id_number is not None:
+            error = sex_disagreement(self.father_id_number, 1, field="father_id_number")
+        if error is None and self.child_id_number is not None:
+            error = id_agreement_error(
+                self.child_id_number,
+                self.child_sex,
+                self.birth_datetime.astimezone(CHINA_STANDARD_TIME).date(),
+                sex_field="child_sex",
+                birth_field="birth_datetime",
+            )
+        if error is not None:
+            raise error
+        ids = [i for i in (self.child_id_number, self.mother_id_number, self.father_id_number) if i]
+        if len(set(ids)) != len(ids):
+            raise field_error(
+                "mother_id_number",
+                "duplicate_person",
+                "child, mother and father must have different 公民身份号码",
+            )
+        return self
+
+    def holder_codes(self) -> tuple[str, ...]:
+        """The child (once it has an ID number), then the mother, then the father."""
+        codes = (self.child_id_number, self.mother_id_number, self.father_id_number)
+        return tuple(code for code in codes if code is not None)
+
+
+BIRTH_MEDICAL = CertificateType(
+    slug="birth_medical",
+    type_code=NHC_USCC + "001",
+    name_zh="出生医学证明",
+    name_en="Birth Medical Certificate",
+    department=DepartmentKind.HEALTH,
+    default_validity=None,
+    holder_kind="person",
+    model=BirthMedicalCertificate,
+)
