@@ -25,6 +25,8 @@ Tests marked ``postgres`` are skipped unless the run targets PostgreSQL.
 
 from __future__ import annotations
 
+pytest_plugins = ["tests.app_fixtures"]
+
 import os
 import re
 import uuid

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum
 from functools import cache
-from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AwareDatetime, BaseModel, NaiveDatetime
 
@@ -83,7 +83,16 @@ class CompactCodec:
             _Slot(name, key, _shape_of(info.annotation, f"{model.__name__}.{name}"))
             for key, (name, info) in enumerate(model.model_fields.items(), start=1)
         )
-        self._by_key = {slot.key: slot for slot in self._slots}
+        # The decode loop reads plain tuples: name, wire type, and whether the value
+        # needs a nested walk (a model or a list).
+        self._by_key: dict[int, tuple[str, type, _Shape | None]] = {
+            slot.key: (
+                slot.name,
+                slot.shape.wire,
+                slot.shape if slot.shape.kind in (_Kind.MODEL, _Kind.LIST) else None,
+            )
+            for slot in self._slots
+        }
 
     def keys(self) -> dict[str, int]:
         """Field name to compact key (nested models have their own numbering)."""
@@ -107,22 +116,23 @@ class CompactCodec:
         by_key = self._by_key
         out: dict[str, Any] = {}
         for key, value in data.items():
-            slot = by_key.get(key) if type(key) is int else None
-            if slot is None:
+            entry = by_key.get(key)
+            # True == 1 and hashes alike, so the type check cannot be left to the dict.
+            if entry is None or type(key) is not int:
                 raise SchemaInvalid(
                     f"compact {self.model.__name__} has no key {key!r}",
                     field=path.rstrip(".") or None,
                 )
-            shape = slot.shape
-            if type(value) is not shape.wire:
-                raise _wrong_type(shape, value, path + slot.name)
-            if shape.kind is _Kind.MODEL:
-                assert shape.codec is not None
-                value = shape.codec.decode(value, f"{path}{slot.name}.")
-            elif shape.kind is _Kind.LIST:
-                value = _decode_list(shape, cast("list[Any]", value), path + slot.name)
-            out[slot.name] = value
+            name, wire, nested = entry
+            if type(value) is not wire:
+                raise _wrong_type(self._by_name(name).shape, value, path + name)
+            if nested is not None:
+                value = _decode_nested(nested, value, path + name)
+            out[name] = value
         return out
+
+    def _by_name(self, name: str) -> _Slot:
+        return next(slot for slot in self._slots if slot.name == name)
 
 
 @cache
@@ -145,7 +155,10 @@ def _encode(shape: _Shape, value: Any) -> Any:
     return value
 
 
-def _decode_list(shape: _Shape, value: list[Any], path: str) -> list[Any]:
+def _decode_nested(shape: _Shape, value: Any, path: str) -> Any:
+    if shape.kind is _Kind.MODEL:
+        assert shape.codec is not None
+        return shape.codec.decode(value, path + ".")
     item = shape.item
     assert item is not None
     for i, element in enumerate(value):

@@ -7,35 +7,50 @@ ISO/IEC 7064:2003 §7 (pure systems) and §8 (hybrid systems). The hybrid recurs
 ``P1 = M``; for each character ``S_j = (P_j + a_j) mod M`` (0 read as M) and
 ``P_{j+1} = (2 · S_j) mod (M + 1)``; the check character ``c`` satisfies
 ``(P_{n+1} + c) mod M = 1``.
+
+Both run on every verification, so the recursions are precomputed into tables
+(state × character → next state) and the weighted sum runs in C via ``map``.
 """
 
 from __future__ import annotations
 
-ALNUM36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ALNUM36_VALUE = {ch: i for i, ch in enumerate(ALNUM36)}
+from operator import mul
 
-# Weights 2^(i) mod 11 for the 17 information digits of a resident ID, left to right.
+ALNUM36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_M = 36
+
+# Weights 2^(17-i) mod 11 for the 17 information digits of a resident ID, left to right.
 _MOD11_2_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_MOD11_2_ASCII_OFFSET = 48 * sum(_MOD11_2_WEIGHTS)  # digits arrive as ASCII bytes
+
+# _HYBRID_NEXT[p][byte] is the next state after reading that ASCII byte in state p,
+# or -1 for a byte outside 0-9A-Z.
+_HYBRID_NEXT: tuple[tuple[int, ...], ...] = tuple(
+    tuple(
+        (2 * ((p + ALNUM36.index(chr(b))) % _M or _M)) % (_M + 1) if chr(b) in ALNUM36 else -1
+        for b in range(128)
+    )
+    for p in range(_M + 1)
+)
 
 
 def mod11_2_check(digits: str) -> str:
     """Return the MOD 11-2 check character ('0'-'9' or 'X') for 17 decimal digits."""
     if len(digits) != 17 or not digits.isascii() or not digits.isdigit():
         raise ValueError("MOD 11-2 here takes exactly 17 decimal digits")
-    total = sum(int(d) * w for d, w in zip(digits, _MOD11_2_WEIGHTS, strict=True))
+    total = sum(map(mul, digits.encode("ascii"), _MOD11_2_WEIGHTS)) - _MOD11_2_ASCII_OFFSET
     value = (12 - total % 11) % 11
     return "X" if value == 10 else str(value)
 
 
 def mod37_36_check(text: str) -> str:
     """Return the MOD 37,36 check character over ``text`` (characters 0-9, A-Z)."""
-    modulus = 36
-    product = modulus
-    for ch in text:
-        try:
-            value = _ALNUM36_VALUE[ch]
-        except KeyError:
-            raise ValueError(f"character {ch!r} is outside 0-9A-Z") from None
-        total = (product + value) % modulus or modulus
-        product = (2 * total) % (modulus + 1)
-    return ALNUM36[(1 - product) % modulus]
+    if not text.isascii():
+        raise ValueError("MOD 37,36 takes characters 0-9 and A-Z only")
+    table = _HYBRID_NEXT
+    product = _M
+    for byte in text.encode("ascii"):
+        product = table[product][byte]
+        if product < 0:
+            raise ValueError(f"character {chr(byte)!r} is outside 0-9A-Z")
+    return ALNUM36[(1 - product) % _M]

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fixed clock, a seeded issuance service, the app and a client.
+
+Loaded from the root conftest (``pytest_plugins``). Every database here comes from the
+``database_url`` fixture, so the same tests run on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from issuers.settings import Settings
+from issuers.store.database import make_engine
+from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.schema import ensure_schema
+from wallet import demo
+from wallet.app import create_app
+
+TEST_MASTER_KEY = bytes(range(32))  # TEST KEY: labelled, never used outside tests
+TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef"  # TEST TOKEN
+FIXED_NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock tests can move; passed in, never monkeypatched."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def service(engine: Engine, clock: FixedClock) -> IssuanceService:
+    """An issuance service with the sample issuers registered (no certificates yet)."""
+    service = IssuanceService(engine, TEST_MASTER_KEY, clock)
+    for info in demo.sample_issuers():
+        service.register_issuer(info)
+    return service
+
+
+@pytest.fixture
+def key_resolver(engine: Engine) -> DatabaseKeyResolver:
+    return DatabaseKeyResolver(engine)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        demo=False,
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        master_key=base64.b64encode(TEST_MASTER_KEY).decode(),
+        admin_token=TEST_ADMIN_TOKEN,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock) -> FastAPI:
+    app = create_app(settings, clock=clock)
+    for info in demo.sample_issuers():
+        app.state.issuance.register_issuer(info)
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
