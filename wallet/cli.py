@@ -187,7 +187,7 @@ def read_credential(arg: str) -> str:
         raise UsageError(f"{arg!r} is neither QR text nor a readable file")
     data = path.read_bytes()
     if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff":
-        from wallet.qr_image import read_qr_image
+        from wallet.qr_scan import read_qr_image
 
         return read_qr_image(data)
     try:

@@ -135,7 +135,11 @@ class CertificateType:
         return self._own(fields).holder_codes()
 
     def valid_until(self, fields: CertificateFields, valid_from: date) -> date | None:
-        return self._own(fields).valid_until(valid_from, self.default_validity)
+        own = self._own(fields)
+        try:
+            return own.valid_until(valid_from, self.default_validity)
+        except (OverflowError, ValueError):  # past date.max
+            raise InvalidInput("valid_from is out of range", field="valid_from") from None
 
     def to_compact(self, fields: CertificateFields) -> dict[int, Any]:
         """Integer-keyed, CBOR-ready form (see :mod:`issuers.catalogue.compact`)."""

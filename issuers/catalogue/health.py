@@ -87,10 +87,16 @@ class BirthMedicalCertificate(CertificateFields):
         if error is None and self.father_id_number is not None:
             error = sex_disagreement(self.father_id_number, 1, field="father_id_number")
         if error is None and self.child_id_number is not None:
+            try:
+                born = self.birth_datetime.astimezone(CHINA_STANDARD_TIME).date()
+            except OverflowError:  # 9999-12-31T23:00-08:00 has no date in Beijing
+                raise field_error(
+                    "birth_datetime", "datetime_out_of_range", "出生时间 is out of range"
+                ) from None
             error = id_agreement_error(
                 self.child_id_number,
                 self.child_sex,
-                self.birth_datetime.astimezone(CHINA_STANDARD_TIME).date(),
+                born,
                 sex_field="child_sex",
                 birth_field="birth_datetime",
             )

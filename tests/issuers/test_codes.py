@@ -35,11 +35,17 @@ ID_CHARS = "0123456789X"
 ALNUM36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # The 34 provincial-level divisions of GB/T 2260.
-PROVINCES = (
-    "110000 120000 130000 140000 150000 210000 220000 230000 310000 320000 330000 340000 "
-    "350000 360000 370000 410000 420000 430000 440000 450000 460000 500000 510000 520000 "
-    "530000 540000 610000 620000 630000 640000 650000 710000 810000 820000"
-).split()
+# fmt: off
+PROVINCES = [
+    "110000", "120000", "130000", "140000", "150000",  # 华北
+    "210000", "220000", "230000",  # 东北
+    "310000", "320000", "330000", "340000", "350000", "360000", "370000",  # 华东
+    "410000", "420000", "430000", "440000", "450000", "460000",  # 中南
+    "500000", "510000", "520000", "530000", "540000",  # 西南
+    "610000", "620000", "630000", "640000", "650000",  # 西北
+    "710000", "810000", "820000",  # 台湾, 香港, 澳门
+]
+# fmt: on
 
 
 def replace_at(text: str, index: int, char: str) -> str:
@@ -213,7 +219,7 @@ def test_identifier_one_character_changed(segment_index: int) -> None:
         IDENTIFIER.rsplit(".", 1)[0],  # no check segment
         IDENTIFIER + ".F",  # one segment too many
         IDENTIFIER.replace("11100000000013338W032", "11100000000013338W32"),  # 20-char type
-        IDENTIFIER.replace(".001.", ".1.") ,  # version not three digits
+        IDENTIFIER.replace(".001.", ".1."),  # version not three digits
         IDENTIFIER.replace("2430599", "24-0599"),  # serial outside 0-9A-Z
     ],
 )

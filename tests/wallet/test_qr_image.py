@@ -12,6 +12,7 @@ import random
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -46,11 +47,18 @@ def raster(grid: np.ndarray, scale: int = 3, border: int = 4) -> np.ndarray:
     return np.repeat(np.repeat(light.astype(np.uint8), scale, axis=0), scale, axis=1)
 
 
-def scan(image: np.ndarray | Image.Image) -> zxingcpp.Result:
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+def scan(image: np.ndarray | Image.Image) -> zxingcpp.Barcode:
+    qr_only = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)  # 9x faster than all
+    results = zxingcpp.read_barcodes(image, formats=qr_only)
     assert len(results) == 1, "zxing-cpp found no QR code (or several)"
     assert results[0].valid
     return results[0]
+
+
+def extra(result: zxingcpp.Barcode) -> dict[str, Any]:
+    """zxing-cpp's QR details: ``Version``, ``ECLevel``, ``DataMask``."""
+    assert isinstance(result.extra, dict)
+    return result.extra
 
 
 def png_image(png: bytes) -> Image.Image:
@@ -67,8 +75,8 @@ def test_png_scans_back_at_level_m_within_version_20(length: int) -> None:
     assert result.text == text
     assert result.symbology_identifier.startswith("]Q")
     assert result.ec_level == "M"
-    assert int(result.extra["Version"]) == matrix.version <= 20
-    assert result.extra["DataMask"] == matrix.mask
+    assert int(extra(result)["Version"]) == matrix.version <= 20
+    assert extra(result)["DataMask"] == matrix.mask
 
 
 def test_png_pixels_are_the_matrix_scaled_inside_the_quiet_zone() -> None:
@@ -189,7 +197,7 @@ def test_a_1000_character_credential_needs_version_21() -> None:
         render_png(text)
 
     result = scan(png_image(render_png(text, max_version=21)))
-    assert (result.text, result.extra["Version"], result.ec_level) == (text, "21", "M")
+    assert (result.text, extra(result)["Version"], result.ec_level) == (text, "21", "M")
 
 
 @pytest.mark.parametrize("render", [qr_matrix, render_png, render_svg])
@@ -230,7 +238,7 @@ def test_any_base45_text_round_trips_through_zxing(body: str) -> None:
     text = "EL1:" + body
     result = scan(png_image(render_png(text, scale=2)))
     assert (result.text, result.ec_level) == (text, "M")
-    assert int(result.extra["Version"]) <= 20
+    assert int(extra(result)["Version"]) <= 20
 
 
 @settings(max_examples=15, deadline=None, database=None)
