@@ -22,6 +22,7 @@ from issuers.formats.cwt import CredentialClaims, StatusReference
 from issuers.registry import IssuerInfo
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+LATEST_VALID_UNTIL = date(9000, 1, 1)  # far beyond any licence; keeps exp inside datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,11 @@ def build_record(
     end = valid_until if valid_until is not None else certificate_type.valid_until(fields, start)
     if end is not None and end < start:
         raise InvalidInput("valid_until is before valid_from", field="valid_until")
+    if end is not None and end >= LATEST_VALID_UNTIL:
+        raise InvalidInput(
+            f"valid_until must be before {LATEST_VALID_UNTIL}; omit it for 长期有效",
+            field="valid_until",
+        )
     return CertificateRecord(
         identifier=build_identifier(certificate_type.type_code, issuer.uscc, serial),
         type=certificate_type,

@@ -364,8 +364,7 @@ def _negatives(s: _Samples, base: Vector) -> dict[str, Vector]:
     qr = sign_qr(record, transport_key)
     derived(
         "expired",
-        f"A road transport permit valid until {record.valid_until}, checked the day after "
-        "its exp.",
+        f"A road transport permit valid until {record.valid_until}, checked the day after its exp.",
         qr,
         "expired",
         clock=record.expires + timedelta(days=1, hours=10),

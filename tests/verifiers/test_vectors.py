@@ -167,8 +167,10 @@ def test_trusted_key_matches_the_signer_unless_the_case_is_the_wrong_key(path: P
 
 @cache
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_vectors", ROOT / "scripts" / "make_vectors.py")
-    assert spec is not None and spec.loader is not None
+    path = ROOT / "scripts" / "make_vectors.py"
+    spec = importlib.util.spec_from_file_location("make_vectors", path)
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

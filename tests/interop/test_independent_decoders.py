@@ -1,0 +1,236 @@
+"""Every valid vector, decoded and verified by independent implementations.
+
+STYLE.md item 8: our own decoder agreeing with our own encoder proves little. Here
+nothing from ``issuers`` or ``verifiers`` touches the bytes:
+
+* Base45: the ``base45`` package (PyPI), not ``issuers.formats.base45``;
+* zlib: the standard library;
+* COSE_Sign1 and its signature: ``pycose`` (through the small adapter below), with
+  keys built from the vector's public JWK by ``pycose.keys``; pycose verifies EdDSA
+  with ``cryptography`` and ES256 with the pure-Python ``ecdsa`` package;
+* CWT claims: ``cbor2`` alone;
+* QR images: drawn by ``qrcode`` (and by ``wallet.qr_image``), read by ``zxing-cpp``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import base45 as reference_base45
+import cbor2
+import pytest
+import qrcode
+import zxingcpp
+from PIL import Image
+from pycose import headers
+from pycose.algorithms import EdDSA, Es256
+from pycose.keys import EC2Key, OKPKey
+from pycose.messages import Sign1Message
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTOR_DIR = ROOT / "samples" / "vectors"
+VALID = [
+    pytest.param(json.loads(path.read_text("utf-8")), id=path.stem)
+    for path in sorted(VECTOR_DIR.glob("*.json"))
+    if json.loads(path.read_text("utf-8"))["expected"]["valid"]
+]
+PREFIX = "EL1:"
+MAX_QR_VERSION = 20  # DESIGN.md: a QR credential stays at version 20 or below, level M
+CWT_KEYS = {1: "iss", 2: "sub", 4: "exp", 5: "nbf", 6: "iat", -65537: "e-licence"}
+
+
+def vector(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((VECTOR_DIR / f"{name}.json").read_text("utf-8"))
+    return data
+
+
+# --- The pycose adapter -------------------------------------------------------------
+
+
+def _thaw(value: Any) -> Any:
+    """cbor2 6.x decodes the inside of a tag as immutable values: arrays as tuples,
+    maps as ``frozendict``. Turn them back into the lists and dicts pycose expects."""
+    if isinstance(value, tuple | list):
+        return [_thaw(v) for v in value]
+    if isinstance(value, cbor2.frozendict | dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    return value
+
+
+def pycose_sign1(cose: bytes) -> Sign1Message:
+    """Decode a tagged COSE_Sign1 into pycose 1.1.0's ``Sign1Message``, under cbor2 6.x.
+
+    ``Sign1Message.decode`` checks ``isinstance(tag.value, list)``. cbor2 6 gives a tuple,
+    so pycose raises ``TypeError("Bytes cannot be decoded as COSE message")``.
+    ``CoseBase.__init__`` also needs ``type(uhdr) is dict`` and gets a ``frozendict``.
+    The adapter only decodes the outer tag with cbor2 and thaws the four items. It
+    then hands them to pycose's own ``Sign1Message.from_cose_obj``. That is the call
+    ``decode`` makes, with the same ``allow_unknown_attributes=True``. pycose still does
+    the rest: it parses the protected header from its raw bytes, rebuilds the
+    Sig_structure, and checks the signature.
+    """
+    outer = cbor2.loads(cose)
+    assert isinstance(outer, cbor2.CBORTag)
+    assert outer.tag == Sign1Message.cbor_tag
+    return Sign1Message.from_cose_obj(_thaw(outer.value), True)
+
+
+def _b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def pycose_key(jwk: dict[str, str]) -> OKPKey | EC2Key:
+    """A pycose public key from a JWK (RFC 8037 OKP or RFC 7518 EC)."""
+    if jwk["kty"] == "OKP":
+        assert jwk["crv"] == "Ed25519"
+        return OKPKey(crv="ED25519", x=_b64url(jwk["x"]))
+    assert (jwk["kty"], jwk["crv"]) == ("EC", "P-256")
+    return EC2Key(crv="P_256", x=_b64url(jwk["x"]), y=_b64url(jwk["y"]))
+
+
+def pycose_verifies(cose: bytes, jwk: dict[str, str]) -> bool:
+    message = pycose_sign1(cose)
+    message.key = pycose_key(jwk)
+    return bool(message.verify_signature())
+
+
+def test_the_adapter_is_still_needed() -> None:
+    # When this fails, pycose or cbor2 changed. Then Sign1Message.decode works again
+    # and the adapter above can go.
+    cose = bytes.fromhex(vector("valid_resident_id")["cose_hex"])
+    with pytest.raises(TypeError, match="cannot be decoded"):
+        Sign1Message.decode(cose)
+
+
+# --- Base45, zlib, COSE --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vec", VALID)
+def test_reference_base45_and_zlib_unwrap_the_qr(vec: dict[str, Any]) -> None:
+    assert vec["qr"].startswith(PREFIX)
+    compressed = reference_base45.b45decode(vec["qr"][len(PREFIX) :])
+    assert compressed.hex() == vec["zlib_hex"]
+    assert zlib.decompress(compressed).hex() == vec["cose_hex"]
+
+
+@pytest.mark.parametrize("vec", VALID)
+def test_pycose_decodes_and_verifies(vec: dict[str, Any]) -> None:
+    cose = zlib.decompress(reference_base45.b45decode(vec["qr"][len(PREFIX) :]))
+    message = pycose_sign1(cose)
+    assert message.payload.hex() == vec["cbor_hex"]
+    assert message.phdr[headers.KID].hex() == vec["kid_hex"]
+    expected_alg = {"EdDSA": EdDSA, "ES256": Es256}[vec["public_jwk"]["alg"]]
+    assert message.phdr[headers.Algorithm] is expected_alg
+    assert message.uhdr == {}
+    message.key = pycose_key(vec["public_jwk"])
+    assert message.verify_signature() is True
+
+
+@pytest.mark.parametrize("vec", VALID)
+def test_pycose_rejects_a_flipped_signature_bit(vec: dict[str, Any]) -> None:
+    protected, unprotected, payload, signature = cbor2.loads(bytes.fromhex(vec["cose_hex"])).value
+    for index in (0, len(signature) - 1):
+        forged = bytearray(signature)
+        forged[index] ^= 0x01
+        items = [protected, dict(unprotected), payload, bytes(forged)]
+        cose = cbor2.dumps(cbor2.CBORTag(Sign1Message.cbor_tag, items))
+        assert pycose_verifies(cose, vec["public_jwk"]) is False
+
+
+@pytest.mark.parametrize("name", ["tampered_signature", "tampered_payload"])
+def test_pycose_rejects_the_tampered_vectors(name: str) -> None:
+    tampered = vector(name)
+    assert tampered["expected"] == {"valid": False, "code": "signature_invalid"}
+    # The tampered vectors still decode, so only the signature check can reject them.
+    assert pycose_sign1(bytes.fromhex(tampered["cose_hex"])).payload.hex() == tampered["cbor_hex"]
+    assert pycose_verifies(bytes.fromhex(tampered["cose_hex"]), tampered["public_jwk"]) is False
+    # The same bytes before tampering verify with the same key.
+    original = vector("valid_resident_id")
+    assert original["public_jwk"] == tampered["public_jwk"]
+    assert pycose_verifies(bytes.fromhex(original["cose_hex"]), original["public_jwk"]) is True
+
+
+def test_pycose_rejects_the_wrong_key_vector_under_the_trusted_key() -> None:
+    wrong = vector("wrong_key")
+    cose = bytes.fromhex(wrong["cose_hex"])
+    assert pycose_sign1(cose).phdr[headers.KID].hex() == wrong["kid_hex"]
+    assert pycose_verifies(cose, wrong["public_jwk"]) is False
+
+
+# --- CWT claims with cbor2 alone ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("vec", VALID)
+def test_cbor2_reads_the_cwt_claims(vec: dict[str, Any]) -> None:
+    claims = cbor2.loads(bytes.fromhex(vec["cbor_hex"]))
+    assert isinstance(claims, dict)
+    # The registered claims and the e-licence claim, and nothing else.
+    assert set(claims) == {int(key) for key in vec["claims"]}
+    assert set(claims) <= set(CWT_KEYS)
+    assert {1, 2, 5, 6, -65537} <= set(claims)  # exp (4) is absent when 长期有效
+    assert claims[1] == vec["issuer"]["uscc"] == vec["claims"]["1"]
+    assert isinstance(claims[2], str)
+    assert claims[2] == vec["claims"]["2"]
+    for key in (4, 5, 6):
+        if key in claims:
+            assert type(claims[key]) is int
+            assert claims[key] == vec["claims"][str(key)]
+    clock = datetime.fromisoformat(vec["validation_clock"]).timestamp()
+    assert claims[5] <= clock
+    assert 4 not in claims or clock < claims[4]
+    licence = claims[-65537]
+    assert isinstance(licence, dict)
+    assert licence[1] == vec["expected"]["identifier"] == vec["claims"]["-65537"]["1"]
+    assert isinstance(licence[2], dict)
+    assert len(licence[2]) == len(vec["claims"]["-65537"]["2"])
+    # GB/T 36904 identifier: the issuer segment names the iss.
+    assert licence[1].split(".")[6] == claims[1]
+
+
+# --- QR images through zxing-cpp -----------------------------------------------------------
+
+
+def _scan(png: bytes) -> zxingcpp.Barcode:
+    with Image.open(io.BytesIO(png)) as image:
+        results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert len(results) == 1
+    return results[0]
+
+
+def _qrcode_png(text: str) -> tuple[bytes, int]:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer, format="PNG")
+    return buffer.getvalue(), code.version
+
+
+def _assert_scans_back(png: bytes, text: str) -> int:
+    found = _scan(png)
+    assert found.valid
+    assert found.text == text
+    assert found.ec_level == "M"
+    version = int(found.extra["Version"])
+    assert 1 <= version <= MAX_QR_VERSION
+    return version
+
+
+@pytest.mark.parametrize("vec", VALID)
+def test_qrcode_png_scans_back_with_zxing(vec: dict[str, Any]) -> None:
+    png, drawn_version = _qrcode_png(vec["qr"])
+    assert _assert_scans_back(png, vec["qr"]) == drawn_version
+
+
+@pytest.mark.parametrize("vec", VALID)
+def test_wallet_png_scans_back_with_zxing(vec: dict[str, Any]) -> None:
+    qr_image = pytest.importorskip("wallet.qr_image")
+    version = _assert_scans_back(qr_image.render_png(vec["qr"]), vec["qr"])
+    # Both encoders pick the smallest version that holds the text at level M.
+    assert version == _qrcode_png(vec["qr"])[1]
