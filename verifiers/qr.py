@@ -86,13 +86,25 @@ def verify_qr(
 
 
 def _check_window(claims: CredentialClaims, now: datetime, leeway: timedelta) -> None:
+    """RFC 8392 §3.1.4/§3.1.5 with RFC 7519's "small leeway"; compared as integers, so
+    a signed date beyond what ``datetime`` can hold still gets its proper verdict."""
     instant = now.timestamp()
     slack = leeway.total_seconds()
     if claims.not_before > instant + slack:
-        raise NotYetValid(f"valid from {_time(claims.not_before).isoformat()}")
+        raise NotYetValid(f"valid from {_describe(claims.not_before)}")
     if claims.expires is not None and claims.expires <= instant - slack:
-        raise Expired(f"expired at {_time(claims.expires).isoformat()}")
+        raise Expired(f"expired at {_describe(claims.expires)}")
 
 
 def _time(numeric_date: int) -> datetime:
-    return datetime.fromtimestamp(numeric_date, UTC)
+    try:
+        return datetime.fromtimestamp(numeric_date, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ClaimsInvalid(f"NumericDate {numeric_date} is outside the supported range") from None
+
+
+def _describe(numeric_date: int) -> str:
+    try:
+        return _time(numeric_date).isoformat()
+    except ClaimsInvalid:
+        return f"NumericDate {numeric_date}"

@@ -33,14 +33,7 @@ ERROR_BY_CODE = {cls.code: cls for cls in all_error_classes()}
 
 # Vectors that are right but that the production code gets wrong today. Fix the code,
 # and the strict xfail turns into a failure that asks for the entry to be removed.
-KNOWN_BUGS = {
-    "not_yet_valid_far_future": (
-        ValueError,
-        "verifiers/qr.py _check_window formats the NotYetValid message with _time(nbf); "
-        "datetime.fromtimestamp(253402300800) raises ValueError (year 10000) before "
-        "NotYetValid is raised",
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[type[Exception], str]] = {}
 
 
 def _param(path: Path) -> Any:

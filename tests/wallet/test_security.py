@@ -25,7 +25,6 @@ import cbor2
 import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
@@ -69,12 +68,31 @@ def _requires_admin(dependant: Dependant) -> bool:
     )
 
 
+def route_entries(app: FastAPI) -> Iterator[tuple[set[str], str, Dependant | None]]:
+    """(methods, path template, dependant) of every route, routers included.
+
+    FastAPI >= 0.16x nests included routers in ``app.routes``; ``iter_route_contexts``
+    flattens them. Older FastAPI lists the APIRoutes directly.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI
+        routes: list[Any] = list(app.routes)
+    else:
+        routes = list(iter_route_contexts(app.routes))
+    for route in routes:
+        methods = getattr(route, "methods", None)
+        path = getattr(route, "path", None)
+        if methods and path:
+            yield set(methods), path, getattr(route, "dependant", None)
+
+
 def admin_routes(app: FastAPI) -> list[tuple[str, str]]:
     """(method, path template) of every route guarded by ``require_admin``."""
     found = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and _requires_admin(route.dependant):
-            found.extend((method, route.path) for method in sorted(route.methods))
+    for methods, path, dependant in route_entries(app):
+        if dependant is not None and _requires_admin(dependant):
+            found.extend((method, path) for method in sorted(methods))
     return found
 
 
@@ -138,15 +156,28 @@ def test_admin_route_discovery_finds_the_mint_route(app: FastAPI) -> None:
 
 def test_every_state_changing_route_is_admin_only_or_reviewed_public(app: FastAPI) -> None:
     admin = set(admin_routes(app))
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        for method in route.methods - {"GET", "HEAD", "OPTIONS"}:
-            key = (method, route.path)
+    checked = 0
+    for methods, path, _dependant in route_entries(app):
+        for method in methods - {"GET", "HEAD", "OPTIONS"}:
+            checked += 1
+            key = (method, path)
             assert key in admin or key in PUBLIC_WRITE_ROUTES, (
-                f"{method} {route.path} changes state but is neither admin-only nor "
+                f"{method} {path} changes state but is neither admin-only nor "
                 "on the reviewed public list"
             )
+    assert checked >= len(PUBLIC_WRITE_ROUTES) + 1
+
+
+def test_openapi_declares_bearer_security_on_exactly_the_admin_routes(app: FastAPI) -> None:
+    spec = app.openapi()
+    secured = {
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if any("HTTPBearer" in requirement for requirement in operation.get("security", []))
+    }
+    assert secured == set(admin_routes(app))
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 
 NEAR_MISSES = {
