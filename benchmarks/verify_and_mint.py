@@ -29,16 +29,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from issuers.catalogue import get_type  # noqa: E402
-from issuers.crypto.keys import SigningKey, b64url_decode  # noqa: E402
-from issuers.formats import cose_sign1, qr_envelope  # noqa: E402
-from issuers.minting import build_record, sign_qr  # noqa: E402
-from issuers.registry import StaticKeyResolver, TrustedKey  # noqa: E402
-from issuers.store.database import make_engine  # noqa: E402
-from issuers.store.issuance import IssuanceService  # noqa: E402
-from issuers.store.schema import ensure_schema  # noqa: E402
-from verifiers.qr import verify_qr  # noqa: E402
-from wallet import demo  # noqa: E402
+from issuers.catalogue import get_type
+from issuers.crypto.keys import SigningKey, b64url_decode
+from issuers.formats import cose_sign1, qr_envelope
+from issuers.minting import build_record, sign_qr
+from issuers.registry import StaticKeyResolver, TrustedKey
+from issuers.store.database import make_engine
+from issuers.store.issuance import IssuanceService
+from issuers.store.schema import ensure_schema
+from verifiers.qr import verify_qr
+from wallet import demo
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -127,9 +127,15 @@ def list_issuers(service: Annotated[IssuanceService, Depends(issuance)]) -> list
         return [_public(info) for info in repo.list_issuers(conn)]
 
 
-@router.get("/issuers/{uscc}", response_model=IssuerPublic, tags=["issuers"],
-            responses={404: {"description": "no such issuer"}})
-def get_issuer(uscc: UsccPath, service: Annotated[IssuanceService, Depends(issuance)]) -> IssuerPublic:
+@router.get(
+    "/issuers/{uscc}",
+    response_model=IssuerPublic,
+    tags=["issuers"],
+    responses={404: {"description": "no such issuer"}},
+)
+def get_issuer(
+    uscc: UsccPath, service: Annotated[IssuanceService, Depends(issuance)]
+) -> IssuerPublic:
     with service.engine.connect() as conn:
         info = repo.get_issuer(conn, uscc)
     if info is None:
@@ -137,8 +143,12 @@ def get_issuer(uscc: UsccPath, service: Annotated[IssuanceService, Depends(issua
     return _public(info)
 
 
-@router.get("/issuers/{uscc}/jwks.json", response_model=Jwks, tags=["issuers"],
-            responses={404: {"description": "no such issuer"}})
+@router.get(
+    "/issuers/{uscc}/jwks.json",
+    response_model=Jwks,
+    tags=["issuers"],
+    responses={404: {"description": "no such issuer"}},
+)
 def issuer_jwks(uscc: UsccPath, service: Annotated[IssuanceService, Depends(issuance)]) -> Jwks:
     with service.engine.connect() as conn:
         if repo.get_issuer(conn, uscc) is None:
@@ -156,8 +166,12 @@ def catalogue() -> list[CertificateTypePublic]:
     return [_type_public(t.slug) for t in CATALOGUE.values()]
 
 
-@router.get("/catalogue/{type_ref}", response_model=CertificateTypePublic, tags=["catalogue"],
-            responses={404: {"description": "no such certificate type"}})
+@router.get(
+    "/catalogue/{type_ref}",
+    response_model=CertificateTypePublic,
+    tags=["catalogue"],
+    responses={404: {"description": "no such certificate type"}},
+)
 def catalogue_entry(type_ref: Annotated[str, Path(max_length=40)]) -> CertificateTypePublic:
     return _type_public(type_ref)
 
@@ -170,7 +184,9 @@ def _type_public(type_ref: str) -> CertificateTypePublic:
         name_zh=entry.name_zh,
         name_en=entry.name_en,
         department=entry.department.value,
-        default_validity_days=None if entry.default_validity is None else entry.default_validity.days,
+        default_validity_days=None
+        if entry.default_validity is None
+        else entry.default_validity.days,
         holder_kind=entry.holder_kind,
         fields_schema=entry.model.model_json_schema(),
     )
@@ -182,14 +198,24 @@ def _type_public(type_ref: str) -> CertificateTypePublic:
     status_code=status.HTTP_201_CREATED,
     tags=["issuers"],
     dependencies=[Depends(require_admin)],
-    responses={401: {"description": "no or wrong token"}, 403: {"description": "type not allowed"},
-               404: {"description": "no such issuer or type"}, 503: {"description": "no signing key"}},
+    responses={
+        401: {"description": "no or wrong token"},
+        403: {"description": "type not allowed"},
+        404: {"description": "no such issuer or type"},
+        503: {"description": "no signing key"},
+    },
 )
 def mint_certificate(
     uscc: UsccPath, body: MintRequest, service: Annotated[IssuanceService, Depends(issuance)]
 ) -> MintResponse:
-    minted = service.mint(body.type, uscc, body.fields, holder=body.holder,
-                          valid_from=body.valid_from, valid_until=body.valid_until)
+    minted = service.mint(
+        body.type,
+        uscc,
+        body.fields,
+        holder=body.holder,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+    )
     record = minted.record
     return MintResponse(
         identifier=minted.identifier,
@@ -209,9 +235,11 @@ def check_code(body: CodeCheck) -> CodeCheckResult:
     """Check a national code; a bad one is a 422 naming the field and the reason."""
     if body.kind == "resident_id":
         parsed = parse_resident_id(body.value, field="value")
-        details: dict[str, Any] = {"region_code": parsed.region_code,
-                                   "birth_date": parsed.birth_date.isoformat(),
-                                   "sex_code": parsed.sex_code}
+        details: dict[str, Any] = {
+            "region_code": parsed.region_code,
+            "birth_date": parsed.birth_date.isoformat(),
+            "sex_code": parsed.sex_code,
+        }
         return CodeCheckResult(valid=True, normalized=parsed.value, details=details)
     if body.kind == "uscc":
         code = validate_uscc(body.value, field="value")
@@ -220,6 +248,13 @@ def check_code(body: CodeCheck) -> CodeCheckResult:
         code = validate_region(body.value, field="value")
         return CodeCheckResult(valid=True, normalized=code, details={"name": region_name(code)})
     ident = parse_identifier(body.value, field="value")
-    return CodeCheckResult(valid=True, normalized=str(ident),
-                           details={"type_code": ident.type_code, "issuer_code": ident.issuer_code,
-                                    "serial": ident.serial, "version": ident.version})
+    return CodeCheckResult(
+        valid=True,
+        normalized=str(ident),
+        details={
+            "type_code": ident.type_code,
+            "issuer_code": ident.issuer_code,
+            "serial": ident.serial,
+            "version": ident.version,
+        },
+    )

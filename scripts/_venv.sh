@@ -49,7 +49,7 @@ PY
         return 0
     fi
 
-    echo "scripts: installing elicense$ELICENSE_INSTALL_SPEC into $venv (pyproject.toml changed or first run)" >&2
+    echo "scripts: pip install -e '$ELICENSE_INSTALL_SPEC' into $venv (first run, or pyproject.toml changed)" >&2
     rm -f -- "$stamp"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         --editable "$ELICENSE_INSTALL_SPEC" || {

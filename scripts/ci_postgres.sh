@@ -29,8 +29,9 @@ command -v pg_lsclusters >/dev/null || die "postgresql-common is missing: apt-ge
 
 # Highest installed major version, e.g. 15 on Debian 12.
 version=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
-[ -n "$version" ] && [ -x "/usr/lib/postgresql/$version/bin/postgres" ] ||
+if [ -z "$version" ] || [ ! -x "/usr/lib/postgresql/$version/bin/postgres" ]; then
     die "no PostgreSQL server binaries under /usr/lib/postgresql"
+fi
 say "PostgreSQL $version"
 
 # Run a command as the postgres OS user, from a directory it can read.

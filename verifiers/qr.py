@@ -58,7 +58,9 @@ def verify_qr(
     except NotFound:
         raise ClaimsInvalid(f"unknown certificate type {identifier.type_code}") from None
     if certificate_type.slug not in issuer.allowed_types:
-        raise UntrustedIssuer(f"{issuer.name_zh} is not trusted to issue {certificate_type.name_zh}")
+        raise UntrustedIssuer(
+            f"{issuer.name_zh} is not trusted to issue {certificate_type.name_zh}"
+        )
 
     _check_window(claims, now, leeway)
     try:

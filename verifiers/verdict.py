@@ -65,7 +65,9 @@ def credential_view(result: VerifiedCredential) -> CredentialView:
     issuer = result.issuer
     return CredentialView(
         identifier=result.identifier,
-        type=TypeView(slug=result.type_slug, name_zh=result.type_name_zh, name_en=result.type_name_en),
+        type=TypeView(
+            slug=result.type_slug, name_zh=result.type_name_zh, name_en=result.type_name_en
+        ),
         issuer=IssuerView(
             uscc=issuer.uscc,
             name_zh=issuer.name_zh,
@@ -97,5 +99,3 @@ def verdict_for(qr: str, context: VerifierContext) -> Verdict:
         credential=credential_view(result),
         warnings=list(result.warnings),
     )
-
-

@@ -45,8 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--demo", action="store_true",
-                        help="demo mode: ./var database and a generated demo master key")
+    common.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode: ./var database and a generated demo master key",
+    )
     parser = argparse.ArgumentParser(prog="elicense", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
 
@@ -60,8 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     mint.add_argument("type", help="catalogue slug (e.g. resident_id) or type code")
     mint.add_argument("--issuer", required=True, help="issuer USCC")
     mint.add_argument("--holder", help="holder code (must appear in the fields)")
-    mint.add_argument("--field", action="append", default=[], metavar="K=V",
-                      help="a field; dotted keys nest (party_a.name=...), JSON values allowed")
+    mint.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a field; dotted keys nest (party_a.name=...), JSON values allowed",
+    )
     mint.add_argument("--fields-json", type=Path, help="a JSON file with the fields")
     mint.add_argument("--valid-from", type=date.fromisoformat)
     mint.add_argument("--valid-until", type=date.fromisoformat)
@@ -97,12 +105,21 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     create_app(settings)  # migrate, and seed in demo mode, once before workers start
     if settings.demo:
-        print(f"elicense: DEMO MODE. Demo master key in {settings.data_dir}/demo-master-key; "
-              f"never use it for real certificates.", file=sys.stderr)
+        print(
+            f"elicense: DEMO MODE. Demo master key in {settings.data_dir}/demo-master-key; "
+            f"never use it for real certificates.",
+            file=sys.stderr,
+        )
         print(f"elicense: demo admin token: {admin_token(settings)}", file=sys.stderr)
     print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
-    uvicorn.run("wallet.app:app_from_environment", factory=True, host=args.host,
-                port=args.port, workers=args.workers, log_level="info")
+    uvicorn.run(
+        "wallet.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
     return EXIT_OK
 
 
@@ -192,8 +209,14 @@ def _mint(args: argparse.Namespace) -> int:
 
     schema = get_type(args.type).model.model_json_schema()
     fields.update(parse_field_args(args.field, schema))
-    minted = _issuance().mint(args.type, args.issuer, fields, holder=args.holder,
-                              valid_from=args.valid_from, valid_until=args.valid_until)
+    minted = _issuance().mint(
+        args.type,
+        args.issuer,
+        fields,
+        holder=args.holder,
+        valid_from=args.valid_from,
+        valid_until=args.valid_until,
+    )
     record = minted.record
     out = {
         "identifier": minted.identifier,

@@ -45,7 +45,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": "typed error"} for status in statuses}
 
 
-def error_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
@@ -68,7 +70,9 @@ def install_error_handlers(app: FastAPI) -> None:
         first = problems[0] if problems else {"field": None, "message": "invalid request"}
         body = {
             "code": "invalid_input",
-            "message": f"{first['field']}: {first['message']}" if first["field"] else str(first["message"]),
+            "message": f"{first['field']}: {first['message']}"
+            if first["field"]
+            else str(first["message"]),
             "field": first["field"] or None,
             "details": problems,
         }

@@ -41,7 +41,9 @@ def validate_region(value: str, *, field: str = "region_code", known: bool = Fal
     if province_of(value) not in table:
         raise InvalidCode(f"行政区划代码 {value} names no province in GB/T 2260", field=field)
     if known and value not in table:
-        raise InvalidCode(f"行政区划代码 {value} is not in the bundled GB/T 2260 table", field=field)
+        raise InvalidCode(
+            f"行政区划代码 {value} is not in the bundled GB/T 2260 table", field=field
+        )
     if value[2:4] == "00" and value[4:] != "00":
         raise InvalidCode(f"行政区划代码 {value} has a county under no prefecture", field=field)
     return value

@@ -39,7 +39,9 @@ class LicenceIdentifier:
     warnings: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
-        return ".".join((ROOT, self.type_code, self.issuer_code, self.serial, self.version, self.check))
+        return ".".join(
+            (ROOT, self.type_code, self.issuer_code, self.serial, self.version, self.check)
+        )
 
 
 def identifier_check(type_code: str, issuer_code: str, serial: str, version: str) -> str:
@@ -56,7 +58,9 @@ def build_identifier(type_code: str, issuer_code: str, serial: int | str, versio
     return str(LicenceIdentifier(type_code, issuer_code, serial_text, version_text, check))
 
 
-def parse_identifier(value: str, *, strict: bool = True, field: str = "identifier") -> LicenceIdentifier:
+def parse_identifier(
+    value: str, *, strict: bool = True, field: str = "identifier"
+) -> LicenceIdentifier:
     """Parse an identifier. ``strict=False`` turns a check mismatch into a warning."""
     if not isinstance(value, str) or not value.startswith(ROOT + "."):
         raise InvalidCode(f"电子证照标识 must start with {ROOT}. (GB/T 36904)", field=field)
@@ -79,9 +83,13 @@ def parse_identifier(value: str, *, strict: bool = True, field: str = "identifie
     return LicenceIdentifier(type_code, issuer_code, serial, version, check, warnings)
 
 
-def _check_parts(type_code: str, issuer_code: str, serial: str, version: str, *, field: str) -> None:
+def _check_parts(
+    type_code: str, issuer_code: str, serial: str, version: str, *, field: str
+) -> None:
     if not _TYPE_CODE.fullmatch(type_code):
-        raise InvalidCode("证照类型代码 must be 21 characters: an 18-character code and 3 digits", field=field)
+        raise InvalidCode(
+            "证照类型代码 must be 21 characters: an 18-character code and 3 digits", field=field
+        )
     if not _USCC.fullmatch(issuer_code):
         raise InvalidCode("颁发机构代码 must be 18 characters of 0-9 and A-Z", field=field)
     if not _SERIAL.fullmatch(serial):

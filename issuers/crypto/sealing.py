@@ -34,7 +34,9 @@ def _sealing_key(master_key: bytes, purpose: bytes) -> AESGCM:
 
 def seal(master_key: bytes, plaintext: bytes, *, associated: bytes, purpose: bytes = b"") -> bytes:
     nonce = os.urandom(12)
-    return _VERSION + nonce + _sealing_key(master_key, purpose).encrypt(nonce, plaintext, associated)
+    return (
+        _VERSION + nonce + _sealing_key(master_key, purpose).encrypt(nonce, plaintext, associated)
+    )
 
 
 def unseal(master_key: bytes, blob: bytes, *, associated: bytes, purpose: bytes = b"") -> bytes:

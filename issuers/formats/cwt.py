@@ -93,7 +93,9 @@ class CredentialClaims:
         fields = licence.get(EL_FIELDS)
         if not isinstance(fields, Mapping):
             raise ClaimsInvalid("the e-licence fields must be a map")
-        if not isinstance(co_holders, list | tuple) or not all(isinstance(h, str) for h in co_holders):
+        if not isinstance(co_holders, list | tuple) or not all(
+            isinstance(h, str) for h in co_holders
+        ):
             raise ClaimsInvalid("co-holders must be a list of codes")
         confirmation = claims.get(CNF)
         if confirmation is not None and not isinstance(confirmation, Mapping):

@@ -104,7 +104,9 @@ class IssuanceService:
                 valid_until=valid_until,
             )
             qr = sign_qr(record, key)
-            repo.insert_certificate(conn, _certificate_row(record, key_row.kid, qr), record.holder_codes)
+            repo.insert_certificate(
+                conn, _certificate_row(record, key_row.kid, qr), record.holder_codes
+            )
         return MintedCertificate(record, qr, key_row.kid)
 
     def _open_key(self, kid: str, sealed: bytes | None) -> SigningKey:

@@ -147,9 +147,7 @@ def insert_certificate(conn: Connection, row: dict[str, Any], holder_codes: Iter
 
 
 def get_certificate(conn: Connection, identifier: str) -> Row[Any] | None:
-    return conn.execute(
-        select(certificates).where(certificates.c.identifier == identifier)
-    ).first()
+    return conn.execute(select(certificates).where(certificates.c.identifier == identifier)).first()
 
 
 def certificates_for_holder(conn: Connection, holder_code: str) -> Sequence[Row[Any]]:
@@ -163,4 +161,3 @@ def certificates_for_holder(conn: Connection, holder_code: str) -> Sequence[Row[
 
 def count_certificates(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(certificates)).scalar_one())
-

@@ -97,8 +97,13 @@ certificates = Table(
     Column("kid", String(43), ForeignKey("issuer_keys.kid"), nullable=False),
     Column("qr", Text, nullable=False),
 )
-Index("ix_certificates_issuer_type_serial", certificates.c.issuer_uscc, certificates.c.type_slug,
-      certificates.c.serial, unique=True)
+Index(
+    "ix_certificates_issuer_type_serial",
+    certificates.c.issuer_uscc,
+    certificates.c.type_slug,
+    certificates.c.serial,
+    unique=True,
+)
 
 certificate_holders = Table(
     "certificate_holders",

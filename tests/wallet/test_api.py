@@ -85,7 +85,8 @@ def assert_error(response: Any, status: int, code: str, field: str | None = None
     body = response.json()
     assert set(body) == {"error"}, body
     error: dict[str, Any] = body["error"]
-    assert isinstance(error.get("message"), str) and error["message"], error
+    assert isinstance(error.get("message"), str), error
+    assert error["message"], error
     assert error["code"] == code, error
     if field is not None:
         assert error.get("field") == field, error
@@ -97,7 +98,8 @@ def cose_parts(qr: str) -> list[Any]:
     assert qr.startswith("EL1:")
     cose = zlib.decompress(reference_base45.b45decode(qr[4:]))
     tag = cbor2.loads(cose)
-    assert isinstance(tag, cbor2.CBORTag) and tag.tag == 18
+    assert isinstance(tag, cbor2.CBORTag)
+    assert tag.tag == 18
     parts = list(tag.value)
     assert len(parts) == 4
     return parts
@@ -149,7 +151,8 @@ def test_unknown_issuer_is_404(client: TestClient, suffix: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "uscc", ["abc", "11310000000000006n", "11310000000000006NX", "1131000000000000", "11310000000000006!"]
+    "uscc",
+    ["abc", "11310000000000006n", "11310000000000006NX", "1131000000000000", "11310000000000006!"],
 )
 @pytest.mark.parametrize("suffix", ["", "/jwks.json"])
 def test_malformed_uscc_is_422(client: TestClient, uscc: str, suffix: str) -> None:
@@ -207,7 +210,9 @@ def test_mint_then_verify_every_sample_type(
     client: TestClient, admin_headers: dict[str, str], item: dict[str, Any]
 ) -> None:
     body = {"type": item["type"], "fields": item["fields"], "valid_from": item["valid_from"]}
-    response = client.post(f"/issuers/{item['issuer']}/certificates", json=body, headers=admin_headers)
+    response = client.post(
+        f"/issuers/{item['issuer']}/certificates", json=body, headers=admin_headers
+    )
     assert response.status_code == 201, response.text
     minted = response.json()
     assert minted["identifier"].startswith("1.2.156.3005.2.")
@@ -235,7 +240,9 @@ def test_mint_by_type_code_works_too(client: TestClient, admin_headers: dict[str
     assert minted["type"] == "marriage"
 
 
-def test_one_character_changes_never_verify(client: TestClient, admin_headers: dict[str, str]) -> None:
+def test_one_character_changes_never_verify(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
     qr = mint(client, admin_headers, "resident_id")["qr"]
     body = qr[4:]
     positions = sorted({*range(0, len(body), max(1, len(body) // 25)), len(body) - 1})
@@ -413,7 +420,9 @@ def test_oversized_chunked_body_without_content_length_is_413(client: TestClient
             yield b"A" * 1024
         yield b'"}'
 
-    response = client.post("/verify", content=chunks(), headers={"content-type": "application/json"})
+    response = client.post(
+        "/verify", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert_error(response, 413, "payload_too_large")
 
 
@@ -422,7 +431,9 @@ def test_oversized_chunked_body_without_content_length_is_413(client: TestClient
     [b"{", b"not json", b'{"type": "resident_id", "fields": }', b"\xff\xfe\x00", b""],
     ids=["truncated", "text", "bad-value", "bad-utf8", "empty"],
 )
-def test_invalid_json_is_422(client: TestClient, admin_headers: dict[str, str], content: bytes) -> None:
+def test_invalid_json_is_422(
+    client: TestClient, admin_headers: dict[str, str], content: bytes
+) -> None:
     response = client.post(
         f"/issuers/{PUBLIC_SECURITY}/certificates",
         content=content,
@@ -465,7 +476,11 @@ def test_deeply_nested_json_is_a_typed_client_error(
     ids=["end-of-calendar", "end-before-start", "not-a-date"],
 )
 def test_impossible_validity_is_422_not_500(
-    client: TestClient, admin_headers: dict[str, str], app: FastAPI, extra: dict[str, str], field: str
+    client: TestClient,
+    admin_headers: dict[str, str],
+    app: FastAPI,
+    extra: dict[str, str],
+    field: str,
 ) -> None:
     item = sample("marriage")
     response = client.post(
@@ -484,7 +499,9 @@ def test_impossible_validity_is_422_not_500(
 def test_expired_credential(
     client: TestClient, admin_headers: dict[str, str], clock: FixedClock
 ) -> None:
-    minted = mint(client, admin_headers, "marriage", valid_from="2026-01-01", valid_until="2026-12-31")
+    minted = mint(
+        client, admin_headers, "marriage", valid_from="2026-01-01", valid_until="2026-12-31"
+    )
     end = datetime(2027, 1, 1, tzinfo=CST)  # the day after valid_until, China Standard Time
     clock.now = end - timedelta(minutes=5)
     assert verify(client, minted["qr"])["valid"] is True
@@ -576,7 +593,9 @@ def test_code_check_valid(client: TestClient, kind: str, value: str, normalized:
 
 
 def test_code_check_details(client: TestClient) -> None:
-    body = client.post("/codes/check", json={"kind": "resident_id", "value": "11010519491231002X"}).json()
+    body = client.post(
+        "/codes/check", json={"kind": "resident_id", "value": "11010519491231002X"}
+    ).json()
     assert body["details"] == {"region_code": "110105", "birth_date": "1949-12-31", "sex_code": 2}
 
 
@@ -665,7 +684,9 @@ def test_a_crash_while_writing_holders_rolls_back_the_certificate(
     armed.set()
 
     def explode(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if armed.is_set() and statement.lstrip().upper().startswith("INSERT INTO CERTIFICATE_HOLDERS"):
+        if armed.is_set() and statement.lstrip().upper().startswith(
+            "INSERT INTO CERTIFICATE_HOLDERS"
+        ):
             raise RuntimeError("simulated crash")
 
     event.listen(engine, "before_cursor_execute", explode)
@@ -722,3 +743,17 @@ def test_mint_defaults_valid_from_to_the_injected_clock(
     minted = mint(client, admin_headers, "marriage")
     assert minted["valid_from"] == date(2026, 11, 2).isoformat()
     assert minted["issued_at"].startswith("2026-11-01T20:00:00")
+
+
+# --- routing errors ----------------------------------------------------------------
+
+
+def test_unknown_path_is_a_typed_404(client: TestClient) -> None:
+    assert_error(client.get("/no/such/path"), 404, "not_found")
+
+
+def test_wrong_method_is_a_typed_405_with_allow(client: TestClient) -> None:
+    """RFC 9110 §15.5.6: a 405 response MUST carry an Allow header."""
+    response = client.delete("/verify")
+    assert_error(response, 405, "method_not_allowed")
+    assert "POST" in response.headers.get("allow", ""), dict(response.headers)

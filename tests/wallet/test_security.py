@@ -63,9 +63,7 @@ PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 
 def _requires_admin(dependant: Dependant) -> bool:
-    return any(
-        dep.call is require_admin or _requires_admin(dep) for dep in dependant.dependencies
-    )
+    return any(dep.call is require_admin or _requires_admin(dep) for dep in dependant.dependencies)
 
 
 def route_entries(app: FastAPI) -> Iterator[tuple[set[str], str, Dependant | None]]:
@@ -98,7 +96,9 @@ def admin_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 def fill_path(template: str) -> str:
     """A concrete URL for a path template; ``{uscc}`` gets a real sample issuer."""
-    return re.sub(r"\{([^}:]+)(:[^}]*)?\}", lambda m: PUBLIC_SECURITY if m[1] == "uscc" else "x", template)
+    return re.sub(
+        r"\{([^}:]+)(:[^}]*)?\}", lambda m: PUBLIC_SECURITY if m[1] == "uscc" else "x", template
+    )
 
 
 def sample(type_slug: str) -> dict[str, Any]:
@@ -223,7 +223,12 @@ def test_admin_routes_are_closed_when_no_token_is_configured(
     assert app.state.admin_token is None
     with TestClient(app, raise_server_exceptions=False) as client:
         for method, template in admin_routes(app):
-            for authorization in ("Bearer ", "Bearer None", "Bearer null", f"Bearer {TEST_ADMIN_TOKEN}"):
+            for authorization in (
+                "Bearer ",
+                "Bearer None",
+                "Bearer null",
+                f"Bearer {TEST_ADMIN_TOKEN}",
+            ):
                 response = client.request(
                     method, fill_path(template), json={}, headers={"Authorization": authorization}
                 )
@@ -232,7 +237,7 @@ def test_admin_routes_are_closed_when_no_token_is_configured(
 
 
 @pytest.fixture
-def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, Any, bool]]]:
+def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any, bool]]:
     """Spy on hmac.compare_digest as issuers.api reaches it (passes through to the real one)."""
     calls: list[tuple[Any, Any, bool]] = []
     real: Callable[[Any, Any], bool] = hmac.compare_digest
@@ -243,14 +248,17 @@ def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple
         return result
 
     monkeypatch.setattr(issuers.api.hmac, "compare_digest", spy)
-    yield calls
+    return calls
 
 
 def test_the_token_is_compared_with_hmac_compare_digest(
-    client: TestClient, admin_headers: dict[str, str], compare_digest_calls: list[tuple[Any, Any, bool]]
+    client: TestClient,
+    admin_headers: dict[str, str],
+    compare_digest_calls: list[tuple[Any, Any, bool]],
 ) -> None:
     near = TEST_ADMIN_TOKEN[:-1] + chr(ord(TEST_ADMIN_TOKEN[-1]) ^ 1)
-    assert len(near) == len(TEST_ADMIN_TOKEN) and near != TEST_ADMIN_TOKEN
+    assert len(near) == len(TEST_ADMIN_TOKEN)
+    assert near != TEST_ADMIN_TOKEN
     item = sample("resident_id")
     url = f"/issuers/{PUBLIC_SECURITY}/certificates"
     body = {"type": "resident_id", "fields": item["fields"]}
@@ -271,7 +279,8 @@ def test_the_token_is_compared_with_hmac_compare_digest(
 def test_demo_admin_token_is_long_random_private_and_stable(tmp_path: Path) -> None:
     settings = Settings(demo=True, data_dir=tmp_path / "var")
     token = admin_token(settings)
-    assert token is not None and len(token) >= 32
+    assert token is not None
+    assert len(token) >= 32
     path = tmp_path / "var" / "demo-admin-token"
     assert path.stat().st_mode & 0o777 == 0o600
     assert admin_token(settings) == token
@@ -289,7 +298,9 @@ def test_demo_admin_token_is_long_random_private_and_stable(tmp_path: Path) -> N
     ],
     ids=["no-master-key", "short-master-key", "garbage-master-key", "short-admin-token"],
 )
-def test_settings_refuse_unsafe_values_outside_demo(tmp_path: Path, overrides: dict[str, Any]) -> None:
+def test_settings_refuse_unsafe_values_outside_demo(
+    tmp_path: Path, overrides: dict[str, Any]
+) -> None:
     values: dict[str, Any] = {
         "demo": False,
         "data_dir": tmp_path,
@@ -339,7 +350,8 @@ def test_no_private_or_sealed_key_material_in_responses(
     assert minted_response.status_code == 201
     with app.state.engine.connect() as conn:
         row = repo.active_key_row(conn, CIVIL_AFFAIRS)
-    assert row is not None and row.kid == minted_response.json()["kid"]
+    assert row is not None
+    assert row.kid == minted_response.json()["kid"]
     sealed: bytes = row.sealed_private_key
     pkcs8 = unseal(TEST_MASTER_KEY, sealed, associated=row.kid.encode())
     key = SigningKey.from_pkcs8(pkcs8)
@@ -356,16 +368,15 @@ def test_no_private_or_sealed_key_material_in_responses(
     for name, text in texts.items():
         for secret in secrets:
             assert secret not in text, f"{name} response leaks key material"
-        assert "sealed" not in text and "private" not in text, name
+        assert "sealed" not in text, name
+        assert "private" not in text, name
     assert set(minted_response.json()) == {
         "identifier", "qr", "type", "issuer", "holder_codes", "issued_at",
         "valid_from", "valid_until", "kid",
     }  # fmt: skip
 
 
-def test_sealed_private_key_column_holds_no_plaintext(
-    client: TestClient, app: FastAPI
-) -> None:
+def test_sealed_private_key_column_holds_no_plaintext(client: TestClient, app: FastAPI) -> None:
     with app.state.engine.connect() as conn:
         rows = conn.execute(select(issuer_keys)).all()
     assert len(rows) == len(SAMPLE_USCCS)
@@ -379,7 +390,8 @@ def test_sealed_private_key_column_holds_no_plaintext(
         raw_private = key.key.private_bytes_raw()  # type: ignore[union-attr]
         assert pkcs8 not in sealed
         assert raw_private not in sealed
-        assert raw_private[:16] not in sealed and raw_private[16:] not in sealed
+        assert raw_private[:16] not in sealed
+        assert raw_private[16:] not in sealed
         # Sealed under the master key and bound to this kid.
         with pytest.raises(KeyUnavailable):
             unseal(b"\x42" * 32, sealed, associated=row.kid.encode())
@@ -455,7 +467,10 @@ def test_rotated_keys_keep_old_credentials_valid(
     assert new["kid"] == new_kid != old["kid"]
     assert verdict(client, old["qr"])["valid"] is True
     assert verdict(client, new["qr"])["valid"] is True
-    states = {k["kid"]: k["status"] for k in client.get(f"/issuers/{CIVIL_AFFAIRS}/jwks.json").json()["keys"]}
+    states = {
+        k["kid"]: k["status"]
+        for k in client.get(f"/issuers/{CIVIL_AFFAIRS}/jwks.json").json()["keys"]
+    }
     assert states == {old["kid"]: "retired", new_kid: "active"}
 
 
