@@ -19,6 +19,7 @@ from issuers.codes import (
     validate_uscc,
 )
 from issuers.crypto.keys import VerifyingKey
+from issuers.error_schema import error_responses
 from issuers.errors import NotFound, Unauthorized
 from issuers.registry import IssuerInfo
 from issuers.store import repository as repo
@@ -131,7 +132,7 @@ def list_issuers(service: Annotated[IssuanceService, Depends(issuance)]) -> list
     "/issuers/{uscc}",
     response_model=IssuerPublic,
     tags=["issuers"],
-    responses={404: {"description": "no such issuer"}},
+    responses=error_responses(404, 422),
 )
 def get_issuer(
     uscc: UsccPath, service: Annotated[IssuanceService, Depends(issuance)]
@@ -147,7 +148,7 @@ def get_issuer(
     "/issuers/{uscc}/jwks.json",
     response_model=Jwks,
     tags=["issuers"],
-    responses={404: {"description": "no such issuer"}},
+    responses=error_responses(404, 422),
 )
 def issuer_jwks(uscc: UsccPath, service: Annotated[IssuanceService, Depends(issuance)]) -> Jwks:
     with service.engine.connect() as conn:
@@ -170,7 +171,7 @@ def catalogue() -> list[CertificateTypePublic]:
     "/catalogue/{type_ref}",
     response_model=CertificateTypePublic,
     tags=["catalogue"],
-    responses={404: {"description": "no such certificate type"}},
+    responses=error_responses(404, 422),
 )
 def catalogue_entry(type_ref: Annotated[str, Path(max_length=40)]) -> CertificateTypePublic:
     return _type_public(type_ref)
@@ -198,12 +199,7 @@ def _type_public(type_ref: str) -> CertificateTypePublic:
     status_code=status.HTTP_201_CREATED,
     tags=["issuers"],
     dependencies=[Depends(require_admin)],
-    responses={
-        401: {"description": "no or wrong token"},
-        403: {"description": "type not allowed"},
-        404: {"description": "no such issuer or type"},
-        503: {"description": "no signing key"},
-    },
+    responses=error_responses(401, 403, 404, 413, 422, 503),
 )
 def mint_certificate(
     uscc: UsccPath, body: MintRequest, service: Annotated[IssuanceService, Depends(issuance)]
@@ -230,7 +226,12 @@ def mint_certificate(
     )
 
 
-@router.post("/codes/check", response_model=CodeCheckResult, tags=["codes"])
+@router.post(
+    "/codes/check",
+    response_model=CodeCheckResult,
+    tags=["codes"],
+    responses=error_responses(413, 422),
+)
 def check_code(body: CodeCheck) -> CodeCheckResult:
     """Check a national code; a bad one is a 422 naming the field and the reason."""
     if body.kind == "resident_id":

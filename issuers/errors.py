@@ -26,6 +26,7 @@ it raises one of these.
         │   ├── Truncated ........................ truncated
         │   └── InflateLimitExceeded ............. inflate_limit_exceeded
         ├── UnknownKey ........................... unknown_key
+        ├── KeyCompromised ....................... key_compromised
         ├── SignatureInvalid ..................... signature_invalid
         ├── UntrustedIssuer ...................... untrusted_issuer
         ├── Expired .............................. expired
@@ -154,6 +155,13 @@ class UnknownKey(CredentialInvalid):
     """The ``kid`` names no key the verifier knows."""
 
     code = "unknown_key"
+
+
+class KeyCompromised(CredentialInvalid):
+    """The signing key was declared compromised: nothing it signed is trusted, whatever
+    ``iat`` the credential claims (a thief can write any ``iat``)."""
+
+    code = "key_compromised"
 
 
 class SignatureInvalid(CredentialInvalid):

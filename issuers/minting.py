@@ -22,7 +22,9 @@ from issuers.formats.cwt import CredentialClaims, StatusReference
 from issuers.registry import IssuerInfo
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
-LATEST_VALID_UNTIL = date(9000, 1, 1)  # far beyond any licence; keeps exp inside datetime
+# Bounds that keep nbf/exp inside what every verifier's clock arithmetic can show.
+EARLIEST_VALID_FROM = date(1900, 1, 1)
+LATEST_VALID_UNTIL = date(9000, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,10 @@ def build_record(
             f"holder {holder} is not named in the certificate's fields", field="holder"
         )
     start = valid_from or now.astimezone(CHINA_STANDARD_TIME).date()
+    if start < EARLIEST_VALID_FROM:
+        raise InvalidInput(
+            f"valid_from must be on or after {EARLIEST_VALID_FROM}", field="valid_from"
+        )
     end = valid_until if valid_until is not None else certificate_type.valid_until(fields, start)
     if end is not None and end < start:
         raise InvalidInput("valid_until is before valid_from", field="valid_until")

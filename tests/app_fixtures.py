@@ -77,11 +77,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock) -> FastAPI:
+def app(settings: Settings, clock: FixedClock) -> Iterator[FastAPI]:
     app = create_app(settings, clock=clock)
     for info in demo.sample_issuers():
         app.state.issuance.register_issuer(info)
-    return app
+    yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from issuers.error_schema import error_responses
 from verifiers.verdict import Verdict, VerifierContext, verdict_for
 
 router = APIRouter(tags=["verify"])
@@ -30,7 +31,12 @@ class VerifyRequest(BaseModel):
     )
 
 
-@router.post("/verify", response_model=Verdict, summary="Verify a QR credential")
+@router.post(
+    "/verify",
+    response_model=Verdict,
+    summary="Verify a QR credential",
+    responses=error_responses(413, 422),
+)
 def verify(
     body: VerifyRequest, context: Annotated[VerifierContext, Depends(verifier_context)]
 ) -> Verdict:

@@ -17,6 +17,7 @@ from issuers.errors import (
     ClaimsInvalid,
     Expired,
     InvalidCode,
+    KeyCompromised,
     NotFound,
     NotYetValid,
     SchemaInvalid,
@@ -42,6 +43,8 @@ def verify_qr(
     message = cose_sign1.decode(qr_envelope.unwrap(text, limits))
     trusted = keys.resolve(message.kid)
     message.verify(trusted.key)
+    if trusted.state == "compromised":
+        raise KeyCompromised(f"the issuer declared key {b64url(message.kid)} compromised")
     claims = CredentialClaims.from_cbor(message.payload)
     issuer = trusted.issuer
     if claims.issuer != issuer.uscc:

@@ -10,7 +10,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,9 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _issuance() -> Any:
+@contextmanager
+def _issuance() -> Iterator[Any]:
+    """The local issuance service (same database and keys as ``serve``), closed after."""
     from datetime import UTC, datetime
 
     from issuers.settings import get_settings
@@ -134,12 +137,15 @@ def _issuance() -> Any:
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     ensure_schema(engine)
-    service = IssuanceService(engine, settings.master_key_bytes(), lambda: datetime.now(UTC))
-    if settings.demo:
-        from wallet import demo
+    try:
+        service = IssuanceService(engine, settings.master_key_bytes(), lambda: datetime.now(UTC))
+        if settings.demo:
+            from wallet import demo
 
-        demo.seed(service)
-    return service
+            demo.seed(service)
+        yield service
+    finally:
+        engine.dispose()
 
 
 def parse_field_args(pairs: Sequence[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -209,14 +215,15 @@ def _mint(args: argparse.Namespace) -> int:
 
     schema = get_type(args.type).model.model_json_schema()
     fields.update(parse_field_args(args.field, schema))
-    minted = _issuance().mint(
-        args.type,
-        args.issuer,
-        fields,
-        holder=args.holder,
-        valid_from=args.valid_from,
-        valid_until=args.valid_until,
-    )
+    with _issuance() as service:
+        minted = service.mint(
+            args.type,
+            args.issuer,
+            fields,
+            holder=args.holder,
+            valid_from=args.valid_from,
+            valid_until=args.valid_until,
+        )
     record = minted.record
     out = {
         "identifier": minted.identifier,
@@ -262,9 +269,9 @@ def _verify(args: argparse.Namespace) -> int:
     from verifiers.verdict import VerifierContext, verdict_for
 
     qr = read_credential(args.credential)
-    service = _issuance()
-    context = VerifierContext(DatabaseKeyResolver(service.engine), lambda: datetime.now(UTC))
-    verdict = verdict_for(qr, context)
+    with _issuance() as service:
+        context = VerifierContext(DatabaseKeyResolver(service.engine), lambda: datetime.now(UTC))
+        verdict = verdict_for(qr, context)
     if args.json:
         print(verdict.model_dump_json())
     elif verdict.valid and verdict.credential is not None:

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuers.errors import ElicenseError
@@ -21,28 +20,11 @@ from issuers.errors import ElicenseError
 log = logging.getLogger("elicense.http")
 
 _STARLETTE_CODES = {
-    400: "bad_request",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
     415: "unsupported_media_type",
 }
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    field: str | None = None
-    details: Any = None
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
-
-
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries for the given error statuses."""
-    return {status: {"model": ErrorBody, "description": "typed error"} for status in statuses}
 
 
 def error_response(
@@ -80,8 +62,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only bare 400 is a body it could not decode (e.g. bad UTF-8):
+            # malformed input like any other, so the same typed 422.
+            body = {"code": "invalid_input", "message": f"request body: {exc.detail}"}
+            return error_response(422, body)
         code = _STARLETTE_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, {"code": code, "message": str(exc.detail)})
+        body = {"code": code, "message": str(exc.detail)}
+        return error_response(exc.status_code, body, dict(exc.headers or {}) or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

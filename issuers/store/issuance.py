@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -139,21 +140,26 @@ def _certificate_row(record: CertificateRecord, kid: str, qr: str) -> dict[str, 
 
 
 class DatabaseKeyResolver:
-    """Resolves COSE kids against the issuer keys in our database, caching hits."""
+    """Resolves COSE kids against the issuer keys in our database.
 
-    def __init__(self, engine: Engine) -> None:
+    Hits are cached for ``ttl_seconds`` (monotonic time), so a key marked compromised
+    by another worker stops verifying here within that time, not at the next restart.
+    """
+
+    def __init__(self, engine: Engine, ttl_seconds: float = 10.0) -> None:
         self._engine = engine
-        self._cache: dict[bytes, TrustedKey] = {}
+        self._ttl = ttl_seconds
+        self._cache: dict[bytes, tuple[float, TrustedKey]] = {}
 
     def resolve(self, kid: bytes) -> TrustedKey:
         cached = self._cache.get(kid)
-        if cached is not None:
-            return cached
+        if cached is not None and monotonic() - cached[0] < self._ttl:
+            return cached[1]
         with self._engine.connect() as conn:
             found = repo.trusted_key(conn, b64url(kid)) if len(kid) == 32 else None
         if found is None:
             raise UnknownKey(f"no issuer key has kid {kid.hex()[:16]}…")
-        self._cache[kid] = found
+        self._cache[kid] = (monotonic(), found)
         return found
 
     def forget(self) -> None:

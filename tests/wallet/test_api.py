@@ -757,3 +757,22 @@ def test_wrong_method_is_a_typed_405_with_allow(client: TestClient) -> None:
     response = client.delete("/verify")
     assert_error(response, 405, "method_not_allowed")
     assert "POST" in response.headers.get("allow", ""), dict(response.headers)
+
+
+@pytest.mark.parametrize("valid_from", ["0001-01-01", "1900-01-01"])
+def test_what_the_api_mints_verifies_or_the_mint_is_refused(
+    client: TestClient, admin_headers: dict[str, str], valid_from: str
+) -> None:
+    """An issuer must not hand out a credential that no verifier will ever accept."""
+    item = sample("marriage")
+    response = client.post(
+        f"/issuers/{CIVIL_AFFAIRS}/certificates",
+        json={"type": "marriage", "fields": item["fields"], "valid_from": valid_from},
+        headers=admin_headers,
+    )
+    if response.status_code == 422:
+        assert response.json()["error"]["field"] == "valid_from"
+        return
+    assert response.status_code == 201, response.text
+    verdict = verify(client, response.json()["qr"])
+    assert verdict["valid"] is True, verdict

@@ -23,6 +23,7 @@ import cbor2
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import Connection, Engine, event
 
 import wallet.qr_image
 from issuers.formats import qr_envelope
@@ -73,8 +74,23 @@ def cli_env(
     for name in ("ELICENSE_DEMO", "ELICENSE_ADMIN_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()  # settings are read once per process: re-read them here
-    yield env
-    get_settings.cache_clear()
+    # Each in-process CLI call builds its own Engine and leaves it to the process exit
+    # to close; here the "process" is pytest, so dispose of every engine that connected
+    # during the test (a class-level SQLAlchemy event, not a patch of the CLI).
+    engines: list[Engine] = []
+
+    def track(connection: Connection) -> None:
+        if connection.engine not in engines:
+            engines.append(connection.engine)
+
+    event.listen(Engine, "engine_connect", track)
+    try:
+        yield env
+    finally:
+        event.remove(Engine, "engine_connect", track)
+        for engine in engines:
+            engine.dispose()
+        get_settings.cache_clear()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

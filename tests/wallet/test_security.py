@@ -220,20 +220,28 @@ def test_admin_routes_are_closed_when_no_token_is_configured(
         admin_token=None,
     )
     app = create_app(settings, clock=clock)
-    assert app.state.admin_token is None
-    with TestClient(app, raise_server_exceptions=False) as client:
-        for method, template in admin_routes(app):
-            for authorization in (
-                "Bearer ",
-                "Bearer None",
-                "Bearer null",
-                f"Bearer {TEST_ADMIN_TOKEN}",
-            ):
-                response = client.request(
-                    method, fill_path(template), json={}, headers={"Authorization": authorization}
-                )
-                assert response.status_code == 401, (method, template, authorization)
-                assert response.json()["error"]["code"] == "unauthorized"
+    try:
+        assert app.state.admin_token is None
+        routes = admin_routes(app)
+        assert routes
+        with TestClient(app, raise_server_exceptions=False) as client:
+            for method, template in routes:
+                for authorization in (
+                    "Bearer ",
+                    "Bearer None",
+                    "Bearer null",
+                    f"Bearer {TEST_ADMIN_TOKEN}",
+                ):
+                    response = client.request(
+                        method,
+                        fill_path(template),
+                        json={},
+                        headers={"Authorization": authorization},
+                    )
+                    assert response.status_code == 401, (method, template, authorization)
+                    assert response.json()["error"]["code"] == "unauthorized"
+    finally:
+        app.state.engine.dispose()
 
 
 @pytest.fixture
