@@ -24,7 +24,7 @@ from issuers.catalogue.compact import CompactCodec, codec_for
 from issuers.codes.gb32100 import validate_uscc
 from issuers.errors import CheckDigitMismatch, InvalidCode, InvalidInput, SchemaInvalid
 
-_TYPE_CODE = re.compile(r"[0-9A-Z]{18}\d{3}")
+_TYPE_CODE = re.compile(r"[0-9A-Z]{18}[0-9]{3}")
 
 
 class DepartmentKind(StrEnum):

@@ -40,7 +40,7 @@ MCA_USCC: Final = make_uscc("11100000000000001")
 # 民法典 第一千零四十七条, by GB/T 2261.1 sex code.
 LEGAL_MARRIAGE_AGE: Final = {1: 22, 2: 20}
 
-_MARRIAGE_NUMBER = re.compile(r"J(\d{6})-(\d{4})-(\d{6})")
+_MARRIAGE_NUMBER = re.compile(r"J([0-9]{6})-([0-9]{4})-([0-9]{6})")
 
 
 def _marriage_number(value: str) -> str:

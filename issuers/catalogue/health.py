@@ -35,7 +35,7 @@ NHC_USCC: Final = make_uscc("11100000000000002")
 # The birth date in a 公民身份号码 is the date in China Standard Time.
 CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8), "CST")
 
-_BIRTH_NUMBER = re.compile(r"[A-Z]\d{9}")
+_BIRTH_NUMBER = re.compile(r"[A-Z][0-9]{9}")
 
 
 def _birth_number(value: str) -> str:

@@ -105,7 +105,7 @@ class HouseholdMember(Record):
 class HouseholdRegister(CertificateFields):
     """居民户口簿: the household page plus one page per member."""
 
-    household_number: Annotated[str, Field(pattern=r"^\d{9}$")]  # 户号
+    household_number: Annotated[str, Field(pattern=r"^[0-9]{9}$")]  # 户号
     household_type: Literal["家庭户", "集体户"]  # 户别
     address: Address  # 住址
     region_code: RegionCode

@@ -38,7 +38,7 @@ from issuers.errors import InvalidCode
 # the types are bound to their codes in the national e-licence catalogue.
 MOT_USCC: Final = make_uscc("11100000000000003")
 
-_ROAD_PERMIT_NUMBER = re.compile(r"(\d{6})\d{6}")
+_ROAD_PERMIT_NUMBER = re.compile(r"([0-9]{6})[0-9]{6}")
 
 
 def _road_permit_number(value: str) -> str:

@@ -15,7 +15,7 @@ from datetime import date
 from issuers.codes.iso7064 import mod11_2_check
 from issuers.errors import CheckDigitMismatch, InvalidCode
 
-_SHAPE = re.compile(r"\d{17}[\dX]")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 @dataclass(frozen=True, slots=True)

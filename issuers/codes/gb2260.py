@@ -16,7 +16,7 @@ from importlib import resources
 
 from issuers.errors import InvalidCode
 
-_SHAPE = re.compile(r"\d{6}")
+_SHAPE = re.compile(r"[0-9]{6}")
 
 
 @cache

@@ -23,10 +23,13 @@ from issuers.codes.iso7064 import mod37_36_check
 from issuers.errors import CheckDigitMismatch, InvalidCode
 
 ROOT = "1.2.156.3005.2"
-_TYPE_CODE = re.compile(r"[0-9A-Z]{18}\d{3}")
+_TYPE_CODE = re.compile(r"[0-9A-Z]{18}[0-9]{3}")
 _USCC = re.compile(r"[0-9A-Z]{18}")
 _SERIAL = re.compile(r"[0-9A-Z]{1,24}")
-_VERSION = re.compile(r"\d{3}")
+_VERSION = re.compile(r"[0-9]{3}")
+_WHOLE = re.compile(
+    r"1\.2\.156\.3005\.2\.([0-9A-Z]{18}[0-9]{3})\.([0-9A-Z]{18})\.([0-9A-Z]{1,24})\.([0-9]{3})\.([^.]*)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,10 @@ def parse_identifier(
     value: str, *, strict: bool = True, field: str = "identifier"
 ) -> LicenceIdentifier:
     """Parse an identifier. ``strict=False`` turns a check mismatch into a warning."""
+    whole = _WHOLE.fullmatch(value) if isinstance(value, str) else None
+    if whole is not None:  # the common case, in one regex; errors take the long road
+        type_code, issuer_code, serial, version, check = whole.groups()
+        return _checked(type_code, issuer_code, serial, version, check, strict, field)
     if not isinstance(value, str) or not value.startswith(ROOT + "."):
         raise InvalidCode(f"电子证照标识 must start with {ROOT}. (GB/T 36904)", field=field)
     parts = value[len(ROOT) + 1 :].split(".")
@@ -73,6 +80,18 @@ def parse_identifier(
         )
     type_code, issuer_code, serial, version, check = parts
     _check_parts(type_code, issuer_code, serial, version, field=field)
+    return _checked(type_code, issuer_code, serial, version, check, strict, field)
+
+
+def _checked(
+    type_code: str,
+    issuer_code: str,
+    serial: str,
+    version: str,
+    check: str,
+    strict: bool,
+    field: str,
+) -> LicenceIdentifier:
     expected = identifier_check(type_code, issuer_code, serial, version)
     warnings: tuple[str, ...] = ()
     if check != expected:

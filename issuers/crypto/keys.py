@@ -45,13 +45,14 @@ class Algorithm(StrEnum):
 
     @classmethod
     def from_cose_id(cls, value: object) -> Algorithm:
-        for alg, cose_id in _COSE_IDS.items():
-            if value == cose_id:
-                return alg
-        raise ValueError(f"unsupported COSE algorithm {value!r}")
+        alg = _BY_COSE_ID.get(value) if type(value) is int else None
+        if alg is None:
+            raise ValueError(f"unsupported COSE algorithm {value!r}")
+        return alg
 
 
 _COSE_IDS = {Algorithm.EDDSA: -8, Algorithm.ES256: -7}
+_BY_COSE_ID = {cose_id: alg for alg, cose_id in _COSE_IDS.items()}
 
 
 def b64url(data: bytes) -> str:

@@ -12,7 +12,6 @@ signature.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,11 @@ import cbor2
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.errors import Malformed
 
+# cbor2 6 decodes containers inside a tag as tuple/frozendict; exact types are checked
+# (not ABCs): faster, and a subclass has no business here.
+_ARRAYS = (list, tuple)
+_MAPS = (dict, cbor2.frozendict)
+
 COSE_SIGN1_TAG = 18
 HEADER_ALG = 1
 HEADER_KID = 4
@@ -28,27 +32,15 @@ HEADER_KID = 4
 
 @dataclass(frozen=True, slots=True)
 class Sign1:
-    """A decoded, not yet verified COSE_Sign1."""
+    """A decoded, not yet verified COSE_Sign1 whose headers name an algorithm and a kid."""
 
     protected_raw: bytes
     protected: dict[int, Any]
     unprotected: dict[int, Any]
     payload: bytes
     signature: bytes
-
-    @property
-    def kid(self) -> bytes:
-        kid = self.protected.get(HEADER_KID, self.unprotected.get(HEADER_KID))
-        if not isinstance(kid, bytes):
-            raise Malformed("COSE_Sign1 header carries no kid")
-        return kid
-
-    @property
-    def alg(self) -> Algorithm:
-        try:
-            return Algorithm.from_cose_id(self.protected.get(HEADER_ALG))
-        except ValueError as exc:
-            raise Malformed(str(exc)) from None
+    alg: Algorithm
+    kid: bytes
 
     def to_be_signed(self, external_aad: bytes = b"") -> bytes:
         return _sig_structure(self.protected_raw, self.payload, external_aad)
@@ -60,8 +52,37 @@ class Sign1:
         key.verify(self.signature, self.to_be_signed(external_aad))
 
 
+_SIG_STRUCTURE_HEAD = b"\x84" + cbor2.dumps("Signature1")  # array(4), "Signature1"
+
+
 def _sig_structure(protected_raw: bytes, payload: bytes, external_aad: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected_raw, external_aad, payload])
+    """``["Signature1", protected, external_aad, payload]`` in deterministic CBOR
+    (RFC 8949 §4.2.1), written directly: its shape is fixed and it is on every verify.
+    Equal to ``cbor2.dumps([...])``; a property test holds it to that."""
+    return b"".join(
+        (
+            _SIG_STRUCTURE_HEAD,
+            _bstr_head(len(protected_raw)),
+            protected_raw,
+            _bstr_head(len(external_aad)),
+            external_aad,
+            _bstr_head(len(payload)),
+            payload,
+        )
+    )
+
+
+def _bstr_head(length: int) -> bytes:
+    """The CBOR head of a byte string (major type 2) of ``length`` bytes."""
+    if length < 24:
+        return bytes((0x40 | length,))
+    if length < 0x100:
+        return bytes((0x58, length))
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    if length < 0x100000000:
+        return b"\x5a" + length.to_bytes(4, "big")
+    return b"\x5b" + length.to_bytes(8, "big")
 
 
 def sign(payload: bytes, key: SigningKey, *, kid: bytes, external_aad: bytes = b"") -> bytes:
@@ -81,12 +102,12 @@ def decode(data: bytes) -> Sign1:
         if obj.tag != COSE_SIGN1_TAG:
             raise Malformed(f"expected COSE_Sign1 tag 18, found tag {obj.tag}")
         obj = obj.value
-    if not isinstance(obj, list | tuple) or len(obj) != 4:
+    if type(obj) not in _ARRAYS or len(obj) != 4:
         raise Malformed("COSE_Sign1 must be an array of four items")
     protected_raw, unprotected, payload, signature = obj
-    if not isinstance(protected_raw, bytes) or not isinstance(unprotected, Mapping):
+    if type(protected_raw) is not bytes or type(unprotected) not in _MAPS:
         raise Malformed("COSE_Sign1 headers have the wrong types")
-    if not isinstance(payload, bytes) or not isinstance(signature, bytes):
+    if type(payload) is not bytes or type(signature) is not bytes:
         raise Malformed("COSE_Sign1 payload and signature must be byte strings")
     protected: Any = {}
     if protected_raw:
@@ -94,6 +115,13 @@ def decode(data: bytes) -> Sign1:
             protected = cbor2.loads(protected_raw)
         except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
             raise Malformed("COSE_Sign1 protected header is not well-formed CBOR") from None
-    if not isinstance(protected, Mapping):
+    if type(protected) not in _MAPS:
         raise Malformed("COSE_Sign1 protected header must be a map")
-    return Sign1(protected_raw, dict(protected), dict(unprotected), payload, signature)
+    kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID))
+    if type(kid) is not bytes:
+        raise Malformed("COSE_Sign1 header carries no kid")
+    try:
+        alg = Algorithm.from_cose_id(protected.get(HEADER_ALG))
+    except ValueError as exc:
+        raise Malformed(str(exc)) from None
+    return Sign1(protected_raw, dict(protected), dict(unprotected), payload, signature, alg, kid)

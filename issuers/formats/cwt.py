@@ -29,6 +29,8 @@ import cbor2
 from issuers.errors import ClaimsInvalid
 
 ISS, SUB, EXP, NBF, IAT, CNF, STATUS = 1, 2, 4, 5, 6, 8, 65535
+_MAPS = (dict, cbor2.frozendict)  # exact types: cbor2 6 may hand back either
+_ARRAYS = (list, tuple)
 ELICENCE = -65537
 EL_IDENTIFIER, EL_FIELDS, EL_CO_HOLDERS = 1, 2, 3
 
@@ -83,22 +85,20 @@ class CredentialClaims:
             claims = cbor2.loads(payload)
         except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
             raise ClaimsInvalid("the CWT claims are not well-formed CBOR") from None
-        if not isinstance(claims, Mapping):
+        if type(claims) not in _MAPS:
             raise ClaimsInvalid("the CWT claims must be a map")
         licence = claims.get(ELICENCE)
-        if not isinstance(licence, Mapping):
+        if type(licence) not in _MAPS:
             raise ClaimsInvalid("the e-licence claim is missing")
         expires = claims.get(EXP)
         co_holders = licence.get(EL_CO_HOLDERS, [])
         fields = licence.get(EL_FIELDS)
-        if not isinstance(fields, Mapping):
+        if type(fields) not in _MAPS:
             raise ClaimsInvalid("the e-licence fields must be a map")
-        if not isinstance(co_holders, list | tuple) or not all(
-            isinstance(h, str) for h in co_holders
-        ):
+        if type(co_holders) not in _ARRAYS or not all(type(h) is str for h in co_holders):
             raise ClaimsInvalid("co-holders must be a list of codes")
         confirmation = claims.get(CNF)
-        if confirmation is not None and not isinstance(confirmation, Mapping):
+        if confirmation is not None and type(confirmation) not in _MAPS:
             raise ClaimsInvalid("cnf must be a map")
         return cls(
             issuer=_text(claims, ISS, "iss"),
@@ -116,14 +116,14 @@ class CredentialClaims:
 
 def _text(claims: Mapping[Any, Any], key: int, name: str) -> str:
     value = claims.get(key)
-    if not isinstance(value, str) or not value:
+    if type(value) is not str or not value:
         raise ClaimsInvalid(f"claim {name} must be a non-empty text string")
     return value
 
 
 def _int(claims: Mapping[Any, Any], key: int, name: str) -> int:
     value = claims.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
+    if type(value) is not int:
         raise ClaimsInvalid(f"claim {name} must be an integer NumericDate")
     return value
 

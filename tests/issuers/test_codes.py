@@ -315,3 +315,19 @@ def test_unknown_region_only_fails_when_known_is_required() -> None:
     assert validate_region("330110") == "330110"
     with pytest.raises(InvalidCode):
         validate_region("330110", known=True)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["１１0105194912310021", "110105194912310０2X", "١١0105194912310021"],
+    ids=["fullwidth-start", "fullwidth-check-area", "arabic-indic"],
+)
+def test_non_ascii_digits_are_a_typed_error_not_a_crash(value: str) -> None:
+    """Python's ``\\d`` matches any Unicode digit; codes take ASCII digits only."""
+    with pytest.raises(InvalidCode):
+        parse_resident_id(value)
+
+
+def test_identifier_with_non_ascii_digits_is_refused() -> None:
+    with pytest.raises(InvalidCode):
+        parse_identifier("1.2.156.3005.2.11100000000013338W０32.11220000013544541J.2430599.001.F")

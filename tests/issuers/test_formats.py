@@ -135,3 +135,12 @@ def test_envelope_bounds_and_typed_errors() -> None:
         qr_envelope.unwrap("EL1:" + base45.encode(b"not zlib at all"))
     with pytest.raises(Malformed):
         qr_envelope.unwrap("EL1:" + base45.encode(whole + b"trailing"))
+
+
+@given(st.binary(max_size=300), st.binary(max_size=70_000), st.binary(max_size=30))
+@settings(max_examples=60, deadline=None)
+def test_sig_structure_is_exactly_what_cbor2_encodes(
+    protected: bytes, payload: bytes, aad: bytes
+) -> None:
+    expected = cbor2.dumps(["Signature1", protected, aad, payload])
+    assert cose_sign1._sig_structure(protected, payload, aad) == expected
