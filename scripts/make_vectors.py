@@ -50,6 +50,7 @@ from issuers.formats import base45, cose_sign1, qr_envelope
 from issuers.formats.cwt import ELICENCE, EXP, CredentialClaims
 from issuers.minting import CHINA_STANDARD_TIME, CertificateRecord, build_record, sign_qr
 from issuers.registry import IssuerInfo
+from wallet.demo import sample_issuers
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -105,19 +106,6 @@ def _sign_es256_deterministic(payload: bytes, key: SigningKey) -> bytes:
 
 def _load(name: str) -> Any:
     return json.loads((SAMPLES / name).read_text("utf-8"))
-
-
-def sample_issuers() -> list[IssuerInfo]:
-    return [
-        IssuerInfo(
-            uscc=item["uscc"],
-            name_zh=item["name_zh"],
-            name_en=item["name_en"],
-            region_code=item["region_code"],
-            allowed_types=frozenset(item["allowed_types"]),
-        )
-        for item in _load("issuers.json")
-    ]
 
 
 class _Samples:

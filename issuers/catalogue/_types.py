@@ -14,7 +14,8 @@ that found the problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from types import MappingProxyType
 from typing import Annotated, Final
@@ -217,3 +218,21 @@ def id_agreement_error(
     return sex_disagreement(id_number, sex, field=sex_field) or birth_disagreement(
         id_number, born, field=birth_field
     )
+
+
+def region_prefixed_number(pattern: str, message: str) -> Callable[[str], str]:
+    """A validator for a certificate number whose first regex group is a GB/T 2260
+    region code (结婚证字号, 道路运输经营许可证号): shape first, then the region."""
+    compiled = re.compile(pattern)
+
+    def validate(value: str) -> str:
+        match = compiled.fullmatch(value)
+        if match is None:
+            raise code_error(InvalidCode(message))
+        try:
+            validate_region(match.group(1))
+        except InvalidCode as exc:
+            raise code_error(exc) from None
+        return value
+
+    return validate

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Final, Self
 
@@ -25,13 +24,11 @@ from issuers.catalogue._types import (
     ResidentId,
     SexCode,
     ShortText,
-    code_error,
     field_error,
     id_agreement_error,
+    region_prefixed_number,
 )
-from issuers.codes.gb2260 import validate_region
 from issuers.codes.gb32100 import make_uscc
-from issuers.errors import InvalidCode
 
 # Placeholder: a synthetic but valid GB 32100 code standing in for 民政部 until the
 # type is bound to its code in the national e-licence catalogue.
@@ -40,20 +37,10 @@ MCA_USCC: Final = make_uscc("11100000000000001")
 # 民法典 第一千零四十七条, by GB/T 2261.1 sex code.
 LEGAL_MARRIAGE_AGE: Final = {1: 22, 2: 20}
 
-_MARRIAGE_NUMBER = re.compile(r"J([0-9]{6})-([0-9]{4})-([0-9]{6})")
-
-
-def _marriage_number(value: str) -> str:
-    match = _MARRIAGE_NUMBER.fullmatch(value)
-    if match is None:
-        raise code_error(
-            InvalidCode("结婚证字号 must be J, a region code, the year and six digits")
-        )
-    try:
-        validate_region(match.group(1))
-    except InvalidCode as exc:
-        raise code_error(exc) from None
-    return value
+_marriage_number = region_prefixed_number(
+    r"J([0-9]{6})-([0-9]{4})-([0-9]{6})",
+    "结婚证字号 must be J, a region code, the year and six digits",
+)
 
 
 MarriageNumber = Annotated[

@@ -10,7 +10,6 @@ that prints other terms passes its own end date when it mints.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Final, Literal, Self
 
@@ -26,32 +25,20 @@ from issuers.catalogue._types import (
     SexCode,
     ShortText,
     Uscc,
-    code_error,
     field_error,
+    region_prefixed_number,
     sex_disagreement,
 )
-from issuers.codes.gb2260 import validate_region
 from issuers.codes.gb32100 import make_uscc
-from issuers.errors import InvalidCode
 
 # Placeholder: a synthetic but valid GB 32100 code standing in for 交通运输部 until
 # the types are bound to their codes in the national e-licence catalogue.
 MOT_USCC: Final = make_uscc("11100000000000003")
 
-_ROAD_PERMIT_NUMBER = re.compile(r"([0-9]{6})[0-9]{6}")
-
-
-def _road_permit_number(value: str) -> str:
-    match = _ROAD_PERMIT_NUMBER.fullmatch(value)
-    if match is None:
-        raise code_error(
-            InvalidCode("道路运输经营许可证号 must be a six-digit region code and six digits")
-        )
-    try:
-        validate_region(match.group(1))
-    except InvalidCode as exc:
-        raise code_error(exc) from None
-    return value
+_road_permit_number = region_prefixed_number(
+    r"([0-9]{6})[0-9]{6}",
+    "道路运输经营许可证号 must be a six-digit region code and six digits",
+)
 
 
 RoadPermitNumber = Annotated[
