@@ -30,8 +30,16 @@ it raises one of these.
         ├── SignatureInvalid ..................... signature_invalid
         ├── UntrustedIssuer ...................... untrusted_issuer
         ├── Expired .............................. expired
+        ├── Revoked .............................. revoked
+        ├── Suspended ............................ suspended
+        ├── StatusUnavailable .................... status_unavailable
+        │   └── StatusListExpired ................ status_list_expired
         ├── NotYetValid .......................... not_yet_valid
-        └── ClaimsInvalid ........................ claims_invalid
+        ├── ClaimsInvalid ........................ claims_invalid
+        └── TrustListInvalid ..................... trust_list_invalid
+            ├── UntrustedAnchor .................. untrusted_anchor
+            ├── TrustListSignatureInvalid ........ trust_list_signature_invalid
+            └── TrustListExpired ................. trust_list_expired
 
 Oversized credentials raise :class:`PayloadTooLarge`, which is not a
 ``CredentialInvalid``; the verifier reports it as a verdict all the same.
@@ -176,6 +184,32 @@ class Expired(CredentialInvalid):
     code = "expired"
 
 
+class Revoked(CredentialInvalid):
+    """The issuer's status list marks the credential invalid (撤销/注销/失效/转出/吊销)."""
+
+    code = "revoked"
+
+
+class Suspended(CredentialInvalid):
+    """The issuer's status list marks the credential suspended (暂扣)."""
+
+    code = "suspended"
+
+
+class StatusUnavailable(CredentialInvalid):
+    """The credential names a status list entry that cannot be read, so it is not
+    reported valid."""
+
+    code = "status_unavailable"
+
+
+class StatusListExpired(StatusUnavailable):
+    """The status list itself is past its ``exp`` (or a cached copy past its ``ttl``):
+    fetch a fresh one; the credential's own validity is not in question."""
+
+    code = "status_list_expired"
+
+
 class NotYetValid(CredentialInvalid):
     code = "not_yet_valid"
 
@@ -184,6 +218,30 @@ class ClaimsInvalid(CredentialInvalid):
     """The signed claims are inconsistent or do not match the type's schema."""
 
     code = "claims_invalid"
+
+
+class TrustListInvalid(CredentialInvalid):
+    """The trust list is malformed, mistyped, or says something impossible."""
+
+    code = "trust_list_invalid"
+
+
+class UntrustedAnchor(TrustListInvalid):
+    """The trust list's ``kid`` names none of the anchors this verifier trusts."""
+
+    code = "untrusted_anchor"
+
+
+class TrustListSignatureInvalid(TrustListInvalid):
+    """The signature does not match the trusted anchor key the ``kid`` names."""
+
+    code = "trust_list_signature_invalid"
+
+
+class TrustListExpired(TrustListInvalid):
+    """``exp`` (the announced next update) is not after ``now``: fetch a fresh list."""
+
+    code = "trust_list_expired"
 
 
 def all_error_classes() -> list[type[ElicenseError]]:

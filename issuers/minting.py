@@ -78,6 +78,7 @@ def build_record(
     holder: str | None = None,
     valid_from: date | None = None,
     valid_until: date | None = None,
+    status: StatusReference | None = None,
 ) -> CertificateRecord:
     """Validate everything and return the record; raise a typed error naming the field."""
     if certificate_type.slug not in issuer.allowed_types:
@@ -115,6 +116,7 @@ def build_record(
         valid_from=start,
         valid_until=end,
         serial=serial,
+        status=status,
     )
 
 

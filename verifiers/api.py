@@ -1,26 +1,69 @@
-"""HTTP face of the verifier: ``POST /verify``.
+"""HTTP face of the verifier: ``POST /verify`` (QR text) and ``POST /verify/image``.
 
 A request that is well-formed always gets ``200`` and a verdict, valid or not: the
 verdict *is* the answer, and ``code`` says why a credential failed. Requests that are
 not well-formed (no JSON, no ``qr``, body over the cap) get a typed 4xx.
+
+``POST /verify/image`` takes what an inspector has when there is no scanner: a photo or
+screenshot of the QR code, as ``multipart/form-data`` with one file field ``image``
+(PNG or JPEG). It is a separate operation rather than a second media type on
+``/verify``, so each operation has one request schema that FastAPI validates and
+documents, and the JSON contract of ``/verify`` is untouched. Once the QR is read the
+answer is the same verdict as ``/verify``; an image that cannot be read is a typed
+error instead: 415 for a body that is not multipart, 422 ``invalid_input`` for a
+missing field or an unreadable image, 422 ``no_qr_found``, and 413
+``payload_too_large`` for too many bytes or pixels (a decompression bomb).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from issuers.error_schema import error_responses
+from issuers.errors import ElicenseError
+from verifiers.qr_scan import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_qr_image
 from verifiers.verdict import Verdict, VerifierContext, verdict_for
 
 router = APIRouter(tags=["verify"])
+
+VERIFY_IMAGE_PATH = "/verify/image"
+# Multipart framing around the one file: boundaries, part headers, a long file name.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+# Per-path body caps for wallet.limits.BodySizeLimit; every other path keeps the
+# app-wide settings.max_request_bytes (64 KiB), far too small for a photo.
+BODY_SIZE_OVERRIDES: dict[str, int] = {
+    VERIFY_IMAGE_PATH: MAX_IMAGE_BYTES + MULTIPART_OVERHEAD_BYTES,
+}
+
+
+class UnsupportedMediaType(ElicenseError):
+    """The request body is not in the media type the operation takes."""
+
+    code = "unsupported_media_type"
+    status = 415
 
 
 def verifier_context(request: Request) -> VerifierContext:
     context: VerifierContext = request.app.state.verifier
     return context
+
+
+def require_multipart(request: Request) -> None:
+    """415 for anything but ``multipart/form-data`` (e.g. JSON sent here by mistake).
+
+    A dependency runs before the body is validated, so the client hears "wrong media
+    type" rather than "field image missing".
+    """
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "multipart/form-data":
+        raise UnsupportedMediaType(
+            "expected multipart/form-data with a file field 'image', got"
+            f" {media_type or 'no content type'}; QR text goes to POST /verify as JSON",
+            details={"expected": "multipart/form-data", "received": media_type or None},
+        )
 
 
 class VerifyRequest(BaseModel):
@@ -41,3 +84,47 @@ def verify(
     body: VerifyRequest, context: Annotated[VerifierContext, Depends(verifier_context)]
 ) -> Verdict:
     return verdict_for(body.qr, context)
+
+
+@router.post(
+    VERIFY_IMAGE_PATH,
+    response_model=Verdict,
+    summary="Verify a photo or screenshot of a QR credential",
+    description=(
+        "Upload a PNG or JPEG photo or screenshot of the QR code as `multipart/form-data`"
+        " (file field `image`). The QR is read with zxing-cpp and verified as by"
+        " `POST /verify`: a readable QR always gets `200` and a verdict. An image with no"
+        " QR is `422 no_qr_found`; a file that is not a readable PNG or JPEG is"
+        " `422 invalid_input`; over"
+        f" {MAX_IMAGE_BYTES // (1024 * 1024)} MiB or {MAX_IMAGE_PIXELS // 1_000_000}"
+        " megapixels is `413 payload_too_large`; a body that is not multipart is"
+        " `415 unsupported_media_type`."
+    ),
+    responses=error_responses(413, 415, 422),
+    dependencies=[Depends(require_multipart)],
+    openapi_extra={  # the part's media type, for clients; the server sniffs the bytes
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"image": {"contentType": "image/png, image/jpeg"}}
+                }
+            }
+        }
+    },
+)
+def verify_image(
+    image: Annotated[
+        UploadFile,
+        File(
+            description=(
+                f"PNG or JPEG, at most {MAX_IMAGE_BYTES} bytes and {MAX_IMAGE_PIXELS} pixels."
+                " The file's own content type is not trusted: the bytes are sniffed."
+            )
+        ),
+    ],
+    context: Annotated[VerifierContext, Depends(verifier_context)],
+) -> Verdict:
+    # A sync route: FastAPI runs it in the thread pool, so decoding never blocks the
+    # event loop. One byte past the cap is enough for read_qr_image to refuse it.
+    data = image.file.read(MAX_IMAGE_BYTES + 1)
+    return verdict_for(read_qr_image(data), context)

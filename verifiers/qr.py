@@ -20,12 +20,16 @@ from issuers.errors import (
     KeyCompromised,
     NotFound,
     NotYetValid,
+    Revoked,
     SchemaInvalid,
+    StatusUnavailable,
+    Suspended,
     UntrustedIssuer,
 )
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims
 from issuers.registry import KeyResolver
+from issuers.status_codes import LIST_INVALID, LIST_SUSPENDED, LIST_VALID, StatusChecker
 from verifiers.result import VerifiedCredential
 
 DEFAULT_LEEWAY = timedelta(seconds=60)
@@ -38,8 +42,14 @@ def verify_qr(
     now: datetime,
     leeway: timedelta = DEFAULT_LEEWAY,
     limits: qr_envelope.EnvelopeLimits = qr_envelope.DEFAULT_LIMITS,
+    status: StatusChecker | None = None,
 ) -> VerifiedCredential:
-    """Return what the credential says, or raise why it cannot be trusted."""
+    """Return what the credential says, or raise why it cannot be trusted.
+
+    With a ``status`` checker, a credential carrying a status reference is checked
+    against its issuer's status list; without one, the result says the status was not
+    checked (``status_checked=False``), so it never silently reads as "not revoked".
+    """
     message = cose_sign1.decode(qr_envelope.unwrap(text, limits))
     trusted = keys.resolve(message.kid)
     message.verify(trusted.key)
@@ -72,6 +82,10 @@ def verify_qr(
         raise ClaimsInvalid(f"fields do not match {certificate_type.slug}: {exc.message}") from None
     if set(claims.holder_codes) != set(certificate_type.holder_codes(fields)):
         raise ClaimsInvalid("the holder codes do not match the certificate's fields")
+    status_checked = False
+    if claims.status is not None and status is not None:
+        _check_status(status.status_of(claims.status, now))
+        status_checked = True
 
     return VerifiedCredential(
         identifier=claims.identifier,
@@ -87,7 +101,20 @@ def verify_qr(
         kid=b64url(message.kid),
         alg=message.alg.value,
         warnings=identifier.warnings,
+        status_checked=status_checked,
     )
+
+
+def _check_status(value: int) -> None:
+    """Token Status List values: 0x00 VALID, 0x01 INVALID, 0x02 SUSPENDED; anything else
+    is application-specific and not ours to read as valid."""
+    if value == LIST_VALID:
+        return
+    if value == LIST_INVALID:
+        raise Revoked("the issuer's status list marks this credential invalid")
+    if value == LIST_SUSPENDED:
+        raise Suspended("the issuer's status list marks this credential suspended")
+    raise StatusUnavailable(f"unknown status list value {value:#04x}")
 
 
 def _check_window(claims: CredentialClaims, now: datetime, leeway: timedelta) -> None:

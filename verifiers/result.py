@@ -24,3 +24,4 @@ class VerifiedCredential:
     kid: str
     alg: str
     warnings: tuple[str, ...] = field(default=())
+    status_checked: bool = False

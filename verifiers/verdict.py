@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from issuers.codes import region_name
 from issuers.errors import ElicenseError
 from issuers.registry import KeyResolver
+from issuers.status_codes import StatusChecker
 from verifiers.qr import verify_qr
 from verifiers.result import VerifiedCredential
 
@@ -23,6 +24,7 @@ from verifiers.result import VerifiedCredential
 class VerifierContext:
     keys: KeyResolver
     clock: Callable[[], datetime]
+    status: StatusChecker | None = None
 
 
 class IssuerView(BaseModel):
@@ -59,6 +61,10 @@ class Verdict(BaseModel):
     checked_at: datetime
     credential: CredentialView | None = None
     warnings: list[str] = []
+    status_checked: bool = Field(
+        default=False,
+        description="True when the issuer's status list was consulted for this credential.",
+    )
 
 
 def credential_view(result: VerifiedCredential) -> CredentialView:
@@ -88,7 +94,7 @@ def credential_view(result: VerifiedCredential) -> CredentialView:
 def verdict_for(qr: str, context: VerifierContext) -> Verdict:
     now = context.clock()
     try:
-        result = verify_qr(qr, keys=context.keys, now=now)
+        result = verify_qr(qr, keys=context.keys, now=now, status=context.status)
     except ElicenseError as exc:
         return Verdict(valid=False, code=exc.code, message=exc.message, checked_at=now)
     return Verdict(
@@ -98,4 +104,5 @@ def verdict_for(qr: str, context: VerifierContext) -> Verdict:
         checked_at=now,
         credential=credential_view(result),
         warnings=list(result.warnings),
+        status_checked=result.status_checked,
     )

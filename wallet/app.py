@@ -13,10 +13,12 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from issuers import api as issuers_api
+from issuers import status_api
 from issuers.settings import Settings, get_settings
 from issuers.store.database import make_engine
 from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
 from issuers.store.schema import ensure_schema
+from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
 from verifiers.verdict import VerifierContext
 from wallet import demo
@@ -38,7 +40,9 @@ def create_app(
     """Build the app. ``prepare`` migrates the database (and seeds it in demo mode)."""
     settings = settings or get_settings()
     engine = make_engine(settings.resolved_database_url)
-    service = IssuanceService(engine, settings.master_key_bytes(), clock)
+    service = IssuanceService(
+        engine, settings.master_key_bytes(), clock, public_base_url=settings.public_base_url
+    )
     if prepare:
         ensure_schema(engine)
         if settings.demo:
@@ -59,11 +63,20 @@ def create_app(
     app.state.engine = engine
     app.state.issuance = service
     app.state.admin_token = admin_token(settings)
-    app.state.verifier = VerifierContext(DatabaseKeyResolver(engine), clock)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.state.verifier = VerifierContext(
+        DatabaseKeyResolver(engine),
+        clock,
+        DatabaseStatusChecker(engine, settings.public_base_url),
+    )
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        overrides=verifiers_api.BODY_SIZE_OVERRIDES,
+    )
     install_error_handlers(app)
     app.include_router(verifiers_api.router)
     app.include_router(issuers_api.router)
+    app.include_router(status_api.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

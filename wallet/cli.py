@@ -10,14 +10,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from issuers.errors import ElicenseError, InvalidInput
 from wallet.cli_fields import UsageError, parse_field_args
+from wallet.cli_status import add_status_verbs
+from wallet.local import local_service
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_verify)
 
+    add_status_verbs(verbs, common)
+
     render = verbs.add_parser("qr", parents=[common], help="render QR text as PNG or SVG")
     render.add_argument("credential", help="QR text, a file holding it, or -")
     render.add_argument("--out", type=Path, required=True, help="file.png or file.svg")
@@ -121,30 +124,6 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@contextmanager
-def _issuance() -> Iterator[Any]:
-    """The local issuance service (same database and keys as ``serve``), closed after."""
-    from datetime import UTC, datetime
-
-    from issuers.settings import get_settings
-    from issuers.store.database import make_engine
-    from issuers.store.issuance import IssuanceService
-    from issuers.store.schema import ensure_schema
-
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
-    ensure_schema(engine)
-    try:
-        service = IssuanceService(engine, settings.master_key_bytes(), lambda: datetime.now(UTC))
-        if settings.demo:
-            from wallet import demo
-
-            demo.seed(service)
-        yield service
-    finally:
-        engine.dispose()
-
-
 def _mint(args: argparse.Namespace) -> int:
     fields: dict[str, Any] = {}
     if args.fields_json is not None:
@@ -156,7 +135,7 @@ def _mint(args: argparse.Namespace) -> int:
 
     schema = get_type(args.type).model.model_json_schema()
     fields.update(parse_field_args(args.field, schema))
-    with _issuance() as service:
+    with local_service() as service:
         minted = service.mint(
             args.type,
             args.issuer,
@@ -207,11 +186,16 @@ def _verify(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from issuers.store.issuance import DatabaseKeyResolver
+    from issuers.store.status_checker import DatabaseStatusChecker
     from verifiers.verdict import VerifierContext, verdict_for
 
     qr = read_credential(args.credential)
-    with _issuance() as service:
-        context = VerifierContext(DatabaseKeyResolver(service.engine), lambda: datetime.now(UTC))
+    with local_service() as service:
+        context = VerifierContext(
+            DatabaseKeyResolver(service.engine),
+            lambda: datetime.now(UTC),
+            DatabaseStatusChecker(service.engine, service.public_base_url),
+        )
         verdict = verdict_for(qr, context)
     if args.json:
         print(verdict.model_dump_json())

@@ -3,27 +3,44 @@
 The body is read up front, at most ``max_bytes`` of it, whether or not the client sent
 a ``Content-Length`` (chunked uploads have none), then replayed to the app. So the app
 never sees a partial body, and an oversized one is refused as soon as it crosses the cap.
+
+The cap is per path: ``overrides`` maps an exact request path (without the ASGI
+``root_path``) to its own limit, e.g. the image upload ``POST /verify/image`` gets
+megabytes while every other route keeps the app-wide ``max_bytes``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, overrides: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = dict(overrides or {})
+
+    def limit_for(self, scope: Scope) -> int:
+        """The cap for this request: its path's override, else ``max_bytes``."""
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "").rstrip("/")
+        if root and path.startswith(root + "/"):  # ASGI paths may include the root_path
+            path = path[len(root) :]
+        return self.overrides.get(path, self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         declared = dict(scope.get("headers", ())).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._reject(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._reject(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -33,8 +50,8 @@ class BodySizeLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._reject(send)
+            if size > limit:
+                await self._reject(send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -50,12 +67,12 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": {
                     "code": "payload_too_large",
-                    "message": f"request body exceeds {self.max_bytes} bytes",
+                    "message": f"request body exceeds {limit} bytes",
                 }
             }
         ).encode()

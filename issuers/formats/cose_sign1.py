@@ -18,7 +18,7 @@ from typing import Any
 import cbor2
 
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
-from issuers.errors import Malformed
+from issuers.errors import InvalidInput, Malformed
 
 # cbor2 6 decodes containers inside a tag as tuple/frozendict; exact types are checked
 # (not ABCs): faster, and a subclass has no business here.
@@ -28,6 +28,7 @@ _MAPS = (dict, cbor2.frozendict)
 COSE_SIGN1_TAG = 18
 HEADER_ALG = 1
 HEADER_KID = 4
+HEADER_TYP = 16  # RFC 9596
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +86,25 @@ def _bstr_head(length: int) -> bytes:
     return b"\x5b" + length.to_bytes(8, "big")
 
 
-def sign(payload: bytes, key: SigningKey, *, kid: bytes, external_aad: bytes = b"") -> bytes:
-    """Return the tagged COSE_Sign1 encoding of ``payload`` signed by ``key``."""
-    protected_raw = cbor2.dumps({HEADER_ALG: key.alg.cose_id, HEADER_KID: kid})
+def sign(
+    payload: bytes,
+    key: SigningKey,
+    *,
+    kid: bytes,
+    external_aad: bytes = b"",
+    extra_protected: dict[int, Any] | None = None,
+) -> bytes:
+    """Return the tagged COSE_Sign1 encoding of ``payload`` signed by ``key``.
+
+    ``extra_protected`` adds parameters after ``alg`` and ``kid`` in the protected
+    header, e.g. ``{16: "application/statuslist+cwt"}`` (RFC 9596 ``typ``). It may not
+    name ``alg`` or ``kid``: those always come from ``key`` and ``kid``."""
+    protected: dict[int, Any] = {HEADER_ALG: key.alg.cose_id, HEADER_KID: kid}
+    if extra_protected:
+        if HEADER_ALG in extra_protected or HEADER_KID in extra_protected:
+            raise InvalidInput("extra_protected may not set alg (1) or kid (4)")
+        protected.update(extra_protected)
+    protected_raw = cbor2.dumps(protected)
     signature = key.sign(_sig_structure(protected_raw, payload, external_aad))
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected_raw, {}, payload, signature]))
 

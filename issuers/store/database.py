@@ -1,12 +1,14 @@
-"""Engine construction. SQLite gets WAL, foreign keys and a busy timeout, so that
-concurrent writers queue instead of failing."""
+"""Engine construction. SQLite gets WAL, foreign keys, a busy timeout (so concurrent
+writers queue instead of failing) and working SAVEPOINTs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -24,10 +26,35 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         **kwargs,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def _sqlite_begin(connection: Any) -> None:
+    # SQLAlchemy's documented recipe for pysqlite: the driver's own transaction
+    # handling is off (see _sqlite_pragmas), so SAVEPOINT works and BEGIN is ours.
+    # Write transactions ask for IMMEDIATE (see write_transaction): a deferred
+    # transaction that reads first cannot upgrade to a writer once another writer has
+    # committed ("database is locked", which the busy timeout does not cure).
+    mode = connection.get_execution_options().get(_SQLITE_BEGIN, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+_SQLITE_BEGIN = "elicense_sqlite_begin"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it takes the write lock at BEGIN
+    (queueing behind other writers for up to the busy timeout); elsewhere a plain one."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+        with conn.begin():
+            yield conn
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # pysqlite: no implicit BEGIN/COMMIT
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

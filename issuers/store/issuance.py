@@ -16,12 +16,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from issuers.catalogue import get_type
+from issuers.codes import build_identifier
 from issuers.crypto.keys import Algorithm, SigningKey, b64url
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import KeyUnavailable, NotFound, UnknownKey
+from issuers.formats.cwt import StatusReference
 from issuers.minting import CertificateRecord, build_record, sign_qr
 from issuers.registry import IssuerInfo, TrustedKey
+from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
+from issuers.store import status_store
+from issuers.store.database import write_transaction
 
 Clock = Callable[[], datetime]
 
@@ -38,10 +43,18 @@ class MintedCertificate:
 
 
 class IssuanceService:
-    def __init__(self, engine: Engine, master_key: bytes, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        master_key: bytes,
+        clock: Clock,
+        *,
+        public_base_url: str = "http://127.0.0.1:8000",
+    ) -> None:
         self._engine = engine
         self._master_key = master_key
         self._clock = clock
+        self._base_url = public_base_url.rstrip("/")
         self._signing_keys: dict[str, SigningKey] = {}
 
     @property
@@ -51,7 +64,7 @@ class IssuanceService:
     def register_issuer(self, info: IssuerInfo, alg: Algorithm = Algorithm.EDDSA) -> str:
         """Create or update an issuer; give it a signing key if it has none. Returns the kid."""
         now = self._clock()
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             repo.upsert_issuer(conn, info, now)
             existing = repo.active_key_row(conn, info.uscc)
             if existing is not None:
@@ -60,7 +73,7 @@ class IssuanceService:
 
     def rotate_key(self, issuer_uscc: str, alg: Algorithm = Algorithm.EDDSA) -> str:
         """New certificates use a fresh key; the old one is retired and still verifies."""
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             if repo.get_issuer(conn, issuer_uscc) is None:
                 raise NotFound(f"no issuer {issuer_uscc}", field="issuer")
             return self._add_key(conn, issuer_uscc, alg, self._clock())
@@ -85,7 +98,7 @@ class IssuanceService:
     ) -> MintedCertificate:
         certificate_type = get_type(type_ref)
         parsed = certificate_type.parse_fields(fields)  # fail before a serial is taken
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             issuer = repo.get_issuer(conn, issuer_uscc)
             if issuer is None:
                 raise NotFound(f"no issuer {issuer_uscc}", field="issuer")
@@ -93,22 +106,54 @@ class IssuanceService:
             if key_row is None:
                 raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
             key = self._open_key(key_row.kid, key_row.sealed_private_key)
+            now = self._clock()
             serial = repo.allocate_serials(conn, issuer_uscc, certificate_type.slug)
+            identifier = build_identifier(certificate_type.type_code, issuer_uscc, serial)
+            list_number, idx = status_store.reserve_index(conn, issuer_uscc, identifier, now)
             record = build_record(
                 certificate_type,
                 issuer,
                 parsed,
                 serial=serial,
-                now=self._clock(),
+                now=now,
                 holder=holder,
                 valid_from=valid_from,
                 valid_until=valid_until,
+                status=StatusReference(
+                    idx, status_list_uri(self._base_url, issuer_uscc, list_number)
+                ),
             )
             qr = sign_qr(record, key)
             repo.insert_certificate(
                 conn, _certificate_row(record, key_row.kid, qr), record.holder_codes
             )
         return MintedCertificate(record, qr, key_row.kid)
+
+    def change_status(
+        self,
+        identifier: str,
+        target: CertificateStatus,
+        *,
+        reason: str | None,
+        actor: str,
+        issuer_uscc: str | None = None,
+    ) -> CertificateStatus:
+        """Suspend, reinstate or revoke; the reason and the actor are kept. Returns the
+        previous status. The next published status list carries the change."""
+        with write_transaction(self._engine) as conn:
+            return status_store.change_status(
+                conn,
+                identifier,
+                target,
+                reason=reason,
+                actor=actor,
+                now=self._clock(),
+                issuer_uscc=issuer_uscc,
+            )
+
+    @property
+    def public_base_url(self) -> str:
+        return self._base_url
 
     def _open_key(self, kid: str, sealed: bytes | None) -> SigningKey:
         cached = self._signing_keys.get(kid)
@@ -119,6 +164,11 @@ class IssuanceService:
         key = SigningKey.from_pkcs8(unseal(self._master_key, sealed, associated=kid.encode()))
         self._signing_keys[kid] = key
         return key
+
+
+def status_list_uri(base_url: str, issuer_uscc: str, list_number: int) -> str:
+    """Where the issuer's status list is published (``GET /status/{uscc}/{n}``)."""
+    return f"{base_url}/status/{issuer_uscc}/{list_number}"
 
 
 def _certificate_row(record: CertificateRecord, kid: str, qr: str) -> dict[str, Any]:

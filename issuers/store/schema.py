@@ -12,6 +12,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from issuers.store.database import write_transaction
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -23,7 +25,7 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def ensure_schema(engine: Engine) -> None:
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -120,3 +120,45 @@ serial_counters = Table(
     Column("type_slug", String(40), primary_key=True),
     Column("next_serial", BigInteger, nullable=False),
 )
+
+# IETF Token Status List: each issuer's credentials get random indices in its lists
+# (the draft's privacy section: sequential indices would let verifiers link holders).
+status_lists = Table(
+    "status_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issuer_uscc", String(18), ForeignKey("issuers.uscc"), nullable=False),
+    Column("list_number", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("bits", Integer, nullable=False),
+    Column("used", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index(
+    "ix_status_lists_issuer_number",
+    status_lists.c.issuer_uscc,
+    status_lists.c.list_number,
+    unique=True,
+)
+
+status_entries = Table(
+    "status_entries",
+    metadata,
+    Column("list_id", Integer, ForeignKey("status_lists.id"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("identifier", String(100), nullable=False, unique=True),
+    Column("value", Integer, nullable=False),
+)
+
+status_events = Table(
+    "status_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("identifier", String(100), nullable=False, index=True),
+    Column("from_status", String(2), nullable=False),
+    Column("to_status", String(2), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("actor", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)

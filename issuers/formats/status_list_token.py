@@ -1,0 +1,303 @@
+"""Status List Tokens: a Status List signed as a JWT or as a CWT.
+
+draft-ietf-oauth-status-list-18 §5
+(https://datatracker.ietf.org/doc/html/draft-ietf-oauth-status-list-18#section-5).
+
+§5.1, JWT: "typ: REQUIRED. The JWT type MUST be statuslist+jwt." Claims: ``sub``
+(REQUIRED, "MUST specify the URI of the Status List Token"), ``iat`` (REQUIRED),
+``exp`` (RECOMMENDED), ``ttl`` (RECOMMENDED, "the maximum amount of time, in seconds,
+that the Status List Token can be cached by a consumer before a fresh copy SHOULD be
+retrieved. The value of the claim MUST be a positive number"), ``status_list``
+(REQUIRED, ``{"bits": 1|2|4|8, "lst": base64url(compressed byte array)}``, §4.2).
+
+§5.2, CWT: "The Status List Token MUST NOT be tagged with the CWT tag [...]. The COSE
+message MUST either be the tagged COSE_Sign1_Tagged (18) or COSE_Mac0_Tagged (17)".
+Protected header "16 (type): REQUIRED. The type of the CWT MUST be
+application/statuslist+cwt". Claims: 2 subject, 6 issued at, 4 expiration time,
+65534 time to live, 65533 status list (``{"bits": uint, "lst": bstr}``, §4.3).
+
+Verification follows §8.3 step 3-5 in this order: signature by a trusted key, the
+required claims, ``sub`` equal to the Referenced Token's ``uri`` ("4.a"), ``exp``
+("4.c If the expiration time is defined (exp or 4), it MUST be checked if the Status
+List Token is expired"), and only then the bounded inflate of ``lst`` ("5."). Acting
+on ``ttl`` (step 4.d) is the caching layer's job; it is returned, checked positive.
+
+Keys: the JOSE ``kid`` is the base64url RFC 7638 thumbprint, the COSE ``kid`` the raw
+32 bytes; both resolve through :class:`issuers.registry.KeyResolver`. MAC algorithms
+are not accepted: only EdDSA (Ed25519) and ES256.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+import cbor2
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from jwcrypto.common import JWException
+from jwcrypto.jwk import JWK
+from jwcrypto.jws import JWS
+
+from issuers.crypto.keys import SigningKey, VerifyingKey, b64url
+from issuers.errors import (
+    ClaimsInvalid,
+    Expired,
+    InvalidInput,
+    KeyCompromised,
+    Malformed,
+    PayloadTooLarge,
+    SignatureInvalid,
+    UntrustedIssuer,
+)
+from issuers.formats import cose_sign1
+from issuers.formats.status_list import (
+    DEFAULT_MAX_BYTES,
+    StatusList,
+    StatusListToken,
+    b64url_strict,
+)
+from issuers.registry import KeyResolver, TrustedKey
+
+JWT_TYP = "statuslist+jwt"
+CWT_TYP = "application/statuslist+cwt"
+SUB, EXP, IAT, TTL, STATUS_LIST = 2, 4, 6, 65534, 65533  # §5.2 CWT claim keys
+DEFAULT_LEEWAY = timedelta(seconds=60)  # RFC 7519 §4.1.4 "some small leeway"
+_JOSE_ALGS = frozenset({"EdDSA", "ES256"})
+_MAPS = (dict, cbor2.frozendict)
+_CBOR_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError)
+
+
+def _claims(token: StatusListToken) -> list[tuple[str, int, Any]]:
+    """(JWT name, CWT label, value) of each claim present, in the draft's order."""
+    claims = [("sub", SUB, token.uri), ("iat", IAT, _seconds(token.issued_at))]
+    if token.expires is not None:
+        claims.append(("exp", EXP, _seconds(token.expires)))
+    if token.ttl is not None:
+        claims.append(("ttl", TTL, token.ttl))
+    return claims
+
+
+def sign_jwt(token: StatusListToken, key: SigningKey) -> str:
+    """The JWS Compact Serialization of ``token`` (§5.1), signed with jwcrypto."""
+    header = {"alg": key.alg.value, "kid": b64url(_kid_for(token, key)), "typ": JWT_TYP}
+    claims = {name: value for name, _, value in _claims(token)}
+    claims["status_list"] = token.status_list.to_json()
+    jws = JWS(_json(claims))
+    jws.add_signature(_jwcrypto_key(key), protected=_json(header).decode("ascii"))
+    return str(jws.serialize(compact=True))
+
+
+def sign_cwt(token: StatusListToken, key: SigningKey) -> bytes:
+    """The COSE_Sign1_Tagged CWT of ``token`` (§5.2), ``typ`` in the protected header."""
+    claims: dict[int, Any] = {label: value for _, label, value in _claims(token)}
+    claims[STATUS_LIST] = token.status_list.to_cbor()
+    typ = {cose_sign1.HEADER_TYP: CWT_TYP}
+    kid = _kid_for(token, key)
+    return cose_sign1.sign(cbor2.dumps(claims), key, kid=kid, extra_protected=typ)
+
+
+def verify_jwt(
+    text: str,
+    *,
+    keys: KeyResolver,
+    now: datetime,
+    expected_uri: str | None = None,
+    expected_issuer: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    leeway: timedelta = DEFAULT_LEEWAY,
+) -> StatusListToken:
+    """Return the verified token, or raise a typed error saying why not.
+
+    ``expected_uri`` is the Referenced Token's ``status_list.uri``; ``expected_issuer``
+    (a USCC) makes sure the list was signed by the credential's own issuer, so that
+    one trusted issuer cannot publish a list for another's URI. ``max_bytes`` bounds
+    the inflated ``lst``, and so the whole token."""
+    _check_input(text, str, now, max_bytes)
+    parts = text.split(".")
+    if len(parts) != 3:
+        raise Malformed("a JWS in compact serialization has three parts")
+    header = _json_object(b64url_strict(parts[0], "JWS header"), "JWS header")
+    if not _is_jwt_typ(header.get("typ")):
+        raise Malformed(f"typ must be {JWT_TYP!r}, not {header.get('typ')!r}")
+    if "crit" in header:
+        raise Malformed("the JWS header names critical extensions this verifier lacks")
+    alg, kid = header.get("alg"), b64url_strict(header.get("kid"), "the JWS kid")
+    if alg not in _JOSE_ALGS:
+        raise Malformed(f"unsupported JWS alg {alg!r}")
+    trusted = keys.resolve(kid)
+    if trusted.key.alg.value != alg:
+        raise Malformed(f"header says {alg} but the key is {trusted.key.alg.value}")
+    try:
+        JWS().deserialize(text, key=_jwcrypto_key(trusted.key), alg=alg)
+    except (JWException, ValueError, TypeError):
+        raise SignatureInvalid("the status list token's signature does not verify") from None
+    _check_signer(trusted, kid, expected_issuer)
+    claims = _json_object(b64url_strict(parts[1], "JWS payload"), "JWT claims set")
+    found = _Claims(*(claims.get(name) for name in ("sub", "iat", "exp", "ttl", "status_list")))
+    return _finish(found, StatusList.from_json, kid, now, expected_uri, max_bytes, leeway)
+
+
+def verify_cwt(
+    data: bytes,
+    *,
+    keys: KeyResolver,
+    now: datetime,
+    expected_uri: str | None = None,
+    expected_issuer: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    leeway: timedelta = DEFAULT_LEEWAY,
+) -> StatusListToken:
+    """The CWT twin of :func:`verify_jwt`, with the same checks and errors."""
+    _check_input(data, bytes, now, max_bytes)
+    if not data.startswith(b"\xd2"):
+        raise Malformed("a status list CWT must be COSE_Sign1_Tagged (tag 18)")
+    message = cose_sign1.decode(data)
+    typ = message.protected.get(cose_sign1.HEADER_TYP)
+    if type(typ) is not str or typ.lower() != CWT_TYP:
+        raise Malformed(f"protected typ (16) must be {CWT_TYP!r}, not {typ!r}")
+    trusted = keys.resolve(message.kid)
+    message.verify(trusted.key)
+    _check_signer(trusted, message.kid, expected_issuer)
+    try:
+        claims = cbor2.loads(message.payload)
+    except _CBOR_ERRORS:
+        raise ClaimsInvalid("the CWT claims are not well-formed CBOR") from None
+    if type(claims) not in _MAPS:
+        raise ClaimsInvalid("the CWT claims must be a map")
+    found = _Claims(*(claims.get(label) for label in (SUB, IAT, EXP, TTL, STATUS_LIST)))
+    return _finish(found, StatusList.from_cbor, message.kid, now, expected_uri, max_bytes, leeway)
+
+
+def _jwcrypto_key(key: SigningKey | VerifyingKey) -> JWK:
+    """Our key as a jwcrypto JWK: RFC 8037 (OKP/Ed25519) or RFC 7518 §6.2 (EC/P-256).
+
+    The public members come from :meth:`VerifyingKey.to_jwk`. A signing key adds the
+    private member ``d``: the raw 32-byte Ed25519 seed (RFC 8037 §2), or the P-256
+    private scalar as 32 big-endian bytes (RFC 7518 §6.2.2.1). It is the one place
+    outside :mod:`issuers.crypto.keys` that reads private key bytes, because jwcrypto
+    signs only with a JWK; the JWK lives as long as the one signature."""
+    if isinstance(key, VerifyingKey):
+        return JWK(**key.to_jwk())
+    if isinstance(key.key, ed25519.Ed25519PrivateKey):
+        raw = serialization.Encoding.Raw
+        d = key.key.private_bytes(
+            raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+    else:
+        d = key.key.private_numbers().private_value.to_bytes(32, "big")
+    return JWK(**key.public.to_jwk(), d=b64url(d))
+
+
+class _Claims(NamedTuple):
+    """Claims as found in either form, unchecked: :func:`_finish` checks them."""
+
+    uri: Any
+    issued_at: Any
+    expires: Any
+    ttl: Any
+    status_list: Any
+
+
+def _finish(
+    claims: _Claims,
+    decode_list: Callable[..., StatusList],
+    kid: bytes,
+    now: datetime,
+    expected_uri: str | None,
+    max_bytes: int,
+    leeway: timedelta,
+) -> StatusListToken:
+    """§8.3 step 3.b-5 on signed claims: required claims, sub, exp, ttl, then inflate."""
+    if type(claims.uri) is not str or not claims.uri:
+        raise ClaimsInvalid("sub must be the status list's URI")
+    if expected_uri is not None and claims.uri != expected_uri:
+        raise ClaimsInvalid(f"this status list is {claims.uri!r}, not {expected_uri!r}")
+    issued_at = _numeric_date(claims.issued_at, "iat")
+    expires = None if claims.expires is None else _numeric_date(claims.expires, "exp")
+    if expires is not None and expires <= now - leeway:
+        raise Expired(f"the status list expired at {expires.isoformat()}")
+    ttl = claims.ttl
+    if ttl is not None and (type(ttl) is not int or ttl <= 0):
+        raise ClaimsInvalid("ttl must be a positive integer number of seconds")
+    if claims.status_list is None:
+        raise ClaimsInvalid("the status_list claim is missing")
+    status_list = decode_list(claims.status_list, max_bytes=max_bytes)
+    token = StatusListToken(uri=claims.uri, issued_at=issued_at, status_list=status_list)
+    return replace(token, expires=expires, ttl=ttl, kid=kid)
+
+
+def _check_input(data: str | bytes, kind: type, now: datetime, max_bytes: int) -> None:
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise InvalidInput("now must be an aware datetime", field="now")
+    if type(data) is not kind:
+        raise Malformed(f"a status list token here is {kind.__name__}")
+    # base64url of a zlib stream that inflates within max_bytes (zlib adds < 1 %), plus
+    # room for header, claims and signature: anything longer cannot be within the bound.
+    if len(data) > max_bytes * 3 // 2 + 16384:
+        raise PayloadTooLarge(f"the status list token is {len(data)} long")
+
+
+def _check_signer(trusted: TrustedKey, kid: bytes, expected_issuer: str | None) -> None:
+    if trusted.state == "compromised":
+        raise KeyCompromised(f"the issuer declared key {b64url(kid)} compromised")
+    signer = trusted.issuer.uscc
+    if expected_issuer is not None and signer != expected_issuer:
+        raise UntrustedIssuer(f"the status list is signed by {signer}, not {expected_issuer}")
+
+
+def _kid_for(token: StatusListToken, key: SigningKey) -> bytes:
+    thumbprint = key.public.thumbprint
+    if token.kid is not None and token.kid != thumbprint:
+        raise InvalidInput("token.kid is not the signing key's thumbprint", field="kid")
+    return thumbprint
+
+
+def _is_jwt_typ(typ: object) -> bool:
+    """RFC 7515 §4.1.9: media types compare case-insensitively, and a ``typ`` without
+    a "/" means "application/" + ``typ``."""
+    return type(typ) is str and typ.lower() in (JWT_TYP, "application/" + JWT_TYP)
+
+
+def _numeric_date(value: object, name: str) -> datetime:
+    """RFC 7519 §2 NumericDate (RFC 8392 §2 for CWT): seconds, possibly non-integer."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ClaimsInvalid(f"claim {name} must be a NumericDate")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (ValueError, OverflowError, OSError):  # NaN, inf, beyond year 9999
+        raise ClaimsInvalid(f"claim {name} = {value} is outside the supported range") from None
+
+
+def _seconds(moment: datetime) -> int:
+    return math.floor(moment.timestamp())
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _json_object(data: bytes, what: str) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")  # RFC 8259 §8.1; json.loads(bytes) would guess UTF-16/32
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        raise Malformed(f"the {what} is not a JSON object") from None
+    if type(value) is not dict:
+        raise Malformed(f"the {what} is not a JSON object")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate member names")  # RFC 7515 §5.2 step 4 allows rejecting
+    return result
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")

@@ -1,0 +1,196 @@
+"""Status list entries in the database: random index allocation and status changes.
+
+Indices are drawn at random from the issuer's open list (the Token Status List
+draft's privacy considerations: sequential indices let verifiers correlate holders
+and estimate issuance volume). A list stays open until half full, so a random draw
+collides rarely; a collision is retried inside a SAVEPOINT, never failing the mint.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from random import Random
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from issuers.errors import Conflict, NotFound
+from issuers.status_codes import CertificateStatus, check_transition
+from issuers.store.tables import certificates, status_entries, status_events, status_lists
+
+DEFAULT_LIST_SIZE = 1 << 17  # 131,072 entries: 32 KiB raw at 2 bits, a few hundred bytes compressed
+FILL_LIMIT = 0.5
+_DRAWS = 64
+_SYSTEM_RANDOM: Random = secrets.SystemRandom()
+
+
+def reserve_index(
+    conn: Connection,
+    issuer_uscc: str,
+    identifier: str,
+    now: datetime,
+    *,
+    size: int = DEFAULT_LIST_SIZE,
+    rng: Random = _SYSTEM_RANDOM,
+) -> tuple[int, int]:
+    """Reserve a random free entry for ``identifier``; return (list_number, idx)."""
+    for _ in range(_DRAWS):
+        row = _open_list(conn, issuer_uscc, size, now)
+        idx = rng.randrange(row.size)
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(status_entries).values(
+                        list_id=row.id, idx=idx, identifier=identifier, value=0
+                    )
+                )
+        except IntegrityError:
+            continue  # that index is taken (or another minter opened the list): draw again
+        conn.execute(
+            update(status_lists)
+            .where(status_lists.c.id == row.id)
+            .values(used=status_lists.c.used + 1)
+        )
+        return int(row.list_number), idx
+    raise Conflict("could not find a free status list entry; try again")
+
+
+def _open_list(conn: Connection, issuer_uscc: str, size: int, now: datetime) -> Row[Any]:
+    row = conn.execute(
+        select(status_lists)
+        .where(status_lists.c.issuer_uscc == issuer_uscc)
+        .order_by(status_lists.c.list_number.desc())
+        .limit(1)
+    ).first()
+    if row is not None and row.used < row.size * FILL_LIMIT:
+        return row
+    number = 1 if row is None else int(row.list_number) + 1
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(status_lists).values(
+                    issuer_uscc=issuer_uscc,
+                    list_number=number,
+                    size=size,
+                    bits=2,
+                    used=0,
+                    version=0,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # opened concurrently by another minter: use theirs
+    return conn.execute(
+        select(status_lists).where(
+            status_lists.c.issuer_uscc == issuer_uscc, status_lists.c.list_number == number
+        )
+    ).one()
+
+
+def change_status(
+    conn: Connection,
+    identifier: str,
+    target: CertificateStatus,
+    *,
+    reason: str | None,
+    actor: str,
+    now: datetime,
+    issuer_uscc: str | None = None,
+) -> CertificateStatus:
+    """Move a certificate to ``target``, record why, and mark its list changed.
+
+    Returns the previous status. ``issuer_uscc``, when given, must be the issuer.
+    """
+    query = select(certificates.c.status, certificates.c.issuer_uscc).where(
+        certificates.c.identifier == identifier
+    )
+    row = conn.execute(query.with_for_update()).first()
+    if row is None or (issuer_uscc is not None and row.issuer_uscc != issuer_uscc):
+        raise NotFound(f"no certificate {identifier}", field="identifier")
+    current = CertificateStatus(row.status)
+    check_transition(current, target)
+    conn.execute(
+        update(certificates)
+        .where(certificates.c.identifier == identifier)
+        .values(status=target.value, status_reason=reason)
+    )
+    entry = conn.execute(
+        select(status_entries.c.list_id).where(status_entries.c.identifier == identifier)
+    ).first()
+    if entry is not None:
+        conn.execute(
+            update(status_entries)
+            .where(status_entries.c.identifier == identifier)
+            .values(value=target.list_value)
+        )
+        conn.execute(
+            update(status_lists)
+            .where(status_lists.c.id == entry.list_id)
+            .values(version=status_lists.c.version + 1)
+        )
+    conn.execute(
+        insert(status_events).values(
+            identifier=identifier,
+            from_status=current.value,
+            to_status=target.value,
+            reason=reason,
+            actor=actor,
+            at=now,
+        )
+    )
+    return current
+
+
+def entry_value(conn: Connection, issuer_uscc: str, list_number: int, idx: int) -> int | None:
+    """The list value at (issuer, list, idx), or None if no such entry exists."""
+    value = conn.execute(
+        select(status_entries.c.value)
+        .join(status_lists, status_lists.c.id == status_entries.c.list_id)
+        .where(
+            status_lists.c.issuer_uscc == issuer_uscc,
+            status_lists.c.list_number == list_number,
+            status_entries.c.idx == idx,
+        )
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def list_entries(
+    conn: Connection, issuer_uscc: str, list_number: int
+) -> tuple[Row[Any], list[tuple[int, int]]]:
+    """The list row and its non-valid (idx, value) pairs, for publishing."""
+    row = conn.execute(
+        select(status_lists).where(
+            status_lists.c.issuer_uscc == issuer_uscc, status_lists.c.list_number == list_number
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no status list {list_number} for {issuer_uscc}", field="list")
+    pairs = conn.execute(
+        select(status_entries.c.idx, status_entries.c.value).where(
+            status_entries.c.list_id == row.id, status_entries.c.value != 0
+        )
+    ).all()
+    return row, [(int(i), int(v)) for i, v in pairs]
+
+
+def status_history(conn: Connection, identifier: str) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(status_events)
+            .where(status_events.c.identifier == identifier)
+            .order_by(status_events.c.id)
+        )
+    )
+
+
+def count_entries(conn: Connection, issuer_uscc: str) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(status_entries.join(status_lists))
+            .where(status_lists.c.issuer_uscc == issuer_uscc)
+        ).scalar_one()
+    )

@@ -1,0 +1,98 @@
+"""Sign and verify the trust-list JWT (``typ: trustlist+jwt``); see :mod:`issuers.trust`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
+from issuers.errors import InvalidInput, PayloadTooLarge, SignatureInvalid
+from issuers.trust import _jws
+from issuers.trust._claims import from_claims, to_claims
+from issuers.trust._errors import (
+    TrustListExpired,
+    TrustListInvalid,
+    TrustListSignatureInvalid,
+    UntrustedAnchor,
+)
+from issuers.trust._model import TrustList
+
+TYP = "trustlist+jwt"
+DEFAULT_MAX_BYTES = 1 << 20  # 1 MiB: thousands of issuers; a CDN file, not a stream
+_ALGORITHMS = frozenset(alg.value for alg in Algorithm)
+
+
+def sign_trust_list(trust_list: TrustList, anchor: SigningKey) -> str:
+    """The JWS compact serialization of ``trust_list``, signed by the region's anchor.
+
+    Refuses (``InvalidInput``) a list that :func:`verify_trust_list` would refuse, and
+    one whose ``anchor_kid`` names another key than ``anchor`` ("" means "this one").
+    """
+    kid = anchor.public.kid
+    if trust_list.anchor_kid not in ("", kid):
+        raise InvalidInput("anchor_kid names another key than the anchor", field="anchor_kid")
+    claims = to_claims(trust_list)
+    try:
+        from_claims(claims, anchor_kid=kid)
+    except TrustListInvalid as exc:
+        raise InvalidInput(exc.message, field=exc.field) from None
+    header = {"alg": anchor.alg.value, "kid": kid, "typ": TYP}
+    return _jws.sign(header, _jws.dumps(claims), anchor)
+
+
+def verify_trust_list(
+    text: str,
+    *,
+    anchors: Sequence[VerifyingKey],
+    now: datetime,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> TrustList:
+    """Return the list if a trusted anchor signed it and it is not past ``exp``.
+
+    Checks, in order: size (``PayloadTooLarge``); JWS shape and header, ``typ``
+    (``trust_list_invalid``); ``kid`` among ``anchors`` (``untrusted_anchor``); ``alg``
+    and signature (``trust_list_signature_invalid``); then the claims
+    (``trust_list_invalid``) and ``exp`` > ``now`` (``trust_list_expired``). No claim
+    is read before the signature verified.
+    """
+    if not isinstance(text, str):
+        raise TrustListInvalid("a trust list is text", field="jws")
+    if len(text) > max_bytes:
+        raise PayloadTooLarge(f"trust list is over {max_bytes} bytes", field="jws")
+    if not text.isascii():  # so len(text) above counted bytes
+        raise TrustListInvalid("a JWS compact serialization is ASCII", field="jws")
+    jws = _jws.parse(text.strip())
+    header = jws.header
+    if _media_type(header.get("typ")) != TYP:
+        raise TrustListInvalid(f'the JWS typ must be "{TYP}"', field="typ")
+    if "crit" in header:
+        raise TrustListInvalid("no critical header extensions are understood", field="crit")
+    alg, kid = header.get("alg"), header.get("kid")
+    if not isinstance(alg, str) or alg not in _ALGORITHMS:
+        raise TrustListInvalid(f"alg must be one of {sorted(_ALGORITHMS)}", field="alg")
+    if not isinstance(kid, str):
+        raise TrustListInvalid("the JWS header needs the anchor's kid", field="kid")
+    anchor = next((key for key in anchors if key.kid == kid), None)
+    if anchor is None:
+        raise UntrustedAnchor(f"no trusted anchor has kid {kid[:43]}", field="kid")
+    if alg != anchor.alg.value:
+        raise TrustListSignatureInvalid(f"the anchor signs {anchor.alg.value}, not {alg}")
+    try:
+        anchor.verify(jws.signature, jws.signing_input)
+    except SignatureInvalid:
+        raise TrustListSignatureInvalid("the signature does not match the anchor key") from None
+    trust_list = from_claims(_jws.load_object(jws.payload, "payload"), anchor_kid=kid)
+    if trust_list.next_update.timestamp() <= now.timestamp():
+        raise TrustListExpired(
+            f"trust list {trust_list.region_code} #{trust_list.sequence} expired at "
+            f"{trust_list.next_update.isoformat()}"
+        )
+    return trust_list
+
+
+def _media_type(typ: object) -> str | None:
+    """RFC 7515 §4.1.9: case-insensitive, and ``application/`` may be left out."""
+    if not isinstance(typ, str):
+        return None
+    typ = typ.lower()
+    return typ.removeprefix("application/") if typ.count("/") == 1 else typ

@@ -1,0 +1,34 @@
+"""The local issuance service for CLI verbs: same settings, database and keys as
+``serve``; the engine is closed when the verb is done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from issuers.settings import get_settings
+from issuers.store.database import make_engine
+from issuers.store.issuance import IssuanceService
+from issuers.store.schema import ensure_schema
+
+
+@contextmanager
+def local_service() -> Iterator[IssuanceService]:
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    ensure_schema(engine)
+    try:
+        service = IssuanceService(
+            engine,
+            settings.master_key_bytes(),
+            lambda: datetime.now(UTC),
+            public_base_url=settings.public_base_url,
+        )
+        if settings.demo:
+            from wallet import demo
+
+            demo.seed(service)
+        yield service
+    finally:
+        engine.dispose()
