@@ -13,10 +13,11 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from issuers import api as issuers_api
-from issuers import status_api
+from issuers import publication_api, status_api
 from issuers.settings import Settings, get_settings
 from issuers.store.database import make_engine
 from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.publication import PublicationService
 from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
@@ -62,6 +63,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.issuance = service
+    app.state.publication = PublicationService(service, settings.master_key_bytes(), clock)
     app.state.admin_token = admin_token(settings)
     app.state.verifier = VerifierContext(
         DatabaseKeyResolver(engine),
@@ -77,6 +79,7 @@ def create_app(
     app.include_router(verifiers_api.router)
     app.include_router(issuers_api.router)
     app.include_router(status_api.router)
+    app.include_router(publication_api.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from issuers.errors import ElicenseError, InvalidInput
 from wallet.cli_fields import UsageError, parse_field_args
+from wallet.cli_keys import add_key_verbs
 from wallet.cli_status import add_status_verbs
 from wallet.local import local_service
 
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_verify)
 
     add_status_verbs(verbs, common)
+    add_key_verbs(verbs, common)
 
     render = verbs.add_parser("qr", parents=[common], help="render QR text as PNG or SVG")
     render.add_argument("credential", help="QR text, a file holding it, or -")

@@ -155,6 +155,30 @@ class IssuanceService:
     def public_base_url(self) -> str:
         return self._base_url
 
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def active_signing_key(self, issuer_uscc: str) -> SigningKey:
+        """The issuer's current key, opened (for signing its status lists)."""
+        with self._engine.connect() as conn:
+            row = repo.active_key_row(conn, issuer_uscc)
+        if row is None:
+            raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
+        return self._open_key(row.kid, row.sealed_private_key)
+
+    def compromise_key(self, kid: str, since: datetime | None = None) -> str:
+        """Declare a key compromised: every credential it signed fails with
+        ``key_compromised`` from the next trust list on (and at once on this server).
+        If it was the issuer's active key, a fresh key takes over. Returns the issuer."""
+        now = self._clock()
+        with write_transaction(self._engine) as conn:
+            issuer_uscc = repo.mark_compromised(conn, kid, since or now)
+            if repo.active_key_row(conn, issuer_uscc) is None:
+                self._add_key(conn, issuer_uscc, Algorithm.EDDSA, now)
+        self._signing_keys.pop(kid, None)
+        return issuer_uscc
+
     def _open_key(self, kid: str, sealed: bytes | None) -> SigningKey:
         cached = self._signing_keys.get(kid)
         if cached is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from issuers.crypto.keys import VerifyingKey
+from issuers.errors import NotFound
 from issuers.registry import IssuerInfo, TrustedKey
 from issuers.store.tables import (
     certificate_holders,
@@ -106,6 +107,19 @@ def trusted_key(conn: Connection, kid: str) -> TrustedKey | None:
         not_after=row.not_after,
         state=row.state,
     )
+
+
+def mark_compromised(conn: Connection, kid: str, since: datetime) -> str:
+    """Set a key's state to compromised from ``since``; return its issuer."""
+    row = conn.execute(select(issuer_keys.c.issuer_uscc).where(issuer_keys.c.kid == kid)).first()
+    if row is None:
+        raise NotFound(f"no issuer key {kid}", field="kid")
+    conn.execute(
+        update(issuer_keys)
+        .where(issuer_keys.c.kid == kid)
+        .values(state="compromised", compromised_at=since)
+    )
+    return str(row.issuer_uscc)
 
 
 def allocate_serials(conn: Connection, issuer_uscc: str, type_slug: str, count: int = 1) -> int:

@@ -162,3 +162,15 @@ status_events = Table(
     Column("actor", String(100), nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )
+
+# A region's trust anchor (one per province served here): it signs the trust list.
+trust_anchors = Table(
+    "trust_anchors",
+    metadata,
+    Column("region_code", String(6), primary_key=True),
+    Column("kid", String(43), nullable=False, unique=True),
+    Column("alg", String(10), nullable=False),
+    Column("public_jwk", JSON, nullable=False),
+    Column("sealed_private_key", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
