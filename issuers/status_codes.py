@@ -18,8 +18,14 @@ from typing import Protocol
 
 from issuers.errors import Conflict
 from issuers.formats.cwt import StatusReference
+from issuers.formats.status_list import StatusType
 
-LIST_VALID, LIST_INVALID, LIST_SUSPENDED = 0x00, 0x01, 0x02
+# The §7.1 values, defined once in the format module; the names are kept for callers.
+LIST_VALID, LIST_INVALID, LIST_SUSPENDED = (
+    StatusType.VALID,
+    StatusType.INVALID,
+    StatusType.SUSPENDED,
+)
 
 
 class CertificateStatus(StrEnum):

@@ -43,7 +43,7 @@ from enum import IntEnum
 from typing import Any
 
 from issuers.crypto.keys import b64url, b64url_decode
-from issuers.errors import ClaimsInvalid, InvalidInput, Malformed, PayloadTooLarge
+from issuers.errors import InvalidInput, Malformed, PayloadTooLarge, StatusUnavailable
 from issuers.formats.qr_envelope import inflate
 
 ALLOWED_BITS = frozenset({1, 2, 4, 8})
@@ -98,11 +98,11 @@ class StatusList:
 
         §8.3 step 6: "If the provided index is out of bounds of the Status List, no
         statement about the status of the Referenced Token can be made and the
-        Referenced Token MUST be rejected." The index comes from a credential's
-        ``status`` claim, so a bad one is that credential's fault: ClaimsInvalid.
+        Referenced Token MUST be rejected." No statement can be made, so the error is
+        StatusUnavailable: the credential is not reported valid, nor said to be revoked.
         """
         if type(idx) is not int or not 0 <= idx < self._size:
-            raise ClaimsInvalid(
+            raise StatusUnavailable(
                 f"status index {idx!r} is outside the status list (size {self._size})",
                 field="idx",
             )

@@ -19,17 +19,20 @@ application/statuslist+cwt". Claims: 2 subject, 6 issued at, 4 expiration time,
 Verification follows §8.3 step 3-5 in this order: signature by a trusted key, the
 required claims, ``sub`` equal to the Referenced Token's ``uri`` ("4.a"), ``exp``
 ("4.c If the expiration time is defined (exp or 4), it MUST be checked if the Status
-List Token is expired"), and only then the bounded inflate of ``lst`` ("5."). Acting
-on ``ttl`` (step 4.d) is the caching layer's job; it is returned, checked positive.
+List Token is expired"; an expired list raises ``StatusListExpired``, a
+``StatusUnavailable``: fetch a fresh list, the credential itself is not in question),
+and only then the bounded inflate of ``lst`` ("5."). Acting on ``ttl`` (step 4.d) is
+the caching layer's job; it is returned, checked positive.
 
 Keys: the JOSE ``kid`` is the base64url RFC 7638 thumbprint, the COSE ``kid`` the raw
 32 bytes; both resolve through :class:`issuers.registry.KeyResolver`. MAC algorithms
-are not accepted: only EdDSA (Ed25519) and ES256.
+are not accepted: only EdDSA (Ed25519) and ES256. The JWT is signed and parsed by
+:mod:`issuers.formats.jws` (RFC 7515), the CWT by :mod:`issuers.formats.cose_sign1`;
+both sign through :mod:`issuers.crypto.keys`, and nothing here sees key bytes.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -37,24 +40,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import cbor2
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
-from jwcrypto.common import JWException
-from jwcrypto.jwk import JWK
-from jwcrypto.jws import JWS
 
-from issuers.crypto.keys import SigningKey, VerifyingKey, b64url
+from issuers.crypto.keys import SigningKey, b64url
 from issuers.errors import (
     ClaimsInvalid,
-    Expired,
     InvalidInput,
     KeyCompromised,
     Malformed,
     PayloadTooLarge,
-    SignatureInvalid,
+    StatusListExpired,
     UntrustedIssuer,
 )
-from issuers.formats import cose_sign1
+from issuers.formats import cose_sign1, jws
 from issuers.formats.status_list import (
     DEFAULT_MAX_BYTES,
     StatusList,
@@ -67,7 +64,6 @@ JWT_TYP = "statuslist+jwt"
 CWT_TYP = "application/statuslist+cwt"
 SUB, EXP, IAT, TTL, STATUS_LIST = 2, 4, 6, 65534, 65533  # §5.2 CWT claim keys
 DEFAULT_LEEWAY = timedelta(seconds=60)  # RFC 7519 §4.1.4 "some small leeway"
-_JOSE_ALGS = frozenset({"EdDSA", "ES256"})
 _MAPS = (dict, cbor2.frozendict)
 _CBOR_ERRORS = (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError)
 
@@ -83,13 +79,11 @@ def _claims(token: StatusListToken) -> list[tuple[str, int, Any]]:
 
 
 def sign_jwt(token: StatusListToken, key: SigningKey) -> str:
-    """The JWS Compact Serialization of ``token`` (§5.1), signed with jwcrypto."""
+    """The JWS Compact Serialization of ``token`` (§5.1), via :mod:`issuers.formats.jws`."""
     header = {"alg": key.alg.value, "kid": b64url(_kid_for(token, key)), "typ": JWT_TYP}
     claims = {name: value for name, _, value in _claims(token)}
     claims["status_list"] = token.status_list.to_json()
-    jws = JWS(_json(claims))
-    jws.add_signature(_jwcrypto_key(key), protected=_json(header).decode("ascii"))
-    return str(jws.serialize(compact=True))
+    return jws.sign(header, jws.dumps(claims), key)
 
 
 def sign_cwt(token: StatusListToken, key: SigningKey) -> bytes:
@@ -118,26 +112,21 @@ def verify_jwt(
     one trusted issuer cannot publish a list for another's URI. ``max_bytes`` bounds
     the inflated ``lst``, and so the whole token."""
     _check_input(text, str, now, max_bytes)
-    parts = text.split(".")
-    if len(parts) != 3:
-        raise Malformed("a JWS in compact serialization has three parts")
-    header = _json_object(b64url_strict(parts[0], "JWS header"), "JWS header")
-    if not _is_jwt_typ(header.get("typ")):
+    parsed = jws.parse(text)  # Malformed: shape, base64url, header JSON, duplicates
+    header = parsed.header
+    if jws.media_type(header.get("typ")) != JWT_TYP:  # RFC 7515 §4.1.9
         raise Malformed(f"typ must be {JWT_TYP!r}, not {header.get('typ')!r}")
     if "crit" in header:
         raise Malformed("the JWS header names critical extensions this verifier lacks")
     alg, kid = header.get("alg"), b64url_strict(header.get("kid"), "the JWS kid")
-    if alg not in _JOSE_ALGS:
+    if alg not in jws.ALGORITHMS:  # §11.6: no "none", no MACs
         raise Malformed(f"unsupported JWS alg {alg!r}")
     trusted = keys.resolve(kid)
-    if trusted.key.alg.value != alg:
+    if trusted.key.alg.value != alg:  # the kid is the key's thumbprint: an inconsistent header
         raise Malformed(f"header says {alg} but the key is {trusted.key.alg.value}")
-    try:
-        JWS().deserialize(text, key=_jwcrypto_key(trusted.key), alg=alg)
-    except (JWException, ValueError, TypeError):
-        raise SignatureInvalid("the status list token's signature does not verify") from None
+    jws.verify(parsed, trusted.key)  # SignatureInvalid
     _check_signer(trusted, kid, expected_issuer)
-    claims = _json_object(b64url_strict(parts[1], "JWS payload"), "JWT claims set")
+    claims = jws.load_object(parsed.payload, "payload")  # Malformed unless a JSON object
     found = _Claims(*(claims.get(name) for name in ("sub", "iat", "exp", "ttl", "status_list")))
     return _finish(found, StatusList.from_json, kid, now, expected_uri, max_bytes, leeway)
 
@@ -173,26 +162,6 @@ def verify_cwt(
     return _finish(found, StatusList.from_cbor, message.kid, now, expected_uri, max_bytes, leeway)
 
 
-def _jwcrypto_key(key: SigningKey | VerifyingKey) -> JWK:
-    """Our key as a jwcrypto JWK: RFC 8037 (OKP/Ed25519) or RFC 7518 §6.2 (EC/P-256).
-
-    The public members come from :meth:`VerifyingKey.to_jwk`. A signing key adds the
-    private member ``d``: the raw 32-byte Ed25519 seed (RFC 8037 §2), or the P-256
-    private scalar as 32 big-endian bytes (RFC 7518 §6.2.2.1). It is the one place
-    outside :mod:`issuers.crypto.keys` that reads private key bytes, because jwcrypto
-    signs only with a JWK; the JWK lives as long as the one signature."""
-    if isinstance(key, VerifyingKey):
-        return JWK(**key.to_jwk())
-    if isinstance(key.key, ed25519.Ed25519PrivateKey):
-        raw = serialization.Encoding.Raw
-        d = key.key.private_bytes(
-            raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-        )
-    else:
-        d = key.key.private_numbers().private_value.to_bytes(32, "big")
-    return JWK(**key.public.to_jwk(), d=b64url(d))
-
-
 class _Claims(NamedTuple):
     """Claims as found in either form, unchecked: :func:`_finish` checks them."""
 
@@ -220,7 +189,7 @@ def _finish(
     issued_at = _numeric_date(claims.issued_at, "iat")
     expires = None if claims.expires is None else _numeric_date(claims.expires, "exp")
     if expires is not None and expires <= now - leeway:
-        raise Expired(f"the status list expired at {expires.isoformat()}")
+        raise StatusListExpired(f"the status list expired at {expires.isoformat()}")
     ttl = claims.ttl
     if ttl is not None and (type(ttl) is not int or ttl <= 0):
         raise ClaimsInvalid("ttl must be a positive integer number of seconds")
@@ -257,12 +226,6 @@ def _kid_for(token: StatusListToken, key: SigningKey) -> bytes:
     return thumbprint
 
 
-def _is_jwt_typ(typ: object) -> bool:
-    """RFC 7515 §4.1.9: media types compare case-insensitively, and a ``typ`` without
-    a "/" means "application/" + ``typ``."""
-    return type(typ) is str and typ.lower() in (JWT_TYP, "application/" + JWT_TYP)
-
-
 def _numeric_date(value: object, name: str) -> datetime:
     """RFC 7519 §2 NumericDate (RFC 8392 §2 for CWT): seconds, possibly non-integer."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -275,29 +238,3 @@ def _numeric_date(value: object, name: str) -> datetime:
 
 def _seconds(moment: datetime) -> int:
     return math.floor(moment.timestamp())
-
-
-def _json(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _json_object(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        text = data.decode("utf-8")  # RFC 8259 §8.1; json.loads(bytes) would guess UTF-16/32
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
-        raise Malformed(f"the {what} is not a JSON object") from None
-    if type(value) is not dict:
-        raise Malformed(f"the {what} is not a JSON object")
-    return value
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member names")  # RFC 7515 §5.2 step 4 allows rejecting
-    return result
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")

@@ -4,7 +4,8 @@ Vectors are quoted from draft-ietf-oauth-status-list-18
 (https://datatracker.ietf.org/doc/html/draft-ietf-oauth-status-list-18): §4.1/§4.2/§4.3
 (16 entries at 1 bit, 12 at 2 bits), §5.2 and §8.2 (example tokens), and Appendix C
 (2^20 entries at 1, 2 and 4 bits). Independent checks use zlib, base64, json, cbor2,
-cryptography and jwcrypto directly, not our code.
+cryptography and jwcrypto directly, not our code: jwcrypto verifies our JWTs from the
+public JWK, and a JWT that jwcrypto signed verifies with ours.
 """
 
 from __future__ import annotations
@@ -30,18 +31,19 @@ from issuers.errors import (
     ClaimsInvalid,
     CompressionInvalid,
     ElicenseError,
-    Expired,
     InflateLimitExceeded,
     InvalidInput,
     KeyCompromised,
     Malformed,
     PayloadTooLarge,
     SignatureInvalid,
+    StatusListExpired,
+    StatusUnavailable,
     Truncated,
     UnknownKey,
     UntrustedIssuer,
 )
-from issuers.formats import cose_sign1
+from issuers.formats import cose_sign1, jws
 from issuers.formats.status_list import MAX_ENTRIES, StatusList, StatusListToken, StatusType
 from issuers.formats.status_list_token import sign_cwt, sign_jwt, verify_cwt, verify_jwt
 from issuers.registry import IssuerInfo, StaticKeyResolver, TrustedKey
@@ -240,8 +242,9 @@ def test_status_list_rejects_bad_parameters_with_typed_errors() -> None:
     assert status_list.get(9) == StatusType.SUSPENDED
     # §8.3 step 6: an index outside the list means no statement; the token is rejected.
     for idx in (10, -1, 2**40):
-        with pytest.raises(ClaimsInvalid):
+        with pytest.raises(StatusUnavailable) as caught:
             status_list.get(idx)
+        assert caught.value.code == "status_unavailable"
 
 
 def test_from_compressed_typed_errors() -> None:
@@ -358,9 +361,38 @@ def test_jwt_decoded_with_base64_json_and_verified_by_jwcrypto(alg: Algorithm) -
     assert claims["status_list"]["bits"] == 2
     raw = zlib.decompress(base64.urlsafe_b64decode(lst + "=" * (-len(lst) % 4)))
     assert raw == token.status_list.to_bytes()
-    jws = JWS()
-    jws.deserialize(jwt, key=JWK(**key.public.public_jwk()), alg=alg.value)
-    assert json.loads(jws.payload) == claims
+    checked = JWS()
+    checked.deserialize(jwt, key=JWK(**key.public.public_jwk()), alg=alg.value)
+    assert json.loads(checked.payload) == claims
+
+
+@pytest.mark.parametrize("alg", list(Algorithm))
+def test_a_jwt_signed_by_jwcrypto_verifies_with_ours(alg: Algorithm) -> None:
+    key = KEYS[alg]
+    header = {"alg": alg.value, "kid": key.public.kid, "typ": "application/statuslist+jwt"}
+    jwt = _jws(header, _claims(exp=int((NOW + timedelta(hours=1)).timestamp()), ttl=300), key)
+    got = verify_jwt(jwt, keys=_resolver(key), now=NOW, expected_uri=URI)
+    assert (got.uri, got.ttl, got.kid) == (URI, 300, key.public.thumbprint)
+    assert got.issued_at == datetime.fromtimestamp(1_700_000_000, UTC)
+    assert got.status_list == StatusList.from_compressed(zlib.compress(bytes(8)), 2, max_bytes=8)
+
+
+def test_the_jws_module_raises_the_callers_error_class() -> None:
+    """One JWS for trust lists and status lists: each caller names its error class."""
+    with pytest.raises(Malformed):
+        jws.parse("only.two")
+    with pytest.raises(UnknownKey):  # any ElicenseError class will do
+        jws.parse("only.two", error=UnknownKey)
+    with pytest.raises(ClaimsInvalid):
+        jws.load_object(b"[]", "payload", error=ClaimsInvalid)
+    parsed = jws.parse(sign_jwt(_token(), ED_KEY))
+    jws.verify(parsed, ED_KEY.public)
+    with pytest.raises(SignatureInvalid):
+        jws.verify(parsed, ES_KEY.public)  # header alg EdDSA, key ES256
+    with pytest.raises(SignatureInvalid):
+        jws.verify(parsed, SigningKey.generate().public)
+    with pytest.raises(InvalidInput):
+        jws.sign({"alg": "ES256"}, b"{}", ED_KEY)
 
 
 # --- what a verifier must refuse --------------------------------------------------------
@@ -439,7 +471,7 @@ def _with_list(bits: Any, lst: Any) -> dict[str, Any]:
         (_jws(_ed_header(), _claims(iat=1e300)), ClaimsInvalid),
         (_jws(_ed_header(), _claims(ttl=0)), ClaimsInvalid),
         (_jws(_ed_header(), _claims(ttl=1.5)), ClaimsInvalid),
-        (_jws(_ed_header(), _claims(exp=1_700_000_001)), Expired),
+        (_jws(_ed_header(), _claims(exp=1_700_000_001)), StatusListExpired),
         (_jws(_ed_header(), _claims(status_list=None)), ClaimsInvalid),
         (_jws(_ed_header(), _with_list(3, DRAFT_LST)), Malformed),
         (_jws(_ed_header(), _with_list(1, "eNrbu+RgAAhcBXQ")), Malformed),
@@ -475,7 +507,7 @@ def test_verify_jwt_refusals(jwt: str, error: type[ElicenseError]) -> None:
         (_cwt(_cwt_claims({2: b"uri"})), ClaimsInvalid),
         (_cwt(_cwt_claims({6: "now"})), ClaimsInvalid),
         (_cwt(_cwt_claims({65534: -5})), ClaimsInvalid),
-        (_cwt(_cwt_claims({4: 1_700_000_001})), Expired),
+        (_cwt(_cwt_claims({4: 1_700_000_001})), StatusListExpired),
         (_cwt(_cwt_claims({65533: None})), ClaimsInvalid),
         (_cwt(_cwt_claims({65533: {"bits": 2, "lst": "text"}})), Malformed),
         (_cwt(_cwt_claims({65533: {"bits": 1, "lst": BOMB}})), InflateLimitExceeded),
@@ -517,9 +549,11 @@ def test_tampered_signature_wrong_key_expiry_uri_issuer_and_state(form: str) -> 
         verify(token, keys=_resolver(ES_KEY), now=NOW)
     expires = NOW + timedelta(days=1)
     verify(token, keys=keys, now=expires + timedelta(seconds=59))  # within the leeway
-    with pytest.raises(Expired):
+    with pytest.raises(StatusListExpired) as caught:
         verify(token, keys=keys, now=expires + timedelta(seconds=60))
-    with pytest.raises(Expired):
+    assert caught.value.code == "status_list_expired"
+    assert isinstance(caught.value, StatusUnavailable)  # the list is stale, not the credential
+    with pytest.raises(StatusListExpired):
         verify(token, keys=keys, now=expires, leeway=timedelta(0))
     with pytest.raises(ClaimsInvalid):
         verify(token, keys=keys, now=NOW, expected_uri=URI + "0")

@@ -199,19 +199,26 @@ def test_jwcrypto_verifies_our_list_and_agrees_on_every_kid(anchor: SigningKey) 
         assert not {"d", "p", "q"} & jwk.keys()
 
 
-def test_a_list_signed_by_jwcrypto_verifies() -> None:
-    pem = ZJ_ANCHOR.key.private_bytes(
+@pytest.mark.parametrize(
+    ("anchor", "make_list"),
+    [(JS_ANCHOR, jiangsu_list), (ZJ_ANCHOR, zhejiang_list)],
+    ids=["EdDSA", "ES256"],
+)
+def test_a_list_signed_by_jwcrypto_verifies(
+    anchor: SigningKey, make_list: Callable[[], TrustList]
+) -> None:
+    pem = anchor.key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     private = JWK.from_pem(pem)
-    claims = parts(sign_trust_list(zhejiang_list(), ZJ_ANCHOR))[1]
+    claims = parts(sign_trust_list(make_list(), anchor))[1]
     jws = JWS(json.dumps(claims, ensure_ascii=False).encode())
-    protected = {"alg": "ES256", "kid": private.thumbprint(), "typ": "trustlist+jwt"}
+    protected = {"alg": anchor.alg.value, "kid": private.thumbprint(), "typ": "trustlist+jwt"}
     jws.add_signature(private, None, json.dumps(protected))
     got = verify_trust_list(jws.serialize(compact=True), anchors=BOTH, now=NOW)
-    assert got == replace(zhejiang_list(), anchor_kid=ZJ_ANCHOR.public.kid)
+    assert got == replace(make_list(), anchor_kid=anchor.public.kid)
 
 
 # --- the resolver through verify_qr ----------------------------------------------------
