@@ -73,6 +73,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         master_key=base64.b64encode(TEST_MASTER_KEY).decode(),
         admin_token=TEST_ADMIN_TOKEN,
+        status_cache_seconds=0,  # tests read status changes at once
     )
 
 

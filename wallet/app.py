@@ -68,7 +68,7 @@ def create_app(
     app.state.verifier = VerifierContext(
         DatabaseKeyResolver(engine),
         clock,
-        DatabaseStatusChecker(engine, settings.public_base_url),
+        DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds),
     )
     app.add_middleware(
         BodySizeLimit,

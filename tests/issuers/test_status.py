@@ -41,7 +41,7 @@ def _verify(engine: Engine, qr: str) -> object:
         qr,
         keys=DatabaseKeyResolver(engine, ttl_seconds=0),
         now=NOW,
-        status=DatabaseStatusChecker(engine, BASE),
+        status=DatabaseStatusChecker(engine, BASE, max_age_seconds=0),
     )
 
 
