@@ -65,6 +65,13 @@ class Verdict(BaseModel):
         default=False,
         description="True when the issuer's status list was consulted for this credential.",
     )
+    data_age_seconds: int | None = Field(
+        default=None,
+        description="Offline: age in seconds of the oldest cached trust or status data used.",
+    )
+    offline: bool = Field(
+        default=False, description="True when verified from cached lists, without a network."
+    )
 
 
 def credential_view(result: VerifiedCredential) -> CredentialView:

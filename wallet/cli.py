@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from issuers.errors import ElicenseError, InvalidInput
+from verifiers.offline import STALE_POLICIES
 from wallet.cli_fields import UsageError, parse_field_args
 from wallet.cli_keys import add_key_verbs
+from wallet.cli_offline import add_offline_verbs
 from wallet.cli_status import add_status_verbs
-from wallet.local import local_service
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -79,10 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
     verify = verbs.add_parser("verify", parents=[common], help="verify a QR credential")
     verify.add_argument("credential", help="QR text, a file holding it, an image of it, or -")
     verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--offline",
+        action="store_true",
+        help="verify from a cache made by `elicense sync` (no network, no database)",
+    )
+    verify.add_argument(
+        "--cache", type=Path, metavar="DIR", help="the offline cache (with --offline)"
+    )
+    verify.add_argument(
+        "--stale",
+        choices=STALE_POLICIES,
+        default="refuse",
+        help="with --offline: refuse or warn when cached lists are past their ttl",
+    )
     verify.set_defaults(handler=_verify)
 
     add_status_verbs(verbs, common)
     add_key_verbs(verbs, common)
+    add_offline_verbs(verbs, common)
 
     render = verbs.add_parser("qr", parents=[common], help="render QR text as PNG or SVG")
     render.add_argument("credential", help="QR text, a file holding it, or -")
@@ -137,6 +153,8 @@ def _mint(args: argparse.Namespace) -> int:
 
     schema = get_type(args.type).model.model_json_schema()
     fields.update(parse_field_args(args.field, schema))
+    from wallet.local import local_service
+
     with local_service() as service:
         minted = service.mint(
             args.type,
@@ -185,11 +203,18 @@ def read_credential(arg: str) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    if args.offline:
+        if args.cache is None:
+            raise UsageError("--offline needs --cache DIR (made by `elicense sync`)")
+        from wallet.cli_offline import verify_offline_command
+
+        return verify_offline_command(args)
     from datetime import UTC, datetime
 
     from issuers.store.issuance import DatabaseKeyResolver
     from issuers.store.status_checker import DatabaseStatusChecker
     from verifiers.verdict import VerifierContext, verdict_for
+    from wallet.local import local_service
 
     qr = read_credential(args.credential)
     with local_service() as service:

@@ -10,9 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from issuers.crypto.keys import Algorithm
-from issuers.settings import get_settings
-from issuers.store.publication import PublicationService
-from wallet.local import local_service
 
 
 def add_key_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
@@ -40,6 +37,8 @@ def add_key_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _rotate(args: argparse.Namespace) -> int:
+    from wallet.local import local_service
+
     with local_service() as service:
         kid = service.rotate_key(args.issuer, Algorithm(args.alg))
     print(json.dumps({"issuer": args.issuer, "kid": kid, "alg": args.alg}))
@@ -47,17 +46,24 @@ def _rotate(args: argparse.Namespace) -> int:
 
 
 def _compromise(args: argparse.Namespace) -> int:
+    from wallet.local import local_service
+
     with local_service() as service:
         issuer = service.compromise_key(args.kid, args.since)
     print(json.dumps({"kid": args.kid, "issuer": issuer, "state": "compromised"}))
     return 0
 
 
-def _publication(service: Any) -> PublicationService:
+def _publication(service: Any) -> Any:
+    from issuers.settings import get_settings
+    from issuers.store.publication import PublicationService
+
     return PublicationService(service, get_settings().master_key_bytes(), service.clock)
 
 
 def _anchors(args: argparse.Namespace) -> int:
+    from wallet.local import local_service
+
     with local_service() as service:
         anchors = _publication(service).anchors()
     out = [{"region_code": region, "jwk": key.public_jwk()} for region, key in anchors]
@@ -66,6 +72,8 @@ def _anchors(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from wallet.local import local_service
+
     with local_service() as service:
         text = _publication(service).trust_list(args.region)
     if args.out is None:

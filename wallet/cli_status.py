@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from issuers.status_codes import CertificateStatus
-from wallet.local import local_service
 
 _INVALID_CODES = [s.value for s in CertificateStatus if s.is_final]
 
@@ -31,6 +30,8 @@ def add_status_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _change_status(args: argparse.Namespace) -> int:
+    from wallet.local import local_service
+
     target = CertificateStatus(args.target or args.code)
     with local_service() as service:
         previous = service.change_status(

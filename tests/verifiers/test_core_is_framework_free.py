@@ -25,6 +25,13 @@ CORE_MODULES = [
     "issuers.trust",
     "verifiers.qr",
     "verifiers.verdict",
+    "verifiers.offline",
+    "verifiers.offline.anchors",
+    "verifiers.offline.cache",
+    "verifiers.offline.fetch",
+    "verifiers.offline.sync",
+    "verifiers.offline.verifier",
+    "verifiers.offline.verify",
 ]
 
 _PROGRAM = textwrap.dedent(

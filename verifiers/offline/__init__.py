@@ -1,0 +1,43 @@
+"""Offline verification (跨省互认 at the roadside): sync signed lists, verify from a cache.
+
+``sync`` fetches, while online, the trust lists of the regions whose anchors the
+verifier is configured with and the status lists they vouch for, keeping only what
+verifies; ``OfflineVerifier.load`` + ``verify_offline`` then verify QR credentials
+with no network at all. Framework-free: no FastAPI, SQLAlchemy or HTTP client library
+(the default fetch is ``urllib.request``).
+"""
+
+from verifiers.offline.anchors import Anchor, parse_anchors, read_anchor_file
+from verifiers.offline.cache import CacheDir, CacheProblem
+from verifiers.offline.fetch import Fetch, FetchFailed, urllib_fetch
+from verifiers.offline.sync import SyncItem, SyncReport, sync
+from verifiers.offline.verifier import (
+    DEFAULT_TTL,
+    STALE_POLICIES,
+    LoadReport,
+    OfflineStatusChecker,
+    OfflineVerifier,
+    StalePolicy,
+)
+from verifiers.offline.verify import verify_offline
+
+__all__ = [
+    "DEFAULT_TTL",
+    "STALE_POLICIES",
+    "Anchor",
+    "CacheDir",
+    "CacheProblem",
+    "Fetch",
+    "FetchFailed",
+    "LoadReport",
+    "OfflineStatusChecker",
+    "OfflineVerifier",
+    "StalePolicy",
+    "SyncItem",
+    "SyncReport",
+    "parse_anchors",
+    "read_anchor_file",
+    "sync",
+    "urllib_fetch",
+    "verify_offline",
+]

@@ -1,0 +1,168 @@
+"""``elicense sync`` and ``elicense verify-offline``: the inspector's offline verbs.
+
+``sync`` (online) fills a cache directory with the trust lists and status lists that
+verify against the configured anchors; ``verify-offline`` verifies a QR credential
+from that cache with no network. Neither imports the web stack or the database:
+only :mod:`verifiers.offline` (and, for an image, :mod:`verifiers.qr_scan`).
+
+Exit codes: ``verify-offline`` 0 valid, 1 invalid, 2 usage; ``sync`` 0 when every
+fetch got an answer (lists that did not verify are skipped and reported, not failures),
+1 when some fetch failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from issuers.errors import InvalidInput, PayloadTooLarge
+from verifiers.offline import (
+    STALE_POLICIES,
+    Fetch,
+    OfflineVerifier,
+    SyncReport,
+    sync,
+    urllib_fetch,
+    verify_offline,
+)
+from verifiers.verdict import Verdict
+from wallet.cli_fields import UsageError
+
+EXIT_OK, EXIT_FAILED = 0, 1
+MAX_INPUT_BYTES = 8 * 1024 * 1024  # verifiers.qr_scan.MAX_IMAGE_BYTES; text is far smaller
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def add_offline_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``sync`` and ``verify-offline`` to ``elicense``'s subparsers."""
+    pull = verbs.add_parser(
+        "sync",
+        parents=[common],
+        help="fetch trust and status lists into an offline cache (online)",
+        description="Fetch what verifies against the anchors into the cache directory.",
+    )
+    pull.add_argument("--server", action="append", required=True, metavar="URL")
+    pull.add_argument(
+        "--anchor",
+        action="append",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="a trust anchor's public JWK (JSON), obtained out of band; repeatable",
+    )
+    pull.add_argument("--cache", required=True, type=Path, metavar="DIR")
+    pull.add_argument("--json", action="store_true")
+    pull.set_defaults(handler=sync_command)
+
+    verify = verbs.add_parser(
+        "verify-offline",
+        parents=[common],
+        help="verify a QR credential from the offline cache (no network)",
+    )
+    verify.add_argument("credential", help="QR text, a file holding it, an image of it, or -")
+    verify.add_argument("--cache", required=True, type=Path, metavar="DIR")
+    verify.add_argument(
+        "--stale",
+        choices=STALE_POLICIES,
+        default="refuse",
+        help="a status list past its ttl: refuse (status_list_expired) or warn and use it",
+    )
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=verify_offline_command)
+
+
+def sync_command(
+    args: argparse.Namespace, *, clock: Clock = _utc_now, fetch: Fetch = urllib_fetch
+) -> int:
+    try:
+        report = sync(args.server, args.cache, args.anchor, now=clock(), fetch=fetch)
+    except InvalidInput as exc:
+        raise UsageError(exc.message) from None
+    except OSError as exc:  # the cache directory cannot be written
+        raise UsageError(f"cache {args.cache}: {exc}") from None
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        _print_sync(report)
+    return EXIT_FAILED if report.of("failed") else EXIT_OK
+
+
+def _print_sync(report: SyncReport) -> None:
+    for item in report.items:
+        why = f" {item.code}" if item.code else ""
+        detail = f": {item.message}" if item.message else ""
+        print(f"{item.outcome:<7} {item.kind} {item.name}{why}{detail}")
+    counts = ", ".join(f"{len(report.of(o))} {o}" for o in ("stored", "skipped", "failed"))
+    print(counts)
+
+
+def verify_offline_command(args: argparse.Namespace, *, clock: Clock = _utc_now) -> int:
+    if not Path(args.cache).is_dir():
+        raise UsageError(f"--cache {args.cache} is not a directory; run elicense sync first")
+    qr = read_credential(args.credential)
+    now = clock()
+    verifier = OfflineVerifier.load(Path(args.cache), now=now, stale_policy=args.stale)
+    for problem in verifier.report.problems:
+        print(f"elicense: cache {problem.path}: {problem.code}: {problem.message}", file=sys.stderr)
+    verdict = verify_offline(qr, verifier, now)
+    if args.json:
+        print(verdict.model_dump_json())
+    else:
+        _print_verdict(verdict)
+    return EXIT_OK if verdict.valid else EXIT_FAILED
+
+
+def _print_verdict(verdict: Verdict) -> None:
+    age = "unknown" if verdict.data_age_seconds is None else _duration(verdict.data_age_seconds)
+    where = f"(offline, data {age} old)"
+    if verdict.valid and verdict.credential is not None:
+        cred = verdict.credential
+        print(
+            f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh} {where}"
+        )
+    else:
+        print(f"INVALID {verdict.code}: {verdict.message} {where}")
+    for warning in verdict.warnings:
+        print(f"warning: {warning}")
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+def read_credential(arg: str) -> str:
+    """QR text from an argument, a text file, an image (zxing-cpp) or stdin (``-``)."""
+    if arg == "-":
+        return sys.stdin.read(MAX_INPUT_BYTES).strip()
+    if arg.startswith("EL") and ":" in arg[:6]:
+        return arg
+    path = Path(arg)
+    if not path.is_file():
+        raise UsageError(f"{arg!r} is neither QR text nor a readable file")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise PayloadTooLarge(f"{arg} is over {MAX_INPUT_BYTES} bytes")
+    if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff":
+        from verifiers.qr_scan import read_qr_image
+
+        return read_qr_image(data)
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{arg} is neither text nor a PNG/JPEG image") from None
