@@ -16,7 +16,7 @@ from typing import Any
 from issuers.catalogue import CertificateFields, CertificateType
 from issuers.codes import build_identifier
 from issuers.crypto.keys import SigningKey
-from issuers.errors import Forbidden, InvalidInput
+from issuers.errors import Forbidden, InvalidInput, PayloadTooLarge
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims, StatusReference
 from issuers.registry import IssuerInfo
@@ -123,4 +123,12 @@ def build_record(
 def sign_qr(record: CertificateRecord, key: SigningKey) -> str:
     """The QR credential: ``EL1:`` + Base45(zlib(COSE_Sign1(CWT claims)))."""
     cose = cose_sign1.sign(record.claims().to_cbor(), key, kid=key.public.thumbprint)
-    return qr_envelope.wrap(cose)
+    text = qr_envelope.wrap(cose)
+    if len(text) > qr_envelope.MAX_QR_TEXT_CHARS:
+        raise PayloadTooLarge(
+            f"this {record.type.name_zh} would be a {len(text)}-character QR code; QR version "
+            f"20 at level M holds {qr_envelope.MAX_QR_TEXT_CHARS} (too many members or "
+            f"too much text for a scannable code)",
+            field="fields",
+        )
+    return text

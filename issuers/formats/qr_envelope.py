@@ -23,6 +23,10 @@ from issuers.errors import (
 from issuers.formats import base45
 
 PREFIX = "EL1:"
+# DESIGN.md: the QR credential stays at QR version 20 or below at error-correction
+# level M. Our text is all Base45 (QR alphanumeric mode), where version 20-M holds
+# exactly 970 characters (ISO/IEC 18004 Table 7).
+MAX_QR_TEXT_CHARS = 970
 _ANY_PREFIX = re.compile(r"EL\d+:")
 
 

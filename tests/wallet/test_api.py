@@ -776,3 +776,45 @@ def test_what_the_api_mints_verifies_or_the_mint_is_refused(
     assert response.status_code == 201, response.text
     verdict = verify(client, response.json()["qr"])
     assert verdict["valid"] is True, verdict
+
+
+def test_a_credential_too_large_for_a_version_20_qr_is_refused_and_nothing_is_written(
+    client: TestClient, admin_headers: dict[str, str], engine: Any
+) -> None:
+    """DESIGN.md: QR credentials stay at version 20, level M (970 alphanumeric
+    characters). Ten members fit; a twelve-member household does not."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from issuers.codes import make_resident_id
+    from issuers.store.tables import certificates
+    from wallet.qr_image import qr_matrix
+
+    fields = sample("household_register")["fields"]
+    members = list(fields["members"])
+    for k in range(len(members), 12):
+        born = date(2000 + k, 1, 1)
+        members.append(
+            {
+                "name": f"张某{k}",
+                "sex": 1,
+                "birth_date": born.isoformat(),
+                "id_number": make_resident_id("310104", born, 11 + 2 * k),
+                "relation": "其他",
+            }
+        )
+    body = {"type": "household_register", "fields": {**fields, "members": members[:10]}}
+    fits = client.post(f"/issuers/{PUBLIC_SECURITY}/certificates", json=body, headers=admin_headers)
+    assert fits.status_code == 201, fits.text
+    assert qr_matrix(fits.json()["qr"]).version <= 20
+    with engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(certificates)).scalar_one()
+    body["fields"]["members"] = members
+    response = client.post(
+        f"/issuers/{PUBLIC_SECURITY}/certificates", json=body, headers=admin_headers
+    )
+    assert_error(response, 413, "payload_too_large", field="fields")
+    with engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(certificates)).scalar_one()
+    assert after == before
