@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from issuers.formats.cwt import StatusReference
 from issuers.formats.status_list import StatusList
+from issuers.registry import IssuerInfo
 from issuers.store.database import make_engine
 from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
 from issuers.store.schema import ensure_schema
@@ -43,7 +44,7 @@ class InMemoryStatus:
     def __init__(self, lists: dict[str, StatusList]) -> None:
         self._lists = lists
 
-    def status_of(self, reference: StatusReference, now: datetime) -> int:
+    def status_of(self, reference: StatusReference, now: datetime, issuer: IssuerInfo) -> int:
         return self._lists[reference.uri].get(reference.idx)
 
 

@@ -54,3 +54,25 @@ class StaticKeyResolver:
 
     def __len__(self) -> int:
         return len(self._by_kid)
+
+
+class ChainKeyResolver:
+    """Asks each resolver in turn: the first that knows the ``kid`` answers.
+
+    Only :class:`UnknownKey` passes the question on; any other error (an ambiguous
+    key, a database that is down) is the answer. E.g. our own registry first, then the
+    trust lists of the other regions we recognise.
+    """
+
+    def __init__(self, *resolvers: KeyResolver) -> None:
+        if not resolvers:
+            raise ValueError("ChainKeyResolver needs at least one resolver")
+        self.resolvers = resolvers
+
+    def resolve(self, kid: bytes) -> TrustedKey:
+        for resolver in self.resolvers[:-1]:
+            try:
+                return resolver.resolve(kid)
+            except UnknownKey:
+                continue
+        return self.resolvers[-1].resolve(kid)

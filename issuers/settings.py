@@ -12,6 +12,7 @@ import binascii
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,20 @@ class Settings(BaseSettings):
     max_request_bytes: int = 64 * 1024
     status_cache_seconds: float = Field(
         default=1.0, ge=0, description="How long an online verifier holds a status list."
+    )
+    trust_cache_dir: Path | None = Field(
+        default=None,
+        description=(
+            "An `elicense sync` cache: POST /verify also recognises the regions whose trust"
+            " lists it holds (互认), and picks up each new sync without a restart."
+        ),
+    )
+    stale_policy: Literal["refuse", "warn"] = Field(
+        default="refuse",
+        description=(
+            "A synced status list past its ttl or exp: refuse (status_list_expired) or"
+            " answer from it with a warning."
+        ),
     )
 
     @model_validator(mode="after")

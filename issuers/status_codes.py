@@ -19,6 +19,7 @@ from typing import Protocol
 from issuers.errors import Conflict
 from issuers.formats.cwt import StatusReference
 from issuers.formats.status_list import StatusType
+from issuers.registry import IssuerInfo
 
 # The §7.1 values, defined once in the format module; the names are kept for callers.
 LIST_VALID, LIST_INVALID, LIST_SUSPENDED = (
@@ -79,8 +80,14 @@ def check_transition(current: CertificateStatus, target: CertificateStatus) -> N
 
 
 class StatusChecker(Protocol):
-    """Answers the Token Status List value for a credential's status reference."""
+    """Answers the Token Status List value for a credential's status reference.
 
-    def status_of(self, reference: StatusReference, now: datetime) -> int:
+    ``issuer`` is the issuer whose key verified the credential (the verifier has
+    checked the claims name it). It travels with the call, not in shared state, so one
+    checker serves many verifications at once; a checker uses it to make sure the list
+    it reads is that issuer's own.
+    """
+
+    def status_of(self, reference: StatusReference, now: datetime, issuer: IssuerInfo) -> int:
         """Return 0x00, 0x01 or 0x02, or raise a typed error if it cannot be known."""
         ...

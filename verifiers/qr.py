@@ -84,7 +84,7 @@ def verify_qr(
         raise ClaimsInvalid("the holder codes do not match the certificate's fields")
     status_checked = False
     if claims.status is not None and status is not None:
-        _check_status(status.status_of(claims.status, now))
+        _check_status(status.status_of(claims.status, now, issuer))
         status_checked = True
 
     return VerifiedCredential(

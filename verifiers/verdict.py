@@ -1,6 +1,13 @@
 """Verdicts: what a verification says, as data (pydantic only, no web framework).
 
 Shared by the HTTP endpoint and the CLI, so both print the same JSON.
+
+A :class:`VerifierContext` is shared by every request a server handles, at once, on
+many threads: what it holds must not keep per-verification state. A verifier that
+reports what each verification drew on (how old the cached trust and status data
+was, warnings about it) gives ``sessions``: a factory of one
+:class:`VerificationSession` per verification, which does the noting and adds it to
+that verdict.
 """
 
 from __future__ import annotations
@@ -8,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -20,11 +27,27 @@ from verifiers.qr import verify_qr
 from verifiers.result import VerifiedCredential
 
 
+class VerificationSession(Protocol):
+    """One verification's own view of a verifier's data; never shared between calls."""
+
+    @property
+    def keys(self) -> KeyResolver: ...
+
+    @property
+    def status(self) -> StatusChecker | None: ...
+
+    def annotate(self, verdict: Verdict) -> Verdict:
+        """The verdict, plus what this verification drew on (data age, warnings)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class VerifierContext:
     keys: KeyResolver
     clock: Callable[[], datetime]
     status: StatusChecker | None = None
+    # When given, verdict_for verifies through sessions(now) instead of keys and status.
+    sessions: Callable[[datetime], VerificationSession] | None = None
 
 
 class IssuerView(BaseModel):
@@ -67,7 +90,10 @@ class Verdict(BaseModel):
     )
     data_age_seconds: int | None = Field(
         default=None,
-        description="Offline: age in seconds of the oldest cached trust or status data used.",
+        description=(
+            "Age in seconds of the oldest cached (synced) trust or status data used:"
+            " offline, or online for another region's credential; null when none was."
+        ),
     )
     offline: bool = Field(
         default=False, description="True when verified from cached lists, without a network."
@@ -100,8 +126,15 @@ def credential_view(result: VerifiedCredential) -> CredentialView:
 
 def verdict_for(qr: str, context: VerifierContext) -> Verdict:
     now = context.clock()
+    if context.sessions is None:
+        return _verdict(qr, context.keys, context.status, now)
+    session = context.sessions(now)
+    return session.annotate(_verdict(qr, session.keys, session.status, now))
+
+
+def _verdict(qr: str, keys: KeyResolver, status: StatusChecker | None, now: datetime) -> Verdict:
     try:
-        result = verify_qr(qr, keys=context.keys, now=now, status=context.status)
+        result = verify_qr(qr, keys=keys, now=now, status=status)
     except ElicenseError as exc:
         return Verdict(valid=False, code=exc.code, message=exc.message, checked_at=now)
     return Verdict(

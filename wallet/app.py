@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
 
 from issuers import api as issuers_api
 from issuers import publication_api, status_api
@@ -21,6 +22,7 @@ from issuers.store.publication import PublicationService
 from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
+from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import VerifierContext
 from wallet import demo
 from wallet.http_errors import install_error_handlers
@@ -65,11 +67,7 @@ def create_app(
     app.state.issuance = service
     app.state.publication = PublicationService(service, settings.master_key_bytes(), clock)
     app.state.admin_token = admin_token(settings)
-    app.state.verifier = VerifierContext(
-        DatabaseKeyResolver(engine),
-        clock,
-        DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds),
-    )
+    app.state.verifier = verifier_context(settings, engine, clock)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
@@ -90,6 +88,16 @@ def create_app(
         return _INDEX_HTML
 
     return app
+
+
+def verifier_context(settings: Settings, engine: Engine, clock: Clock) -> VerifierContext:
+    """Our own registry; with ``trust_cache_dir``, then the regions synced into it."""
+    keys = DatabaseKeyResolver(engine)
+    status = DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds)
+    if settings.trust_cache_dir is None:
+        return VerifierContext(keys, clock, status)
+    cache = SyncedCache(settings.trust_cache_dir, clock=clock, stale_policy=settings.stale_policy)
+    return recognition_context(keys, status, cache, clock)
 
 
 def admin_token(settings: Settings) -> str | None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from issuers.errors import NotFound, StatusUnavailable
 from issuers.formats.cwt import StatusReference
 from issuers.formats.status_list import StatusList
+from issuers.registry import IssuerInfo
 from issuers.store.status_store import list_entries
 
 
@@ -20,7 +21,10 @@ class DatabaseStatusChecker:
     ``max_age_seconds`` of monotonic time, so a check is a 2-bit read rather than a
     database round trip (measured here: 2.8x a verify without caching). A suspension or
     revocation reaches every worker's check within ``max_age_seconds``; 0 reads the
-    registry every time. References to other servers' lists: ``status_unavailable``.
+    registry every time. References to other servers' lists: ``status_unavailable``
+    (:meth:`publishes` says which ones are ours, for a verifier that routes the others
+    elsewhere). A list here is one issuer's (``/status/{uscc}/{n}``): a credential of
+    another issuer pointing at it is ``status_unavailable`` too.
     """
 
     def __init__(self, engine: Engine, public_base_url: str, max_age_seconds: float = 1.0) -> None:
@@ -29,12 +33,21 @@ class DatabaseStatusChecker:
         self._max_age = max_age_seconds
         self._lists: dict[tuple[str, int], tuple[float, StatusList]] = {}
 
-    def status_of(self, reference: StatusReference, now: datetime) -> int:
-        if not reference.uri.startswith(self._prefix):
+    def publishes(self, uri: str) -> bool:
+        """Whether ``uri`` is under this server's ``/status/`` (well-formed or not)."""
+        return uri.startswith(self._prefix)
+
+    def status_of(self, reference: StatusReference, now: datetime, issuer: IssuerInfo) -> int:
+        if not self.publishes(reference.uri):
             raise StatusUnavailable(f"the status list {reference.uri} is not published here")
         parts = reference.uri[len(self._prefix) :].split("/")
         if len(parts) != 2 or not parts[1].isdigit() or len(parts[1]) > 9:
             raise StatusUnavailable(f"{reference.uri} is not a status list address")
+        if parts[0] != issuer.uscc:
+            raise StatusUnavailable(
+                f"the status list {reference.uri} is not that of the credential's issuer "
+                f"{issuer.uscc}"
+            )
         return self._list(parts[0], int(parts[1]), reference.uri).get(reference.idx)
 
     def _list(self, issuer_uscc: str, list_number: int, uri: str) -> StatusList:

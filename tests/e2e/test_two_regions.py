@@ -95,7 +95,9 @@ def free_port() -> int:
         return port
 
 
-def start(name: str, root: Path) -> Server:
+def start(name: str, root: Path, **settings: str) -> Server:
+    """``elicense serve --demo`` for ``name`` under ``root``; ``settings`` are more
+    ``ELICENSE_*`` variables."""
     root.mkdir()
     port = free_port()
     base = f"http://{HOST}:{port}"
@@ -108,6 +110,7 @@ def start(name: str, root: Path) -> Server:
         ELICENSE_MASTER_KEY=base64.b64encode(os.urandom(32)).decode(),
         ELICENSE_ADMIN_TOKEN=token,
     )
+    env.update(settings)
     log = root / "server.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(

@@ -21,6 +21,7 @@ from wallet import demo
 
 BASE = "http://127.0.0.1:8000"
 NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+ISSUERS = {info.uscc: info for info in demo.sample_issuers()}
 
 
 def _sample(slug: str) -> dict[str, object]:
@@ -152,4 +153,18 @@ def test_suspending_twice_is_a_conflict_and_unknown_is_not_found(service: Issuan
 def test_unreadable_status_references_are_status_unavailable(engine: Engine, uri: str) -> None:
     checker = DatabaseStatusChecker(engine, BASE)
     with pytest.raises(StatusUnavailable):
-        checker.status_of(StatusReference(5, uri), NOW)
+        checker.status_of(StatusReference(5, uri), NOW, ISSUERS["11330000000000003M"])
+
+
+def test_a_list_answers_only_for_its_own_issuer(service: IssuanceService, engine: Engine) -> None:
+    _, qr = _mint(service, "road_transport_permit")
+    claims = verify_qr(qr, keys=DatabaseKeyResolver(engine), now=NOW)
+    owner = claims.issuer
+    uri = f"{BASE}/status/{owner.uscc}/1"
+    checker = DatabaseStatusChecker(engine, BASE, max_age_seconds=0)
+    assert checker.publishes(uri)
+    assert not checker.publishes("https://elsewhere.example/status/x/1")
+    assert checker.status_of(StatusReference(5, uri), NOW, owner) == 0
+    other = next(info for uscc, info in ISSUERS.items() if uscc != owner.uscc)
+    with pytest.raises(StatusUnavailable, match="not that of the credential's issuer"):
+        checker.status_of(StatusReference(5, uri), NOW, other)

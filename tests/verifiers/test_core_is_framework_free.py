@@ -29,7 +29,9 @@ CORE_MODULES = [
     "verifiers.offline.anchors",
     "verifiers.offline.cache",
     "verifiers.offline.fetch",
+    "verifiers.offline.status",
     "verifiers.offline.sync",
+    "verifiers.offline.synced",
     "verifiers.offline.verifier",
     "verifiers.offline.verify",
 ]

@@ -18,6 +18,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -203,6 +204,63 @@ def test_one_verifier_answers_many_scans_and_keeps_each_verdict_apart(tmp_path: 
     assert fresh.warnings == []
     assert fresh.data_age_seconds == 5
     assert verify_offline(js_credential(REVOKED_IDX), verifier, NOW).code == "revoked"
+
+
+def test_one_verifier_serves_many_threads_and_no_call_sees_anothers_data(
+    tmp_path: Path,
+) -> None:
+    """8 threads x 50 verifications through one OfflineVerifier, each of a different
+    credential at a different ``now``: every verdict, data age and warning is its own."""
+    zj_at = NOW - timedelta(seconds=100)  # Zhejiang's data is 100 s older than Jiangsu's
+    cache = fill_cache(tmp_path, status={})
+    cache.write_trust_list("330000", zj_list(at=zj_at), fetched_at=zj_at, source=None)
+    for uri, signer, at in ((JS_URI, JS_TRANSPORT, NOW), (ZJ_URI, ZJ_TRANSPORT, zj_at)):
+        text = status_list(uri, signer, at=at)
+        cache.write_status_list(uri, text, issuer=signer, fetched_at=at, source=None)
+    verifier = OfflineVerifier.load(tmp_path, now=NOW, stale_policy="warn")
+    offset = {JS_TRANSPORT: 0, ZJ_TRANSPORT: 100, SH_POLICE: 100}  # SH: oldest trust list
+    cases = [
+        (credential(uscc, idx), uscc, code)
+        for uscc in (JS_TRANSPORT, ZJ_TRANSPORT)
+        for idx, code in [
+            (VALID_IDX, None),
+            (7, None),
+            (11, None),
+            (REVOKED_IDX, "revoked"),
+            (SUSPENDED_IDX, "suspended"),
+        ]
+    ]
+    cases.append((credential(SH_POLICE, VALID_IDX, SH_URI), SH_POLICE, "unknown_key"))
+    start = threading.Barrier(8)
+
+    def scan(worker: int) -> list[str]:
+        start.wait(timeout=30)
+        wrong = []
+        for n in range(50):
+            qr, uscc, code = cases[(worker * 7 + n) % len(cases)]
+            seconds = (worker * 50 + n) * 7 % (2 * TTL)  # half of them past the ttl
+            verdict = verify_offline(qr, verifier, NOW + timedelta(seconds=seconds))
+            age = seconds + offset[uscc]
+            stale = uscc != SH_POLICE and age > TTL
+            got = (verdict.valid, verdict.code, verdict.data_age_seconds, len(verdict.warnings))
+            if got != (code is None, code, age, int(stale)):
+                wrong.append(f"worker {worker} scan {n} ({uscc}, +{seconds} s): {got}")
+            elif code is None and (
+                verdict.credential is None or verdict.credential.issuer.uscc != uscc
+            ):
+                wrong.append(f"worker {worker} scan {n}: credential of another issuer")
+            elif stale and not verdict.warnings[0].startswith("status_list_stale:"):
+                wrong.append(f"worker {worker} scan {n}: {verdict.warnings}")
+        return wrong
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so that calls interleave
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(scan, range(8)))
+    finally:
+        sys.setswitchinterval(switch)
+    assert [w for worker in results for w in worker] == []
 
 
 def test_a_list_older_than_its_ttl_is_refused_or_used_with_a_warning(tmp_path: Path) -> None:

@@ -3,22 +3,24 @@
 ``sync`` fetches, while online, the trust lists of the regions whose anchors the
 verifier is configured with and the status lists they vouch for, keeping only what
 verifies; ``OfflineVerifier.load`` + ``verify_offline`` then verify QR credentials
-with no network at all. Framework-free: no FastAPI, SQLAlchemy or HTTP client library
-(the default fetch is ``urllib.request``).
+with no network at all, from any number of threads at once (each verification has its
+own :class:`OfflineSession`). ``synced`` serves the same cache to an online verifier
+(``POST /verify``) and reloads it when a new sync changes it. Framework-free: no
+FastAPI, SQLAlchemy or HTTP client library (the default fetch is ``urllib.request``).
 """
 
 from verifiers.offline.anchors import Anchor, parse_anchors, read_anchor_file
 from verifiers.offline.cache import CacheDir, CacheProblem
 from verifiers.offline.fetch import Fetch, FetchFailed, urllib_fetch
-from verifiers.offline.sync import SyncItem, SyncReport, sync
-from verifiers.offline.verifier import (
+from verifiers.offline.status import (
     DEFAULT_TTL,
     STALE_POLICIES,
-    LoadReport,
     OfflineStatusChecker,
-    OfflineVerifier,
     StalePolicy,
+    Usage,
 )
+from verifiers.offline.sync import SyncItem, SyncReport, sync
+from verifiers.offline.verifier import LoadReport, OfflineSession, OfflineVerifier
 from verifiers.offline.verify import verify_offline
 
 __all__ = [
@@ -30,11 +32,13 @@ __all__ = [
     "Fetch",
     "FetchFailed",
     "LoadReport",
+    "OfflineSession",
     "OfflineStatusChecker",
     "OfflineVerifier",
     "StalePolicy",
     "SyncItem",
     "SyncReport",
+    "Usage",
     "parse_anchors",
     "read_anchor_file",
     "sync",

@@ -1,0 +1,153 @@
+"""Status from cached status list tokens, and what one verification drew on (:class:`Usage`).
+
+:class:`OfflineStatusChecker` answers a credential's status reference from the cached
+status list with that ``uri``: none cached is ``status_unavailable``. Every list's
+signature is checked when the checker is made, through the trust-list resolver, as of
+when the list was fetched; what verified is kept, unchanged from then on, so one checker
+serves many verifications at once. The list must be signed by the credential's own
+issuer (the ``issuer`` argument of :meth:`~OfflineStatusChecker.status_of`). A cached
+copy is stale once ``now`` is past ``fetched_at + ttl`` (``default_ttl`` when the list
+has none) or past the list's ``exp``. ``stale_policy="refuse"`` then raises
+``status_list_expired``; ``"warn"`` answers from the stale copy and notes a warning in
+the verification's :class:`Usage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from issuers.errors import ElicenseError, StatusListExpired, StatusUnavailable
+from issuers.formats.cwt import StatusReference
+from issuers.formats.status_list import StatusListToken
+from issuers.formats.status_list_token import verify_jwt
+from issuers.registry import IssuerInfo, KeyResolver, TrustedKey
+from verifiers.offline.cache import CachedStatusList
+
+StalePolicy = Literal["refuse", "warn"]
+STALE_POLICIES: tuple[StalePolicy, ...] = ("refuse", "warn")
+DEFAULT_TTL = timedelta(hours=24)  # for a status list that states no ttl
+
+
+@dataclass
+class Usage:
+    """What one verification drew on from the cache. One per verification, never shared:
+    when each cached document it used was fetched, and the warnings to pass on."""
+
+    consulted: bool = False  # it looked something up in the cache, found or not
+    fetched: list[datetime] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    token: StatusListToken
+    signer: str  # USCC of the issuer whose key signed the list
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """Why a cached list did not verify: raised afresh (no shared traceback) on each use."""
+
+    error: type[StatusUnavailable]
+    message: str
+
+
+class _NotingKeys:
+    """Resolves through ``resolver`` and remembers whose key it was (one list's check)."""
+
+    def __init__(self, resolver: KeyResolver) -> None:
+        self._resolver = resolver
+        self.signer: str | None = None
+
+    def resolve(self, kid: bytes) -> TrustedKey:
+        trusted = self._resolver.resolve(kid)
+        self.signer = trusted.issuer.uscc
+        return trusted
+
+
+class OfflineStatusChecker:
+    """A :class:`~issuers.status_codes.StatusChecker` over cached status list tokens."""
+
+    def __init__(
+        self,
+        cached: Iterable[CachedStatusList],
+        keys: KeyResolver,
+        *,
+        stale_policy: StalePolicy = "refuse",
+        default_ttl: timedelta = DEFAULT_TTL,
+    ) -> None:
+        if stale_policy not in STALE_POLICIES:
+            raise ValueError(f"stale_policy must be one of {STALE_POLICIES}")
+        entries = {entry.uri: entry for entry in cached}
+        # uri -> the entry and its verified token, or why it did not verify. Filled here
+        # and only read afterwards.
+        self._lists: dict[str, tuple[CachedStatusList, _Verified | _Failed]] = {
+            uri: (entry, _verify(entry, keys)) for uri, entry in entries.items()
+        }
+        self._policy = stale_policy
+        self._default_ttl = default_ttl
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def status_of(self, reference: StatusReference, now: datetime, issuer: IssuerInfo) -> int:
+        """The status; under ``"warn"`` a staleness warning is not kept anywhere: use
+        :meth:`check` with the verification's :class:`Usage` to pass it on."""
+        return self.check(reference, now, issuer, Usage())
+
+    def check(
+        self, reference: StatusReference, now: datetime, issuer: IssuerInfo, usage: Usage
+    ) -> int:
+        """:meth:`status_of`, noting in ``usage`` the list's age and any warning."""
+        usage.consulted = True
+        found = self._lists.get(reference.uri)
+        if found is None:
+            raise StatusUnavailable(f"no cached status list {reference.uri}; sync first")
+        entry, verified = found
+        if isinstance(verified, _Failed):
+            raise verified.error(verified.message)
+        if verified.signer != issuer.uscc:
+            raise StatusUnavailable(
+                f"the cached status list {entry.uri} is signed by {verified.signer}, "
+                f"not by the credential's issuer {issuer.uscc}"
+            )
+        usage.fetched.append(entry.fetched_at)
+        stale = self._staleness(verified.token, entry, now)
+        if stale is not None:
+            if self._policy == "refuse":
+                raise StatusListExpired(f"{stale}; sync again")
+            usage.warnings.append(f"status_list_stale: {stale}; answered from that copy")
+        return verified.token.status_list.get(reference.idx)
+
+    def _staleness(
+        self, token: StatusListToken, entry: CachedStatusList, now: datetime
+    ) -> str | None:
+        ttl = timedelta(seconds=token.ttl) if token.ttl is not None else self._default_ttl
+        age = now - entry.fetched_at
+        if token.expires is not None and now >= token.expires:
+            return f"the cached status list {entry.uri} expired at {token.expires.isoformat()}"
+        if age > ttl:
+            return (
+                f"the cached status list {entry.uri} was fetched {int(age.total_seconds())} s "
+                f"ago, past its ttl of {int(ttl.total_seconds())} s"
+            )
+        return None
+
+
+def _verify(entry: CachedStatusList, resolver: KeyResolver) -> _Verified | _Failed:
+    """Signature, ``sub`` and signer, as of when it was fetched; age is judged on use."""
+    keys = _NotingKeys(resolver)
+    try:
+        token = verify_jwt(entry.text, keys=keys, now=entry.fetched_at, expected_uri=entry.uri)
+    except StatusUnavailable as exc:
+        return _Failed(type(exc), exc.message)
+    except ElicenseError as exc:
+        return _Failed(
+            StatusUnavailable,
+            f"the cached status list {entry.uri} does not verify: {exc.code}: {exc.message}",
+        )
+    assert keys.signer is not None  # verify_jwt resolved the key before succeeding
+    return _Verified(token, keys.signer)
