@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
 from issuers import api as issuers_api
-from issuers import publication_api, status_api
 from issuers.settings import Settings, get_settings
 from issuers.store.database import make_engine
 from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
@@ -75,9 +74,8 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(verifiers_api.router)
-    app.include_router(issuers_api.router)
-    app.include_router(status_api.router)
-    app.include_router(publication_api.router)
+    for router in issuers_api.routers:
+        app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -28,7 +28,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-import issuers.api
+import issuers.api.directory
 from issuers.api import require_admin
 from issuers.catalogue import get_type
 from issuers.codes import build_identifier
@@ -248,7 +248,7 @@ def test_admin_routes_are_closed_when_no_token_is_configured(
 
 @pytest.fixture
 def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any, bool]]:
-    """Spy on hmac.compare_digest as issuers.api reaches it (passes through to the real one)."""
+    """Spy on hmac.compare_digest as issuers.api.directory sees it (passing through)."""
     calls: list[tuple[Any, Any, bool]] = []
     real: Callable[[Any, Any], bool] = hmac.compare_digest
 
@@ -257,7 +257,7 @@ def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any
         calls.append((a, b, result))
         return result
 
-    monkeypatch.setattr(issuers.api.hmac, "compare_digest", spy)
+    monkeypatch.setattr(issuers.api.directory.hmac, "compare_digest", spy)
     return calls
 
 

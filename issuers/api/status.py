@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from issuers.api import UsccPath, issuance, require_admin
+from issuers.api.directory import UsccPath, issuance, require_admin
 from issuers.error_schema import error_responses
 from issuers.status_codes import CertificateStatus
 from issuers.store.issuance import IssuanceService

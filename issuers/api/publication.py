@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from issuers.api import UsccPath
+from issuers.api.directory import UsccPath
 from issuers.codes import region_name
 from issuers.error_schema import error_responses
 from issuers.store.publication import STATUS_LIST_TTL_SECONDS, PublicationService
