@@ -36,6 +36,11 @@ it raises one of these.
         │   └── StatusListExpired ................ status_list_expired
         ├── NotYetValid .......................... not_yet_valid
         ├── ClaimsInvalid ........................ claims_invalid
+        ├── HolderBindingMissing ................. holder_binding_missing
+        ├── HolderSignatureInvalid ............... holder_signature_invalid
+        ├── PresentationStale .................... presentation_stale
+        ├── NonceMismatch ........................ nonce_mismatch
+        ├── Replayed ............................. replayed
         └── TrustListInvalid ..................... trust_list_invalid
             ├── UntrustedAnchor .................. untrusted_anchor
             ├── TrustListSignatureInvalid ........ trust_list_signature_invalid
@@ -218,6 +223,38 @@ class ClaimsInvalid(CredentialInvalid):
     """The signed claims are inconsistent or do not match the type's schema."""
 
     code = "claims_invalid"
+
+
+class HolderBindingMissing(CredentialInvalid):
+    """The credential names no holder key (``cnf``), so it cannot be shown as a dynamic
+    presentation, or its ``cnf`` holds no key we can read."""
+
+    code = "holder_binding_missing"
+
+
+class HolderSignatureInvalid(CredentialInvalid):
+    """The presentation was not signed by the key the credential binds to its holder."""
+
+    code = "holder_signature_invalid"
+
+
+class PresentationStale(CredentialInvalid):
+    """A dynamic presentation outside its short window, or one that claims a window
+    longer than a dynamic QR may have (a screenshot, or a forged long-lived one)."""
+
+    code = "presentation_stale"
+
+
+class NonceMismatch(CredentialInvalid):
+    """The verifier asked for its nonce and the presentation carries another, or none."""
+
+    code = "nonce_mismatch"
+
+
+class Replayed(CredentialInvalid):
+    """This very presentation was already scanned once."""
+
+    code = "replayed"
 
 
 class TrustListInvalid(CredentialInvalid):

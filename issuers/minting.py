@@ -15,10 +15,11 @@ from typing import Any
 
 from issuers.catalogue import CertificateFields, CertificateType
 from issuers.codes import build_identifier
-from issuers.crypto.keys import SigningKey
+from issuers.crypto.keys import SigningKey, VerifyingKey
 from issuers.errors import Forbidden, InvalidInput, PayloadTooLarge
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims, StatusReference
+from issuers.formats.holder_binding import confirmation_for
 from issuers.registry import IssuerInfo
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
@@ -42,6 +43,8 @@ class CertificateRecord:
     serial: int
     version: int = 1
     status: StatusReference | None = None
+    # RFC 8747 cnf value ({1: COSE_Key}): the holder key that may present it dynamically.
+    confirmation: dict[int, Any] | None = None
 
     @property
     def not_before(self) -> datetime:
@@ -65,6 +68,7 @@ class CertificateRecord:
             expires=None if expires is None else int(expires.timestamp()),
             co_holders=self.holder_codes[1:],
             status=self.status,
+            confirmation=self.confirmation,
         )
 
 
@@ -79,8 +83,12 @@ def build_record(
     valid_from: date | None = None,
     valid_until: date | None = None,
     status: StatusReference | None = None,
+    holder_key: VerifyingKey | None = None,
 ) -> CertificateRecord:
-    """Validate everything and return the record; raise a typed error naming the field."""
+    """Validate everything and return the record; raise a typed error naming the field.
+
+    With ``holder_key`` the credential carries it as ``cnf`` (RFC 8747), so its holder
+    can show it as a dynamic presentation (:mod:`issuers.formats.presentation`)."""
     if certificate_type.slug not in issuer.allowed_types:
         raise Forbidden(
             f"{issuer.name_zh} ({issuer.uscc}) may not issue {certificate_type.name_zh}",
@@ -117,6 +125,7 @@ def build_record(
         valid_until=end,
         serial=serial,
         status=status,
+        confirmation=None if holder_key is None else confirmation_for(holder_key),
     )
 
 

@@ -50,7 +50,21 @@ def verify_qr(
     against its issuer's status list; without one, the result says the status was not
     checked (``status_checked=False``), so it never silently reads as "not revoked".
     """
-    message = cose_sign1.decode(qr_envelope.unwrap(text, limits))
+    cose = qr_envelope.unwrap(text, limits)
+    return verify_credential_cose(cose, keys=keys, now=now, leeway=leeway, status=status)
+
+
+def verify_credential_cose(
+    cose: bytes,
+    *,
+    keys: KeyResolver,
+    now: datetime,
+    leeway: timedelta = DEFAULT_LEEWAY,
+    status: StatusChecker | None = None,
+) -> VerifiedCredential:
+    """:func:`verify_qr` from the credential's COSE_Sign1 bytes, e.g. the ones a dynamic
+    presentation (:mod:`verifiers.presentation`) carries."""
+    message = cose_sign1.decode(cose)
     trusted = keys.resolve(message.kid)
     message.verify(trusted.key)
     if trusted.state == "compromised":
@@ -102,6 +116,7 @@ def verify_qr(
         alg=message.alg.value,
         warnings=identifier.warnings,
         status_checked=status_checked,
+        confirmation=claims.confirmation,
     )
 
 

@@ -25,3 +25,5 @@ class VerifiedCredential:
     alg: str
     warnings: tuple[str, ...] = field(default=())
     status_checked: bool = False
+    # The signed RFC 8747 cnf value, when the issuer bound a holder key.
+    confirmation: dict[int, Any] | None = None

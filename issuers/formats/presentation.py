@@ -1,0 +1,145 @@
+"""The dynamic presentation (亮证): ``ELP1:`` + Base45(zlib(COSE_Sign1)), holder-signed.
+
+DESIGN.md, "Dynamic presentation": the holder key signs a short envelope over the
+issuer credential, ``iat``, ``exp`` (default 60 s) and an optional verifier nonce. The
+page shows it as a QR code and refreshes it before it expires, so a screenshot goes
+stale. The holder key is the one the credential binds with ``cnf`` (RFC 8747,
+:mod:`.holder_binding`); a credential without ``cnf`` cannot be presented this way.
+
+Layers, outermost first (the same zlib and Base45 layering as :mod:`.qr_envelope`,
+RFC 9285 §5, with its own prefix so a scanner tells the two apart before decoding):
+
+1. ``ELP1:`` + Base45 of the zlib stream; at most 970 characters (QR version 20 at
+   level M, alphanumeric mode), like the static credential.
+2. COSE_Sign1 (RFC 9052 §4.2), tagged 18, signed by the holder key. Protected header:
+   ``1`` alg (-8 EdDSA or -7 ES256), ``4`` kid = the RFC 7638 thumbprint of the holder
+   key, ``3`` content type = :data:`CONTENT_TYPE`, a CoAP Content-Format number in the
+   experimental range 65000–65535 (RFC 7252 §12.3), three bytes instead of a media-type
+   string, because every byte here competes with the credential for QR capacity.
+3. The payload, a CBOR map:
+
+   =====  ========  ====================================================
+   key    CBOR      meaning
+   =====  ========  ====================================================
+   1      bstr      the issuer credential: its COSE_Sign1 bytes, unchanged
+   2      int       ``iat``, NumericDate the holder signed it
+   3      int       ``exp``, NumericDate it stops being shown; ``exp > iat``
+   4      bstr      the verifier's nonce, when the verifier gave one
+   =====  ========  ====================================================
+
+The replay token id is SHA-256 of the payload bytes: covered by the signature and not
+malleable, unlike an ECDSA signature, which has two valid forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import cbor2
+
+from issuers.crypto.keys import SigningKey
+from issuers.errors import InvalidInput, Malformed, PayloadTooLarge
+from issuers.formats import cose_sign1, qr_envelope
+from issuers.formats.cwt import CredentialClaims
+from issuers.formats.holder_binding import holder_key_from
+
+PREFIX = "ELP1:"
+CONTENT_TYPE = 65_137  # experimental CoAP Content-Format: "elicense presentation, v1"
+HEADER_CONTENT_TYPE = 3
+P_CREDENTIAL, P_IAT, P_EXP, P_NONCE = 1, 2, 3, 4
+DEFAULT_LIFETIME = timedelta(seconds=60)
+# A "dynamic" QR that lives longer than this is a screenshot waiting to happen.
+MAX_LIFETIME = timedelta(minutes=5)
+MAX_NONCE_BYTES = 16  # 128 bits; a random 32-byte nonce pushes 户口簿 past 970 chars
+_MAPS = (dict, cbor2.frozendict)
+
+
+@dataclass(frozen=True, slots=True)
+class Presentation:
+    """A decoded, not yet verified presentation."""
+
+    message: cose_sign1.Sign1
+    credential: bytes
+    issued_at: int
+    expires: int
+    nonce: bytes | None
+
+    @property
+    def token_id(self) -> bytes:
+        return hashlib.sha256(self.message.payload).digest()
+
+
+def present(
+    credential_qr: str,
+    holder_key: SigningKey,
+    *,
+    now: datetime,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+    nonce: bytes | None = None,
+) -> str:
+    """Sign the credential in ``credential_qr`` as a dynamic presentation valid from
+    ``now`` for ``lifetime``. Refuses a key other than the one the credential binds."""
+    if not timedelta(seconds=1) <= lifetime <= MAX_LIFETIME:
+        raise InvalidInput(f"lifetime must be 1 s to {MAX_LIFETIME}", field="lifetime")
+    if nonce is not None and not 0 < len(nonce) <= MAX_NONCE_BYTES:
+        raise InvalidInput(f"nonce must be 1 to {MAX_NONCE_BYTES} bytes", field="nonce")
+    credential = qr_envelope.unwrap(credential_qr)
+    claims = CredentialClaims.from_cbor(cose_sign1.decode(credential).payload)
+    bound = holder_key_from(claims.confirmation)
+    if bound.thumbprint != holder_key.public.thumbprint:
+        raise InvalidInput("this key is not the holder key the credential binds", field="key")
+    issued_at = int(now.timestamp())
+    payload: dict[int, Any] = {
+        P_CREDENTIAL: credential,
+        P_IAT: issued_at,
+        P_EXP: issued_at + int(lifetime.total_seconds()),
+    }
+    if nonce is not None:
+        payload[P_NONCE] = nonce
+    cose = cose_sign1.sign(
+        cbor2.dumps(payload),
+        holder_key,
+        kid=holder_key.public.thumbprint,
+        extra_protected={HEADER_CONTENT_TYPE: CONTENT_TYPE},
+    )
+    text = qr_envelope.wrap(cose, PREFIX)
+    if len(text) > qr_envelope.MAX_QR_TEXT_CHARS:
+        raise PayloadTooLarge(
+            f"the presentation would be a {len(text)}-character QR code; QR version 20 at "
+            f"level M holds {qr_envelope.MAX_QR_TEXT_CHARS}",
+            field="credential",
+        )
+    return text
+
+
+def is_presentation(text: str) -> bool:
+    return text.lstrip().startswith(PREFIX)
+
+
+def decode(
+    text: str, limits: qr_envelope.EnvelopeLimits = qr_envelope.DEFAULT_LIMITS
+) -> Presentation:
+    """Parse a presentation QR text without verifying anything in it."""
+    message = cose_sign1.decode(qr_envelope.unwrap(text, limits, PREFIX))
+    if message.protected.get(HEADER_CONTENT_TYPE) != CONTENT_TYPE:
+        raise Malformed("the COSE_Sign1 is not an elicense presentation (content type)")
+    try:
+        payload = cbor2.loads(message.payload)
+    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
+        raise Malformed("the presentation payload is not well-formed CBOR") from None
+    if type(payload) not in _MAPS:
+        raise Malformed("the presentation payload must be a map")
+    credential, iat, exp = payload.get(P_CREDENTIAL), payload.get(P_IAT), payload.get(P_EXP)
+    nonce = payload.get(P_NONCE)
+    if type(credential) is not bytes:
+        raise Malformed("the presentation carries no credential")
+    if type(iat) is not int or type(exp) is not int or exp <= iat:
+        raise Malformed("the presentation needs integer iat and exp, exp after iat")
+    if nonce is not None and type(nonce) is not bytes:
+        raise Malformed("the presentation nonce must be a byte string")
+    if set(payload) - {P_CREDENTIAL, P_IAT, P_EXP, P_NONCE}:
+        raise Malformed("the presentation payload has unknown members")
+    return Presentation(message, credential, iat, exp, nonce)
