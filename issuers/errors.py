@@ -18,6 +18,7 @@ it raises one of these.
     ├── Forbidden ................................ forbidden                403
     ├── Conflict ................................. conflict                 409
     ├── KeyUnavailable ........................... key_unavailable          503
+    ├── AccountLocked ............................ account_locked           423
     └── CredentialInvalid (verification verdicts; 422 when raised over HTTP)
         ├── Malformed ............................ malformed
         │   ├── UnsupportedVersion ............... unsupported_version
@@ -129,6 +130,13 @@ class KeyUnavailable(ElicenseError):
 
     code = "key_unavailable"
     status = 503
+
+
+class AccountLocked(ElicenseError):
+    """Too many wrong passwords: the account is locked until ``details.locked_until``."""
+
+    code = "account_locked"
+    status = 423
 
 
 class CredentialInvalid(ElicenseError):

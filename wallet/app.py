@@ -23,7 +23,8 @@ from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
 from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import VerifierContext
-from wallet import demo
+from wallet import api_accounts, demo
+from wallet.accounts import AccountService
 from wallet.http_errors import install_error_handlers
 from wallet.limits import BodySizeLimit
 
@@ -45,10 +46,11 @@ def create_app(
     service = IssuanceService(
         engine, settings.master_key_bytes(), clock, public_base_url=settings.public_base_url
     )
+    accounts = AccountService(engine, clock)
     if prepare:
         ensure_schema(engine)
         if settings.demo:
-            demo.seed(service)
+            demo.seed(service, accounts)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +69,7 @@ def create_app(
     app.state.publication = PublicationService(service, settings.master_key_bytes(), clock)
     app.state.admin_token = admin_token(settings)
     app.state.verifier = verifier_context(settings, engine, clock)
+    app.state.accounts = accounts
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
@@ -74,6 +77,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(verifiers_api.router)
+    app.include_router(api_accounts.router)
     for router in issuers_api.routers:
         app.include_router(router)
 

@@ -1,4 +1,9 @@
-"""Demo data: register the sample issuers and mint the sample certificates once."""
+"""Demo data: register the sample issuers, mint the sample certificates once, and give
+each sample citizen an account.
+
+Every demo citizen's password is :data:`DEMO_PASSWORD`: a published demo credential
+(samples/README.md), for demo mode only.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from typing import Any
 from issuers.registry import IssuerInfo
 from issuers.store import repository as repo
 from issuers.store.issuance import IssuanceService
+from wallet.accounts import AccountService
 
 log = logging.getLogger("elicense.demo")
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published demo credential, demo mode only
 
 
 def load_json(name: str, samples_dir: Path = SAMPLES_DIR) -> Any:
@@ -34,13 +41,20 @@ def sample_issuers(samples_dir: Path = SAMPLES_DIR) -> list[IssuerInfo]:
     ]
 
 
-def seed(service: IssuanceService, samples_dir: Path = SAMPLES_DIR) -> int:
-    """Register issuers (idempotent) and mint sample certificates if none exist yet.
+def seed(
+    service: IssuanceService,
+    accounts: AccountService | None = None,
+    samples_dir: Path = SAMPLES_DIR,
+) -> int:
+    """Register issuers (idempotent), give sample citizens accounts (idempotent) and mint
+    sample certificates if none exist yet.
 
     Returns how many certificates were minted.
     """
     for info in sample_issuers(samples_dir):
         service.register_issuer(info)
+    if accounts is not None:
+        seed_citizens(accounts, samples_dir)
     with service.engine.connect() as conn:
         if repo.count_certificates(conn) > 0:
             return 0
@@ -55,3 +69,16 @@ def seed(service: IssuanceService, samples_dir: Path = SAMPLES_DIR) -> int:
         log.info("demo: minted %s %s", item["type"], certificate.identifier)
         minted += 1
     return minted
+
+
+def seed_citizens(accounts: AccountService, samples_dir: Path = SAMPLES_DIR) -> int:
+    """Give every sample person an account with :data:`DEMO_PASSWORD`; return how many
+    accounts were created (existing ones are left alone)."""
+    created = 0
+    for person in load_json("citizens.json", samples_dir)["people"]:
+        if accounts.exists(person["id_number"]):
+            continue
+        accounts.register(person["id_number"], person["name"], DEMO_PASSWORD)
+        log.info("demo: account for %s", person["name"])
+        created += 1
+    return created

@@ -174,3 +174,31 @@ trust_anchors = Table(
     Column("sealed_private_key", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Citizen accounts (wallet). Declared here so one MetaData (and one Alembic history)
+# covers the whole schema; the wallet's repository code lives in wallet/store/.
+citizens = Table(
+    "citizens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id_number", String(18), nullable=False, unique=True),  # 公民身份号码, validated
+    Column("name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),  # argon2id PHC string, never the password
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+)
+
+# Bearer sessions: only the SHA-256 of the token is stored, so a database leak yields
+# no usable token (the token has 256 random bits, so an unsalted hash is enough).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("citizen_id", Integer, ForeignKey("citizens.id"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # "api" | "web"
+    Column("csrf_token_hash", String(64), nullable=True),  # web sessions only
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)

@@ -41,6 +41,7 @@ from issuers.settings import Settings
 from issuers.store import repository as repo
 from issuers.store.tables import issuer_keys
 from tests.app_fixtures import TEST_ADMIN_TOKEN, TEST_MASTER_KEY, FixedClock
+from wallet.api_accounts import citizen_session
 from wallet.app import admin_token, create_app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -59,13 +60,27 @@ CREDENTIAL_CODES = frozenset(
 # State-changing routes anyone may call. Adding one here is a security decision.
 # Reviewed: inspectors verify without an issuer token. /verify/image accepts up to
 # 8 MiB and 40 Mpx per request and has no rate limit yet (noted for the ops issue).
-PUBLIC_WRITE_ROUTES = {("POST", "/verify"), ("POST", "/codes/check"), ("POST", "/verify/image")}
+# Reviewed: POST /wallet/login is public by nature (it is how a citizen gets a token);
+# it answers an unknown number and a wrong password alike, hashes a dummy for unknown
+# numbers, and locks an account after repeated failures (tests/wallet/test_accounts.py).
+PUBLIC_WRITE_ROUTES = {
+    ("POST", "/verify"),
+    ("POST", "/codes/check"),
+    ("POST", "/verify/image"),
+    ("POST", "/wallet/login"),
+}
 PUBLIC_JWK_MEMBERS = {"kty", "crv", "x", "y", "kid", "alg", "use", "status"}
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 
 def _requires_admin(dependant: Dependant) -> bool:
     return any(dep.call is require_admin or _requires_admin(dep) for dep in dependant.dependencies)
+
+
+def _requires_citizen(dependant: Dependant) -> bool:
+    return any(
+        dep.call is citizen_session or _requires_citizen(dep) for dep in dependant.dependencies
+    )
 
 
 def route_entries(app: FastAPI) -> Iterator[tuple[set[str], str, Dependant | None]]:
@@ -92,6 +107,15 @@ def admin_routes(app: FastAPI) -> list[tuple[str, str]]:
     found = []
     for methods, path, dependant in route_entries(app):
         if dependant is not None and _requires_admin(dependant):
+            found.extend((method, path) for method in sorted(methods))
+    return found
+
+
+def citizen_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path template) of every route that needs a citizen session."""
+    found = []
+    for methods, path, dependant in route_entries(app):
+        if dependant is not None and _requires_citizen(dependant):
             found.extend((method, path) for method in sorted(methods))
     return found
 
@@ -156,16 +180,19 @@ def test_admin_route_discovery_finds_the_mint_route(app: FastAPI) -> None:
     assert ("POST", "/verify") not in found  # discovery is not "everything"
 
 
-def test_every_state_changing_route_is_admin_only_or_reviewed_public(app: FastAPI) -> None:
+def test_every_state_changing_route_is_authenticated_or_reviewed_public(app: FastAPI) -> None:
     admin = set(admin_routes(app))
+    citizen = set(citizen_routes(app))
+    assert ("POST", "/wallet/logout") in citizen
+    assert not admin & citizen
     checked = 0
     for methods, path, _dependant in route_entries(app):
         for method in methods - {"GET", "HEAD", "OPTIONS"}:
             checked += 1
             key = (method, path)
-            assert key in admin or key in PUBLIC_WRITE_ROUTES, (
-                f"{method} {path} changes state but is neither admin-only nor "
-                "on the reviewed public list"
+            assert key in admin or key in citizen or key in PUBLIC_WRITE_ROUTES, (
+                f"{method} {path} changes state but is neither admin-only, "
+                "citizen-only, nor on the reviewed public list"
             )
     assert checked >= len(PUBLIC_WRITE_ROUTES) + 1
 
@@ -180,6 +207,14 @@ def test_openapi_declares_bearer_security_on_exactly_the_admin_routes(app: FastA
     }
     assert secured == set(admin_routes(app))
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    citizen_secured = {
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if any("CitizenBearer" in requirement for requirement in operation.get("security", []))
+    }
+    assert citizen_secured == set(citizen_routes(app))
+    assert spec["components"]["securitySchemes"]["CitizenBearer"]["scheme"] == "bearer"
 
 
 NEAR_MISSES = {
@@ -209,6 +244,23 @@ def test_every_admin_route_refuses_a_bad_token(
         assert response.status_code == 401, (method, template, response.text)
         assert response.json()["error"]["code"] == "unauthorized"
         assert response.headers["www-authenticate"].lower().startswith("bearer")
+
+
+@pytest.mark.parametrize("authorization", NEAR_MISSES.values(), ids=NEAR_MISSES.keys())
+def test_every_citizen_route_refuses_a_bad_token(
+    app: FastAPI, client: TestClient, authorization: str | None
+) -> None:
+    """The admin token and its near misses are no citizen session either."""
+    routes = citizen_routes(app)
+    assert ("GET", "/wallet/me") in routes
+    headers = {} if authorization is None else {"Authorization": authorization}
+    headers_admin = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
+    for method, template in routes:
+        for given in (headers, headers_admin):
+            response = client.request(method, fill_path(template), headers=given)
+            assert response.status_code == 401, (method, template, response.text)
+            assert response.json()["error"]["code"] == "unauthorized"
+            assert response.headers["www-authenticate"].lower().startswith("bearer")
 
 
 def test_admin_routes_are_closed_when_no_token_is_configured(

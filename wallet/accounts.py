@@ -1,0 +1,207 @@
+"""Citizen accounts: registration, password login, bearer sessions, CSRF for web pages.
+
+* Passwords are hashed with argon2id (RFC 9106) through argon2-cffi's
+  :class:`~argon2.PasswordHasher`; the database holds only the PHC string
+  (``$argon2id$v=19$m=...``). Hashes made with older parameters are upgraded at the
+  next successful login.
+* Login is uniform: an unknown 公民身份号码 is checked against a dummy hash, so it costs
+  what a wrong password costs and gets the same :class:`Unauthorized`.
+* ``max_failures`` wrong passwords in a row lock the account for ``lock_for``
+  (:class:`AccountLocked`, 423), whatever password comes next.
+* A session token is ``secrets.token_urlsafe(32)`` (256 bits); only its SHA-256 is
+  stored. Web sessions also get a CSRF token (synchronizer pattern, OWASP CSRF
+  cheat sheet), likewise stored hashed and compared in constant time.
+* The clock is injected; nothing reads the time inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from issuers.codes import parse_resident_id
+from issuers.errors import AccountLocked, Conflict, Forbidden, InvalidInput, Unauthorized
+from issuers.store.database import write_transaction
+from wallet.store import accounts as store
+
+Clock = Callable[[], datetime]
+SessionKind = Literal["api", "web"]
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a cap keeps requests cheap to refuse
+BAD_CREDENTIALS = "公民身份号码 or password is wrong"
+
+
+@dataclass(frozen=True, slots=True)
+class Citizen:
+    """The public view of an account: never the hash, never the lock counters."""
+
+    id: int
+    id_number: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    """What login hands back once: the tokens themselves are not stored anywhere."""
+
+    token: str
+    kind: SessionKind
+    expires_at: datetime
+    csrf_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A resolved, live session."""
+
+    token_hash: str
+    citizen: Citizen
+    kind: SessionKind
+    expires_at: datetime
+    csrf_token_hash: str | None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountService:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        hasher: PasswordHasher | None = None,
+        max_failures: int = 5,
+        lock_for: timedelta = timedelta(minutes=15),
+        api_session_ttl: timedelta = timedelta(hours=12),
+        web_session_ttl: timedelta = timedelta(hours=2),
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+        self._max_failures = max_failures
+        self._lock_for = lock_for
+        self._ttl: dict[SessionKind, timedelta] = {"api": api_session_ttl, "web": web_session_ttl}
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        # Made lazily (one hash costs tens of milliseconds) with the same parameters.
+        return self._hasher.hash(secrets.token_urlsafe(16))
+
+    def register(self, id_number: str, name: str, password: str) -> Citizen:
+        code = parse_resident_id(id_number, field="id_number").value
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("name must be 1-100 characters", field="name")
+        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+            raise InvalidInput(
+                f"password must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters",
+                field="password",
+            )
+        password_hash = self._hasher.hash(password)
+        now = self._clock()
+        try:
+            with write_transaction(self._engine) as conn:
+                citizen_id = store.insert_citizen(conn, code, name, password_hash, now)
+        except IntegrityError:
+            raise Conflict("an account for this 公民身份号码 exists", field="id_number") from None
+        return Citizen(citizen_id, code, name, now)
+
+    def exists(self, id_number: str) -> bool:
+        with self._engine.connect() as conn:
+            return store.citizen_by_id_number(conn, id_number) is not None
+
+    def login(self, id_number: str, password: str, kind: SessionKind = "api") -> IssuedSession:
+        """Check the password and open a session; raise Unauthorized or AccountLocked."""
+        code = parse_resident_id(id_number, field="id_number").value
+        with self._engine.connect() as conn:
+            row = store.citizen_by_id_number(conn, code)
+        # The slow hash runs outside any transaction (no write lock held while hashing).
+        ok = self._verify(self._dummy_hash if row is None else row.password_hash, password)
+        if row is None:
+            raise Unauthorized(BAD_CREDENTIALS)
+        now = self._clock()
+        if row.locked_until is not None and row.locked_until > now:
+            raise AccountLocked(
+                "too many wrong passwords: the account is locked for a while",
+                details={"locked_until": row.locked_until.isoformat()},
+            )
+        if not ok:
+            with write_transaction(self._engine) as conn:
+                locked = store.record_failure(
+                    conn, row.id, self._max_failures, now + self._lock_for
+                )
+            if locked:
+                raise AccountLocked(
+                    "too many wrong passwords: the account is locked for a while",
+                    details={"locked_until": (now + self._lock_for).isoformat()},
+                )
+            raise Unauthorized(BAD_CREDENTIALS)
+        rehash = (
+            self._hasher.hash(password)
+            if self._hasher.check_needs_rehash(row.password_hash)
+            else None
+        )
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32) if kind == "web" else None
+        expires_at = now + self._ttl[kind]
+        with write_transaction(self._engine) as conn:
+            store.record_success(conn, row.id, rehash)
+            store.insert_session(
+                conn,
+                token_hash=token_hash(token),
+                citizen_id=row.id,
+                kind=kind,
+                csrf_token_hash=None if csrf is None else token_hash(csrf),
+                now=now,
+                expires_at=expires_at,
+            )
+        return IssuedSession(token, kind, expires_at, csrf)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def resolve(self, token: str) -> Session:
+        """The live session behind a bearer token; unknown, expired or revoked: 401."""
+        hashed = token_hash(token)
+        with self._engine.connect() as conn:
+            row = store.session_with_citizen(conn, hashed)
+        if row is None or row.revoked_at is not None or row.expires_at <= self._clock():
+            raise Unauthorized("the session token is unknown, expired or revoked")
+        citizen = Citizen(
+            row.citizen_id, row.citizen_id_number, row.citizen_name, row.citizen_created_at
+        )
+        return Session(hashed, citizen, row.kind, row.expires_at, row.csrf_token_hash)
+
+    def logout(self, session: Session) -> None:
+        with write_transaction(self._engine) as conn:
+            store.revoke_session(conn, session.token_hash, self._clock())
+
+
+def check_csrf(session: Session, token: str | None) -> None:
+    """Refuse a state-changing web request whose CSRF token is not the session's."""
+    expected = session.csrf_token_hash
+    given = token_hash(token or "")
+    if expected is None or not token or not hmac.compare_digest(given, expected):
+        raise Forbidden("missing or wrong CSRF token", field="csrf_token")

@@ -1,0 +1,1 @@
+"""The wallet's repository layer (SQLAlchemy Core over the shared schema)."""
