@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     )
     public_base_url: str = "http://127.0.0.1:8000"
     max_request_bytes: int = 64 * 1024
+    single_use_presentations: bool = Field(
+        default=False, description="Refuse a second scan of the same live presentation."
+    )
     status_cache_seconds: float = Field(
         default=1.0, ge=0, description="How long an online verifier holds a status list."
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,7 @@ from issuers.codes import region_name
 from issuers.errors import ElicenseError
 from issuers.registry import KeyResolver
 from issuers.status_codes import StatusChecker
-from verifiers.qr import verify_qr
+from verifiers.presentation import ReplayGuard, verify_any
 from verifiers.result import VerifiedCredential
 
 
@@ -48,6 +48,8 @@ class VerifierContext:
     status: StatusChecker | None = None
     # When given, verdict_for verifies through sessions(now) instead of keys and status.
     sessions: Callable[[datetime], VerificationSession] | None = None
+    # Single-use mode: a dynamic presentation scanned a second time is `replayed`.
+    replay: ReplayGuard | None = None
 
 
 class IssuerView(BaseModel):
@@ -84,6 +86,15 @@ class Verdict(BaseModel):
     checked_at: datetime
     credential: CredentialView | None = None
     warnings: list[str] = []
+    kind: Literal["static", "dynamic"] | None = Field(
+        default=None,
+        description="`dynamic`: a live, holder-signed presentation (亮证); `static`: a plain "
+        "credential QR, e.g. a printout, which does not prove who is showing it.",
+    )
+    presented_at: datetime | None = None
+    expires_at: datetime | None = Field(
+        default=None, description="When a dynamic presentation stops being accepted."
+    )
     status_checked: bool = Field(
         default=False,
         description="True when the issuer's status list was consulted for this credential.",
@@ -127,16 +138,23 @@ def credential_view(result: VerifiedCredential) -> CredentialView:
 def verdict_for(qr: str, context: VerifierContext) -> Verdict:
     now = context.clock()
     if context.sessions is None:
-        return _verdict(qr, context.keys, context.status, now)
+        return _verdict(qr, context.keys, context.status, now, context.replay)
     session = context.sessions(now)
-    return session.annotate(_verdict(qr, session.keys, session.status, now))
+    return session.annotate(_verdict(qr, session.keys, session.status, now, context.replay))
 
 
-def _verdict(qr: str, keys: KeyResolver, status: StatusChecker | None, now: datetime) -> Verdict:
+def _verdict(
+    qr: str,
+    keys: KeyResolver,
+    status: StatusChecker | None,
+    now: datetime,
+    replay: ReplayGuard | None,
+) -> Verdict:
     try:
-        result = verify_qr(qr, keys=keys, now=now, status=status)
+        shown = verify_any(qr, keys=keys, now=now, status=status, replay=replay)
     except ElicenseError as exc:
         return Verdict(valid=False, code=exc.code, message=exc.message, checked_at=now)
+    result = shown.credential
     return Verdict(
         valid=True,
         code=None,
@@ -144,5 +162,8 @@ def _verdict(qr: str, keys: KeyResolver, status: StatusChecker | None, now: date
         checked_at=now,
         credential=credential_view(result),
         warnings=list(result.warnings),
+        kind=shown.kind,
+        presented_at=shown.presented_at,
+        expires_at=shown.expires_at,
         status_checked=result.status_checked,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,7 @@ from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
 from verifiers.offline.synced import SyncedCache, recognition_context
+from verifiers.presentation import MemoryReplayGuard
 from verifiers.verdict import VerifierContext
 from wallet import api_accounts, demo
 from wallet.accounts import AccountService
@@ -96,10 +98,11 @@ def verifier_context(settings: Settings, engine: Engine, clock: Clock) -> Verifi
     """Our own registry; with ``trust_cache_dir``, then the regions synced into it."""
     keys = DatabaseKeyResolver(engine)
     status = DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds)
+    replay = MemoryReplayGuard(clock=clock) if settings.single_use_presentations else None
     if settings.trust_cache_dir is None:
-        return VerifierContext(keys, clock, status)
+        return VerifierContext(keys, clock, status, replay=replay)
     cache = SyncedCache(settings.trust_cache_dir, clock=clock, stale_policy=settings.stale_policy)
-    return recognition_context(keys, status, cache, clock)
+    return dataclasses.replace(recognition_context(keys, status, cache, clock), replay=replay)
 
 
 def admin_token(settings: Settings) -> str | None:

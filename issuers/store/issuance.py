@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine
 
 from issuers.catalogue import get_type
 from issuers.codes import build_identifier
-from issuers.crypto.keys import Algorithm, SigningKey, b64url
+from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey, b64url
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import KeyUnavailable, NotFound, UnknownKey
 from issuers.formats.cwt import StatusReference
@@ -95,6 +95,7 @@ class IssuanceService:
         holder: str | None = None,
         valid_from: date | None = None,
         valid_until: date | None = None,
+        holder_key: VerifyingKey | None = None,
     ) -> MintedCertificate:
         certificate_type = get_type(type_ref)
         parsed = certificate_type.parse_fields(fields)  # fail before a serial is taken
@@ -122,6 +123,7 @@ class IssuanceService:
                 status=StatusReference(
                     idx, status_list_uri(self._base_url, issuer_uscc, list_number)
                 ),
+                holder_key=holder_key,
             )
             qr = sign_qr(record, key)
             repo.insert_certificate(
