@@ -142,11 +142,12 @@ class PublicationService:
     def _status_list(self, issuer_uscc: str, list_number: int, form: str) -> str | bytes:
         now = self._clock()
         with self._engine.connect() as conn:
-            row, pairs = status_store.list_entries(conn, issuer_uscc, list_number)
-        cache_key = (issuer_uscc, list_number, int(row.version), form)
-        cached = self._signed.get(cache_key)
-        if cached is not None and now - cached[0] < timedelta(seconds=STATUS_LIST_TTL_SECONDS):
-            return cached[1]
+            row = status_store.list_row(conn, issuer_uscc, list_number)
+            cache_key = (issuer_uscc, list_number, int(row.version), form)
+            cached = self._signed.get(cache_key)
+            if cached is not None and now - cached[0] < timedelta(seconds=STATUS_LIST_TTL_SECONDS):
+                return cached[1]  # unchanged list: one row read, no entries, no signing
+            pairs = status_store.non_valid_entries(conn, int(row.id))
         bits = StatusList(int(row.size), bits=int(row.bits))
         for idx, value in pairs:
             bits.set(idx, value)

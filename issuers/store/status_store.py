@@ -157,10 +157,8 @@ def entry_value(conn: Connection, issuer_uscc: str, list_number: int, idx: int) 
     return None if value is None else int(value)
 
 
-def list_entries(
-    conn: Connection, issuer_uscc: str, list_number: int
-) -> tuple[Row[Any], list[tuple[int, int]]]:
-    """The list row and its non-valid (idx, value) pairs, for publishing."""
+def list_row(conn: Connection, issuer_uscc: str, list_number: int) -> Row[Any]:
+    """The list's row (size, bits, version); NotFound if there is no such list."""
     row = conn.execute(
         select(status_lists).where(
             status_lists.c.issuer_uscc == issuer_uscc, status_lists.c.list_number == list_number
@@ -168,12 +166,25 @@ def list_entries(
     ).first()
     if row is None:
         raise NotFound(f"no status list {list_number} for {issuer_uscc}", field="list")
+    return row
+
+
+def non_valid_entries(conn: Connection, list_id: int) -> list[tuple[int, int]]:
+    """The (idx, value) pairs of a list that are not VALID: all a publisher needs."""
     pairs = conn.execute(
         select(status_entries.c.idx, status_entries.c.value).where(
-            status_entries.c.list_id == row.id, status_entries.c.value != 0
+            status_entries.c.list_id == list_id, status_entries.c.value != 0
         )
     ).all()
-    return row, [(int(i), int(v)) for i, v in pairs]
+    return [(int(i), int(v)) for i, v in pairs]
+
+
+def list_entries(
+    conn: Connection, issuer_uscc: str, list_number: int
+) -> tuple[Row[Any], list[tuple[int, int]]]:
+    """The list row and its non-valid (idx, value) pairs."""
+    row = list_row(conn, issuer_uscc, list_number)
+    return row, non_valid_entries(conn, int(row.id))
 
 
 def status_history(conn: Connection, identifier: str) -> list[Row[Any]]:
