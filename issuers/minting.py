@@ -8,6 +8,7 @@ saving): a certificate valid until 2030-06-30 expires at 2030-07-01T00:00+08:00.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -138,6 +139,29 @@ def sign_qr(record: CertificateRecord, key: SigningKey) -> str:
             f"this {record.type.name_zh} would be a {len(text)}-character QR code; QR version "
             f"20 at level M holds {qr_envelope.MAX_QR_TEXT_CHARS} (too many members or "
             f"too much text for a scannable code)",
+            field="fields",
+        )
+    return text
+
+
+def rebind_qr(qr: str, holder_key: VerifyingKey, issuer_key: SigningKey) -> str:
+    """The same credential with ``cnf`` naming ``holder_key``, signed by ``issuer_key``.
+
+    Every other claim is kept as it is (identifier, dates, status reference), so a
+    status change reaches every copy. It is how each spouse or household member gets a
+    credential of their own to present, and how a holder who moved their key to a
+    device keeps presenting. Only our own, already verified, credentials come here.
+    """
+    original = cose_sign1.decode(qr_envelope.unwrap(qr))
+    claims = CredentialClaims.from_cbor(original.payload)
+    bound = dataclasses.replace(claims, confirmation=confirmation_for(holder_key))
+    text = qr_envelope.wrap(
+        cose_sign1.sign(bound.to_cbor(), issuer_key, kid=issuer_key.public.thumbprint)
+    )
+    if len(text) > qr_envelope.MAX_QR_TEXT_CHARS:
+        raise PayloadTooLarge(
+            f"the holder-bound credential would be a {len(text)}-character QR code; QR "
+            f"version 20 at level M holds {qr_envelope.MAX_QR_TEXT_CHARS}",
             field="fields",
         )
     return text

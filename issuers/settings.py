@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     single_use_presentations: bool = Field(
         default=False, description="Refuse a second scan of the same live presentation."
     )
+    presentation_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=300,
+        description="How long a live presentation (亮证) QR is valid before it goes stale.",
+    )
+    presentation_skew_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=300,
+        description="Clock difference tolerated between a phone and this verifier.",
+    )
     status_cache_seconds: float = Field(
         default=1.0, ge=0, description="How long an online verifier holds a status list."
     )

@@ -22,6 +22,7 @@ from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
 from issuers.store.schema import ensure_schema
 from wallet import demo
 from wallet.app import create_app
+from wallet.holders import HolderKeyring
 
 TEST_MASTER_KEY = bytes(range(32))  # TEST KEY: labelled, never used outside tests
 TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef"  # TEST TOKEN
@@ -53,8 +54,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def service(engine: Engine, clock: FixedClock) -> IssuanceService:
-    """An issuance service with the sample issuers registered (no certificates yet)."""
-    service = IssuanceService(engine, TEST_MASTER_KEY, clock)
+    """An issuance service with the sample issuers registered (no certificates yet).
+    As in the app, a person's certificate is bound to their custodial holder key."""
+    keyring = HolderKeyring(engine, TEST_MASTER_KEY, clock)
+    service = IssuanceService(engine, TEST_MASTER_KEY, clock, holder_keys=keyring)
     for info in demo.sample_issuers():
         service.register_issuer(info)
     return service

@@ -127,7 +127,9 @@ def verify_presentation(
         shown.credential, keys=keys, now=now, leeway=leeway, status=status
     )
     holder = holder_key_from(credential.confirmation)
-    if shown.message.kid != holder.thumbprint or shown.message.alg is not holder.alg:
+    if shown.message.kid not in (format_.CNF_KID, holder.thumbprint) or (
+        shown.message.alg is not holder.alg
+    ):
         raise HolderSignatureInvalid("the presentation names another key than the holder's")
     try:
         shown.message.verify(holder)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -23,7 +23,7 @@ from issuers.codes import region_name
 from issuers.errors import ElicenseError
 from issuers.registry import KeyResolver
 from issuers.status_codes import StatusChecker
-from verifiers.presentation import ReplayGuard, verify_any
+from verifiers.presentation import DEFAULT_SKEW, ReplayGuard, verify_any
 from verifiers.result import VerifiedCredential
 
 
@@ -50,6 +50,8 @@ class VerifierContext:
     sessions: Callable[[datetime], VerificationSession] | None = None
     # Single-use mode: a dynamic presentation scanned a second time is `replayed`.
     replay: ReplayGuard | None = None
+    # Clock difference tolerated between the phone that signed a presentation and us.
+    skew: timedelta = DEFAULT_SKEW
 
 
 class IssuerView(BaseModel):
@@ -138,9 +140,9 @@ def credential_view(result: VerifiedCredential) -> CredentialView:
 def verdict_for(qr: str, context: VerifierContext) -> Verdict:
     now = context.clock()
     if context.sessions is None:
-        return _verdict(qr, context.keys, context.status, now, context.replay)
+        return _verdict(qr, context.keys, context.status, now, context)
     session = context.sessions(now)
-    return session.annotate(_verdict(qr, session.keys, session.status, now, context.replay))
+    return session.annotate(_verdict(qr, session.keys, session.status, now, context))
 
 
 def _verdict(
@@ -148,10 +150,12 @@ def _verdict(
     keys: KeyResolver,
     status: StatusChecker | None,
     now: datetime,
-    replay: ReplayGuard | None,
+    context: VerifierContext,
 ) -> Verdict:
     try:
-        shown = verify_any(qr, keys=keys, now=now, status=status, replay=replay)
+        shown = verify_any(
+            qr, keys=keys, now=now, status=status, replay=context.replay, skew=context.skew
+        )
     except ElicenseError as exc:
         return Verdict(valid=False, code=exc.code, message=exc.message, checked_at=now)
     result = shown.credential

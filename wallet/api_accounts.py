@@ -17,11 +17,13 @@ from pydantic import BaseModel, Field
 
 from issuers.catalogue import get_type
 from issuers.error_schema import error_responses
-from issuers.errors import NotFound, Unauthorized
+from issuers.errors import Unauthorized
 from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
-from wallet.accounts import MAX_PASSWORD_LENGTH, AccountService, Citizen, Session
+from wallet.accounts import MAX_PASSWORD_LENGTH, AccountService, Citizen, Session, check_csrf
+from wallet.presentations import PresentationService
 from wallet.store import accounts as store
+from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 router = APIRouter(prefix="/wallet", tags=["wallet"])
 _bearer = HTTPBearer(
@@ -34,13 +36,33 @@ def accounts(request: Request) -> AccountService:
     return service
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def presentation_service(request: Request) -> PresentationService:
+    service: PresentationService = request.app.state.presentations
+    return service
+
+
 def citizen_session(
+    request: Request,
     service: Annotated[AccountService, Depends(accounts)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Session:
-    if credentials is None:
+    """A bearer token (API clients), or the web wallet's session cookie. A request that
+    a cookie authenticates and that changes anything must carry the CSRF token too: a
+    browser attaches cookies to requests other sites make it send."""
+    if credentials is not None:
+        return service.resolve(credentials.credentials)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
         raise Unauthorized("a citizen session bearer token is required")
-    return service.resolve(credentials.credentials)
+    session = service.resolve(cookie)
+    if session.kind != "web":
+        raise Unauthorized("an API session token is not a web session cookie")
+    if request.method not in _SAFE_METHODS:
+        check_csrf(session, request.headers.get(CSRF_HEADER))
+    return session
 
 
 CurrentSession = Annotated[Session, Depends(citizen_session)]
@@ -151,17 +173,19 @@ def my_certificate(
     identifier: Annotated[str, Path(max_length=100)],
     session: CurrentSession,
     service: Annotated[AccountService, Depends(accounts)],
+    presentations: Annotated[PresentationService, Depends(presentation_service)],
 ) -> CertificateDetail:
+    """The certificate, with ``qr``: its credential bound to the citizen's own holder
+    key (the one a device signs presentations over)."""
+    bound = presentations.bound_credential(session.citizen.id_number, identifier)
+    row = bound.certificate
     with service.engine.connect() as conn:
-        row = store.holder_certificate(conn, identifier, session.citizen.id_number)
-        codes = [] if row is None else store.holder_codes(conn, row.id)
-    if row is None:
-        raise NotFound("no such certificate in this wallet", field="identifier")
+        codes = store.holder_codes(conn, row.id)
     return CertificateDetail(
         **_summary_values(row),
         status_reason=row.status_reason,
         issued_at=row.issued_at,
         holder_codes=codes,
         fields=row.fields,
-        qr=row.qr,
+        qr=bound.qr,
     )

@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,13 +22,16 @@ from issuers.store.publication import PublicationService
 from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
+from verifiers import inspector
 from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.presentation import MemoryReplayGuard
 from verifiers.verdict import VerifierContext
-from wallet import api_accounts, demo
+from wallet import api_accounts, api_holders, demo, web
 from wallet.accounts import AccountService
+from wallet.holders import HolderKeyring
 from wallet.http_errors import install_error_handlers
 from wallet.limits import BodySizeLimit
+from wallet.presentations import PresentationService
 
 log = logging.getLogger("elicense")
 
@@ -45,8 +48,13 @@ def create_app(
     """Build the app. ``prepare`` migrates the database (and seeds it in demo mode)."""
     settings = settings or get_settings()
     engine = make_engine(settings.resolved_database_url)
+    keyring = HolderKeyring(engine, settings.master_key_bytes(), clock)
     service = IssuanceService(
-        engine, settings.master_key_bytes(), clock, public_base_url=settings.public_base_url
+        engine,
+        settings.master_key_bytes(),
+        clock,
+        public_base_url=settings.public_base_url,
+        holder_keys=keyring,
     )
     accounts = AccountService(engine, clock)
     if prepare:
@@ -72,16 +80,27 @@ def create_app(
     app.state.admin_token = admin_token(settings)
     app.state.verifier = verifier_context(settings, engine, clock)
     app.state.accounts = accounts
+    app.state.keyring = keyring
+    app.state.presentations = PresentationService(
+        engine,
+        service,
+        keyring,
+        clock,
+        lifetime=timedelta(seconds=settings.presentation_seconds),
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
-        overrides=verifiers_api.BODY_SIZE_OVERRIDES,
+        overrides={**verifiers_api.BODY_SIZE_OVERRIDES, **inspector.BODY_SIZE_OVERRIDES},
     )
     install_error_handlers(app)
     app.include_router(verifiers_api.router)
     app.include_router(api_accounts.router)
+    app.include_router(api_holders.router)
     for router in issuers_api.routers:
         app.include_router(router)
+    inspector.install(app)  # GET/POST /inspector, /static/inspector
+    web.install(app)  # /web/... pages, /static/web, login redirect
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -99,10 +118,13 @@ def verifier_context(settings: Settings, engine: Engine, clock: Clock) -> Verifi
     keys = DatabaseKeyResolver(engine)
     status = DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds)
     replay = MemoryReplayGuard(clock=clock) if settings.single_use_presentations else None
+    skew = timedelta(seconds=settings.presentation_skew_seconds)
     if settings.trust_cache_dir is None:
-        return VerifierContext(keys, clock, status, replay=replay)
+        return VerifierContext(keys, clock, status, replay=replay, skew=skew)
     cache = SyncedCache(settings.trust_cache_dir, clock=clock, stale_policy=settings.stale_policy)
-    return dataclasses.replace(recognition_context(keys, status, cache, clock), replay=replay)
+    return dataclasses.replace(
+        recognition_context(keys, status, cache, clock), replay=replay, skew=skew
+    )
 
 
 def admin_token(settings: Settings) -> str | None:
@@ -127,7 +149,9 @@ def app_from_environment() -> FastAPI:
 _INDEX_HTML = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <title>elicense 电子证照</title></head><body>
 <h1>elicense 电子证照</h1>
-<ul><li><a href="/docs">API docs (OpenAPI)</a></li>
+<ul><li><a href="/web/">My certificates 我的证照 (web wallet)</a></li>
+<li><a href="/inspector">Verify 核验 (inspector)</a></li>
+<li><a href="/docs">API docs (OpenAPI)</a></li>
 <li><a href="/issuers">Issuers 发证机关</a></li>
 <li><a href="/catalogue">Certificate types 证照目录</a></li></ul>
 </body></html>"""

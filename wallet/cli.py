@@ -17,6 +17,7 @@ from typing import Any
 
 from issuers.errors import ElicenseError, InvalidInput
 from verifiers.offline import STALE_POLICIES
+from wallet.cli_device import add_device_verbs
 from wallet.cli_fields import UsageError, parse_field_args
 from wallet.cli_keys import add_key_verbs
 from wallet.cli_offline import add_offline_verbs
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_status_verbs(verbs, common)
     add_key_verbs(verbs, common)
     add_offline_verbs(verbs, common)
+    add_device_verbs(verbs, common)
 
     render = verbs.add_parser("qr", parents=[common], help="render QR text as PNG or SVG")
     render.add_argument("credential", help="QR text, a file holding it, or -")

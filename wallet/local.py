@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from issuers.settings import get_settings
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.schema import ensure_schema
+from wallet.holders import HolderKeyring
 
 
 @contextmanager
@@ -19,11 +21,13 @@ def local_service() -> Iterator[IssuanceService]:
     engine = make_engine(settings.resolved_database_url)
     ensure_schema(engine)
     try:
+        clock = partial(datetime.now, UTC)
         service = IssuanceService(
             engine,
             settings.master_key_bytes(),
-            lambda: datetime.now(UTC),
+            clock,
             public_base_url=settings.public_base_url,
+            holder_keys=HolderKeyring(engine, settings.master_key_bytes(), clock),
         )
         if settings.demo:
             from wallet import demo

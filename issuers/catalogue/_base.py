@@ -105,6 +105,9 @@ class CertificateType:
     default_validity: timedelta | None  # None: 长期有效
     holder_kind: Literal["person", "organisation"]
     model: type[CertificateFields]
+    # An inspector sees the holder's 公民身份号码 in full only when checking it is the
+    # certificate's purpose (the ID card itself); everywhere else it is masked.
+    shows_id_number: bool = False
 
     def __post_init__(self) -> None:
         if not _TYPE_CODE.fullmatch(self.type_code):

@@ -145,6 +145,7 @@ RESIDENT_ID = CertificateType(
     default_validity=years(20),  # the adult default; ResidentIdCard.valid_until decides
     holder_kind="person",
     model=ResidentIdCard,
+    shows_id_number=True,
 )
 
 HOUSEHOLD_REGISTER = CertificateType(

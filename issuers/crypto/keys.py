@@ -171,6 +171,28 @@ class SigningKey:
             return cls(Algorithm.ES256, key)
         raise InvalidInput("unsupported private key type", field="key")
 
+    def to_pem(self) -> bytes:
+        """PKCS #8 PEM, unencrypted: for a device's key file that only it can read."""
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> SigningKey:
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError):
+            raise InvalidInput("not an unencrypted PKCS #8 PEM private key", field="key") from None
+        return cls.from_pkcs8(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+
     @classmethod
     def from_seed(cls, seed: bytes) -> SigningKey:
         """A deterministic Ed25519 key from 32 bytes. For labelled test keys only."""

@@ -12,10 +12,13 @@ RFC 9285 §5, with its own prefix so a scanner tells the two apart before decodi
 1. ``ELP1:`` + Base45 of the zlib stream; at most 970 characters (QR version 20 at
    level M, alphanumeric mode), like the static credential.
 2. COSE_Sign1 (RFC 9052 §4.2), tagged 18, signed by the holder key. Protected header:
-   ``1`` alg (-8 EdDSA or -7 ES256), ``4`` kid = the RFC 7638 thumbprint of the holder
-   key, ``3`` content type = :data:`CONTENT_TYPE`, a CoAP Content-Format number in the
-   experimental range 65000–65535 (RFC 7252 §12.3), three bytes instead of a media-type
-   string, because every byte here competes with the credential for QR capacity.
+   ``1`` alg (-8 EdDSA or -7 ES256), ``4`` kid = the empty byte string, meaning "the
+   key the credential's ``cnf`` names" (a verifier also accepts the key's RFC 7638
+   thumbprint there; writing the 32-byte thumbprint would cost a QR about 50
+   characters and tell the verifier nothing the ``cnf`` does not), ``3`` content
+   type = :data:`CONTENT_TYPE`, a CoAP Content-Format number in the experimental range
+   65000–65535 (RFC 7252 §12.3), three bytes instead of a media-type string, because
+   every byte here competes with the credential for QR capacity.
 3. The payload, a CBOR map:
 
    =====  ========  ====================================================
@@ -53,6 +56,7 @@ P_CREDENTIAL, P_IAT, P_EXP, P_NONCE = 1, 2, 3, 4
 DEFAULT_LIFETIME = timedelta(seconds=60)
 # A "dynamic" QR that lives longer than this is a screenshot waiting to happen.
 MAX_LIFETIME = timedelta(minutes=5)
+CNF_KID = b""  # "the holder key in the credential's cnf"
 MAX_NONCE_BYTES = 16  # 128 bits; a random 32-byte nonce pushes 户口簿 past 970 chars
 _MAPS = (dict, cbor2.frozendict)
 
@@ -102,7 +106,7 @@ def present(
     cose = cose_sign1.sign(
         cbor2.dumps(payload),
         holder_key,
-        kid=holder_key.public.thumbprint,
+        kid=CNF_KID,
         extra_protected={HEADER_CONTENT_TYPE: CONTENT_TYPE},
     )
     text = qr_envelope.wrap(cose, PREFIX)

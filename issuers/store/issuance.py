@@ -7,11 +7,12 @@ a half-written certificate (a serial number may be skipped, which GB/T 36904 all
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from time import monotonic
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
@@ -21,14 +22,25 @@ from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey, b64url
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import KeyUnavailable, NotFound, UnknownKey
 from issuers.formats.cwt import StatusReference
-from issuers.minting import CertificateRecord, build_record, sign_qr
+from issuers.formats.holder_binding import confirmation_for
+from issuers.minting import CertificateRecord, build_record, rebind_qr, sign_qr
 from issuers.registry import IssuerInfo, TrustedKey
 from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
 from issuers.store import status_store
 from issuers.store.database import write_transaction
+from issuers.store.tables import holder_credentials
 
 Clock = Callable[[], datetime]
+
+
+class HolderKeyBinder(Protocol):
+    """Who holds a certificate's key: the wallet's keyring, injected (issuers/ cannot
+    import wallet/). ``None`` for a holder that gets no key (an organisation's USCC)."""
+
+    def binding_key(self, conn: Connection, holder_code: str, now: datetime) -> VerifyingKey | None:
+        """The holder's active key, made (custodial) on first need."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +62,10 @@ class IssuanceService:
         clock: Clock,
         *,
         public_base_url: str = "http://127.0.0.1:8000",
+        holder_keys: HolderKeyBinder | None = None,
     ) -> None:
         self._engine = engine
+        self._holder_keys = holder_keys
         self._master_key = master_key
         self._clock = clock
         self._base_url = public_base_url.rstrip("/")
@@ -125,11 +139,41 @@ class IssuanceService:
                 ),
                 holder_key=holder_key,
             )
+            custodial = None
+            if (
+                holder_key is None
+                and self._holder_keys
+                and certificate_type.holder_kind == "person"
+            ):
+                # The primary holder's own key (made on first need); the other holders
+                # get their copies from the wallet when they first present.
+                custodial = self._holder_keys.binding_key(conn, record.holder_codes[0], now)
+                if custodial is not None:
+                    record = dataclasses.replace(record, confirmation=confirmation_for(custodial))
             qr = sign_qr(record, key)
-            repo.insert_certificate(
+            certificate_id = repo.insert_certificate(
                 conn, _certificate_row(record, key_row.kid, qr), record.holder_codes
             )
+            if custodial is not None:
+                conn.execute(
+                    holder_credentials.insert().values(
+                        certificate_id=certificate_id,
+                        holder_code=record.holder_codes[0],
+                        holder_kid=custodial.kid,
+                        qr=qr,
+                        created_at=now,
+                    )
+                )
         return MintedCertificate(record, qr, key_row.kid)
+
+    def bound_copy(
+        self, conn: Connection, issuer_uscc: str, qr: str, holder_key: VerifyingKey
+    ) -> str:
+        """``qr``'s claims bound to ``holder_key``, signed with the issuer's active key."""
+        key_row = repo.active_key_row(conn, issuer_uscc)
+        if key_row is None:
+            raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
+        return rebind_qr(qr, holder_key, self._open_key(key_row.kid, key_row.sealed_private_key))
 
     def change_status(
         self,

@@ -74,13 +74,19 @@ def mint(
     return Minted(sign_qr(record, issuer_key), issuer_key, holder_key, keys)
 
 
-def forge(minted: Minted, payload: dict[int, Any], key: SigningKey | None = None) -> str:
-    """A presentation built by hand, past present()'s own refusals."""
+def forge(
+    minted: Minted,
+    payload: dict[int, Any],
+    key: SigningKey | None = None,
+    kid: bytes | None = None,
+) -> str:
+    """A presentation built by hand, past present()'s own refusals. Its kid is the
+    signer's thumbprint (the form a verifier accepts besides the empty kid)."""
     key = key or minted.holder_key
     cose = cose_sign1.sign(
         cbor2.dumps(payload),
         key,
-        kid=key.public.thumbprint,
+        kid=key.public.thumbprint if kid is None else kid,
         extra_protected={fmt.HEADER_CONTENT_TYPE: fmt.CONTENT_TYPE},
     )
     return qr_envelope.wrap(cose, fmt.PREFIX)
@@ -190,6 +196,18 @@ def test_signed_by_another_key_is_refused() -> None:
     )
     with pytest.raises(HolderSignatureInvalid):
         verify_presentation(qr_envelope.wrap(swapped, fmt.PREFIX), keys=minted.keys, now=NOW)
+
+
+def test_the_kid_is_empty_or_the_holder_keys_thumbprint_and_nothing_else() -> None:
+    minted = mint()
+    iat = int(NOW.timestamp())
+    payload = {1: qr_envelope.unwrap(minted.qr), 2: iat, 3: iat + 60}
+    for kid in (b"", minted.holder_key.public.thumbprint):
+        shown = verify_presentation(forge(minted, payload, kid=kid), keys=minted.keys, now=NOW)
+        assert shown.kind == "dynamic"
+    for kid in (b"x", SigningKey.generate().public.thumbprint):
+        with pytest.raises(HolderSignatureInvalid):
+            verify_presentation(forge(minted, payload, kid=kid), keys=minted.keys, now=NOW)
 
 
 def test_the_holder_side_refuses_a_key_the_credential_does_not_bind() -> None:
@@ -367,7 +385,7 @@ def test_both_signatures_verify_with_cbor2_and_cryptography_alone(alg: Algorithm
     protected_raw, _unprotected, payload_raw, signature = outer.value
     protected = cbor2.loads(protected_raw)
     assert protected[1] == alg.cose_id
-    assert protected[4] == minted.holder_key.public.thumbprint
+    assert protected[4] == b""  # "the key in the credential's cnf"
     assert protected[3] == fmt.CONTENT_TYPE
     _raw_verify(
         minted.holder_key,

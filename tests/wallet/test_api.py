@@ -805,7 +805,7 @@ def test_a_credential_too_large_for_a_version_20_qr_is_refused_and_nothing_is_wr
                 "relation": "其他",
             }
         )
-    body = {"type": "household_register", "fields": {**fields, "members": members[:10]}}
+    body = {"type": "household_register", "fields": {**fields, "members": members[:8]}}
     fits = client.post(f"/issuers/{PUBLIC_SECURITY}/certificates", json=body, headers=admin_headers)
     assert fits.status_code == 201, fits.text
     assert qr_matrix(fits.json()["qr"]).version <= 20

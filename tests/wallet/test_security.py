@@ -63,11 +63,21 @@ CREDENTIAL_CODES = frozenset(
 # Reviewed: POST /wallet/login is public by nature (it is how a citizen gets a token);
 # it answers an unknown number and a wrong password alike, hashes a dummy for unknown
 # numbers, and locks an account after repeated failures (tests/wallet/test_accounts.py).
+# Reviewed: the HTML pages. POST /web/login is the login form, with the same answers
+# as /wallet/login plus a pre-session double-submit token and an Origin check against
+# login CSRF (tests/web/test_wallet_pages.py). POST /web/logout reads the session from
+# its cookie (not the citizen_session dependency this review finds) and revokes nothing
+# without the session's CSRF token. POST /inspector is the public verification page: it
+# verifies as /verify and /verify/image do, with the same image limits, behind a
+# double-submit form token and an Origin check (tests/web/test_inspector_page.py).
 PUBLIC_WRITE_ROUTES = {
     ("POST", "/verify"),
     ("POST", "/codes/check"),
     ("POST", "/verify/image"),
     ("POST", "/wallet/login"),
+    ("POST", "/web/login"),
+    ("POST", "/web/logout"),
+    ("POST", "/inspector"),
 }
 PUBLIC_JWK_MEMBERS = {"kty", "crv", "x", "y", "kid", "alg", "use", "status"}
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}

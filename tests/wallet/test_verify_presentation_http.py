@@ -19,7 +19,9 @@ from tests.app_fixtures import FixedClock
 from wallet import demo
 from wallet.app import create_app
 
-DRIVER = next(c for c in demo.load_json("certificates.json") if c["type"] == "ride_hailing_driver")
+SAMPLES = demo.load_json("certificates.json")
+DRIVER = next(c for c in SAMPLES if c["type"] == "ride_hailing_driver")
+PERMIT = next(c for c in SAMPLES if c["type"] == "road_transport_permit")
 
 
 def _holder_bound(app: Any, holder: SigningKey) -> str:
@@ -64,7 +66,8 @@ def test_a_presentation_signed_by_someone_else_is_refused(
     credential = _holder_bound(app, holder)
     with pytest.raises(InvalidInput):
         present(credential, SigningKey.generate(), now=clock.now)
-    unbound = app.state.issuance.mint("ride_hailing_driver", DRIVER["issuer"], DRIVER["fields"])
+    # An operator's permit (held by a USCC, not a person) binds no holder key.
+    unbound = app.state.issuance.mint("road_transport_permit", PERMIT["issuer"], PERMIT["fields"])
     with pytest.raises(HolderBindingMissing):
         present(unbound.qr, holder, now=clock.now)
 

@@ -1,0 +1,138 @@
+"""HTTP face of holder keys and live presentations (亮证).
+
+* ``GET /wallet/holder-key``: the citizen's active key (public half) and its custody.
+* ``PUT /wallet/holder-key``: register a device's public key (JWK); the device then
+  signs presentations itself over ``GET /wallet/certificates/{id}``'s ``qr``.
+* ``DELETE /wallet/holder-key``: forget the device (lost phone); back to custodial.
+* ``POST /wallet/certificates/{id}/presentation``: a live presentation signed with the
+  custodial key, as text and as an SVG QR code, valid for the configured window.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from issuers.error_schema import error_responses
+from issuers.errors import InvalidInput
+from issuers.formats.presentation import MAX_NONCE_BYTES
+from wallet.api_accounts import CurrentSession, presentation_service
+from wallet.holders import HolderKey, HolderKeyring
+from wallet.presentations import PresentationService
+from wallet.qr_image import render_svg
+
+router = APIRouter(prefix="/wallet", tags=["wallet"])
+
+
+def keyring(request: Request) -> HolderKeyring:
+    ring: HolderKeyring = request.app.state.keyring
+    return ring
+
+
+Keyring = Annotated[HolderKeyring, Depends(keyring)]
+Presentations = Annotated[PresentationService, Depends(presentation_service)]
+
+
+class HolderKeyView(BaseModel):
+    kid: str = Field(description="RFC 7638 thumbprint of the key")
+    alg: str
+    custody: str = Field(description="`custodial` (kept sealed here) or `device`")
+    public_jwk: dict[str, str]
+    created_at: datetime
+
+
+class DeviceKey(BaseModel):
+    public_jwk: dict[str, Any] = Field(
+        description="The device's public key: an OKP Ed25519 or EC P-256 JWK (RFC 7517)."
+    )
+
+
+class PresentationRequest(BaseModel):
+    nonce: str | None = Field(
+        default=None,
+        max_length=64,
+        description=f"The verifier's nonce, base64url, 1 to {MAX_NONCE_BYTES} bytes.",
+    )
+
+
+class PresentationResponse(BaseModel):
+    payload: str = Field(description="`ELP1:` text, what the QR code holds")
+    qr_svg: str = Field(description="The payload as an SVG QR code (level M)")
+    issued_at: datetime
+    expires_at: datetime
+    lifetime_seconds: int
+
+
+def _view(key: HolderKey) -> HolderKeyView:
+    return HolderKeyView(
+        kid=key.kid,
+        alg=key.alg.value,
+        custody=key.custody,
+        public_jwk=key.public_jwk,
+        created_at=key.created_at,
+    )
+
+
+@router.get("/holder-key", response_model=HolderKeyView, responses=error_responses(401))
+def holder_key(session: CurrentSession, ring: Keyring) -> HolderKeyView:
+    return _view(ring.current(session.citizen.id_number))
+
+
+@router.put(
+    "/holder-key",
+    response_model=HolderKeyView,
+    responses=error_responses(401, 403, 409, 413, 422),
+)
+def register_device(body: DeviceKey, session: CurrentSession, ring: Keyring) -> HolderKeyView:
+    """Presentations must then be signed on the device; the custodial key is destroyed."""
+    return _view(ring.register_device(session.citizen.id_number, body.public_jwk))
+
+
+@router.delete("/holder-key", response_model=HolderKeyView, responses=error_responses(401, 403))
+def forget_device(session: CurrentSession, ring: Keyring) -> HolderKeyView:
+    """Retire the active key (a lost device) and go back to a fresh custodial key."""
+    return _view(ring.reset_to_custodial(session.citizen.id_number))
+
+
+@router.post(
+    "/certificates/{identifier}/presentation",
+    response_model=PresentationResponse,
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+)
+def present(
+    identifier: Annotated[str, Path(max_length=100)],
+    session: CurrentSession,
+    presentations: Presentations,
+    body: Annotated[PresentationRequest | None, Body()] = None,
+) -> PresentationResponse:
+    """A live QR (亮证) for one certificate in the wallet, signed by the custodial key."""
+    nonce = _nonce(body.nonce) if body is not None and body.nonce is not None else None
+    shown = presentations.present(session.citizen.id_number, identifier, nonce=nonce)
+    return PresentationResponse(
+        payload=shown.payload,
+        qr_svg=render_svg(shown.payload),
+        issued_at=shown.issued_at,
+        expires_at=shown.expires_at,
+        lifetime_seconds=int((shown.expires_at - shown.issued_at).total_seconds()),
+    )
+
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _nonce(text: str) -> bytes:
+    if not _BASE64URL.fullmatch(text):
+        raise InvalidInput("nonce must be base64url", field="nonce")
+    try:
+        nonce = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidInput("nonce must be base64url", field="nonce") from None
+    if not 0 < len(nonce) <= MAX_NONCE_BYTES:
+        raise InvalidInput(f"nonce must be 1 to {MAX_NONCE_BYTES} bytes", field="nonce")
+    return nonce

@@ -1,0 +1,190 @@
+"""``elicense device register|forget`` and ``elicense present``: the CLI plays the phone.
+
+A device keeps its own holder key (a PEM file only it reads), registers the public half
+with the wallet, and signs live presentations (亮证) itself over the credential the
+wallet binds to that key. Without ``--key``, ``present`` asks the wallet to sign with
+the citizen's custodial key instead.
+
+The password comes from ``ELICENSE_PASSWORD`` or, when that is unset, a prompt: never
+from the command line, where other users of the machine could read it. Only the
+standard library speaks HTTP here (``urllib.request``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from issuers.crypto.keys import SigningKey
+from issuers.errors import ElicenseError, InvalidInput, all_error_classes
+from issuers.formats import presentation
+from wallet.cli_fields import UsageError
+
+EXIT_OK = 0
+PASSWORD_ENV = "ELICENSE_PASSWORD"  # noqa: S105 - the variable's name, not a password
+TIMEOUT_S = 15.0
+MAX_RESPONSE_BYTES = 1024 * 1024
+_ERRORS = {cls.code: cls for cls in all_error_classes()}
+
+
+def add_device_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``device`` and ``present`` to ``elicense``'s subparsers."""
+    citizen = argparse.ArgumentParser(add_help=False)
+    citizen.add_argument("--server", required=True, metavar="URL", help="the wallet's base URL")
+    citizen.add_argument("--id-number", required=True, help="the citizen's 公民身份号码")
+
+    device = verbs.add_parser("device", help="a device's own holder key")
+    actions = device.add_subparsers(dest="action", required=True)
+    register = actions.add_parser(
+        "register",
+        parents=[citizen],
+        help="make the key in --key (created if missing) the citizen's holder key",
+    )
+    register.add_argument("--key", type=Path, required=True, metavar="FILE")
+    register.set_defaults(handler=_register)
+    forget = actions.add_parser(
+        "forget", parents=[citizen], help="retire the device key; back to a custodial key"
+    )
+    forget.set_defaults(handler=_forget)
+
+    present = verbs.add_parser(
+        "present", parents=[citizen], help="print a live presentation (亮证) of a certificate"
+    )
+    present.add_argument("identifier", help="the certificate's 电子证照标识")
+    present.add_argument(
+        "--key", type=Path, metavar="FILE", help="sign on this device with the key in FILE"
+    )
+    present.add_argument("--nonce", help="the verifier's nonce, base64url")
+    present.add_argument(
+        "--lifetime", type=int, default=60, metavar="S", help="seconds (with --key)"
+    )
+    present.add_argument("--out", type=Path, help="also write the QR as .png or .svg")
+    present.set_defaults(handler=_present)
+
+
+class WalletClient:
+    """A citizen's session with a wallet server, over ``urllib``."""
+
+    def __init__(self, server: str, id_number: str, password: str) -> None:
+        if urlsplit(server).scheme not in ("http", "https"):
+            raise UsageError("--server must be an http(s) URL")
+        self._base = server.rstrip("/")
+        body = {"id_number": id_number, "password": password}
+        self._token = str(self.call("POST", "/wallet/login", body)["token"])
+
+    def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        headers = {"Accept": "application/json"}
+        if getattr(self, "_token", None):
+            headers["Authorization"] = f"Bearer {self._token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
+            self._base + path, data=data, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+                raw: bytes = response.read(MAX_RESPONSE_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            raise _remote_error(exc) from None
+        except OSError as exc:
+            raise UsageError(f"cannot reach {self._base}: {exc}") from None
+        if len(raw) > MAX_RESPONSE_BYTES:
+            raise UsageError("the server's answer is too large")
+        answer: dict[str, Any] = json.loads(raw)
+        return answer
+
+
+def _remote_error(exc: urllib.error.HTTPError) -> ElicenseError:
+    """The server's typed error, as the same class here (its code and message kept)."""
+    try:
+        error = json.loads(exc.read(MAX_RESPONSE_BYTES))["error"]
+        cls = _ERRORS.get(error["code"], ElicenseError)
+        return cls(str(error["message"]), field=error.get("field"))
+    except (ValueError, KeyError, TypeError):
+        return ElicenseError(f"HTTP {exc.code} from the server")
+
+
+def _client(args: argparse.Namespace) -> WalletClient:
+    password = os.environ.get(PASSWORD_ENV) or getpass.getpass("password: ")
+    return WalletClient(args.server, args.id_number, password)
+
+
+def load_or_create_key(path: Path) -> SigningKey:
+    """The device key in ``path``; a new Ed25519 key (file mode 0600) if there is none."""
+    if path.exists():
+        return SigningKey.from_pem(path.read_bytes())
+    key = SigningKey.generate()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key.to_pem())
+    return key
+
+
+def _register(args: argparse.Namespace) -> int:
+    key = load_or_create_key(args.key)
+    answer = _client(args).call("PUT", "/wallet/holder-key", {"public_jwk": key.public.to_jwk()})
+    print(f"{answer['custody']} {answer['kid']}")
+    return EXIT_OK
+
+
+def _forget(args: argparse.Namespace) -> int:
+    answer = _client(args).call("DELETE", "/wallet/holder-key")
+    print(f"{answer['custody']} {answer['kid']}")
+    return EXIT_OK
+
+
+def _present(args: argparse.Namespace) -> int:
+    client = _client(args)
+    path = f"/wallet/certificates/{quote(args.identifier, safe='')}"
+    if args.key is None:
+        body = {} if args.nonce is None else {"nonce": args.nonce}
+        payload = str(client.call("POST", f"{path}/presentation", body)["payload"])
+    else:
+        if not args.key.exists():
+            raise UsageError(f"{args.key}: no such key file (run `elicense device register`)")
+        key = SigningKey.from_pem(args.key.read_bytes())
+        credential = str(client.call("GET", path)["qr"])
+        payload = presentation.present(
+            credential,
+            key,
+            now=datetime.now(UTC),
+            lifetime=timedelta(seconds=args.lifetime),
+            nonce=None if args.nonce is None else _nonce(args.nonce),
+        )
+    if args.out is not None:
+        _write_qr(payload, args.out)
+    print(payload)
+    return EXIT_OK
+
+
+def _nonce(text: str) -> bytes:
+    from issuers.crypto.keys import b64url_decode
+
+    try:
+        return b64url_decode(text)
+    except ValueError:
+        raise InvalidInput("--nonce must be base64url", field="nonce") from None
+
+
+def _write_qr(payload: str, out: Path) -> None:
+    from wallet.qr_image import render_png, render_svg
+
+    suffix = out.suffix.lower()
+    if suffix == ".png":
+        out.write_bytes(render_png(payload))
+    elif suffix == ".svg":
+        out.write_text(render_svg(payload), "utf-8")
+    else:
+        raise UsageError("--out must end in .png or .svg")
+    print(f"elicense: QR written to {out}", file=sys.stderr)

@@ -1,0 +1,92 @@
+"""Repository functions for holder keys and holder-bound credentials.
+
+Callers own the transaction. Private key material arrives here already sealed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from issuers.store.tables import holder_credentials, holder_keys
+
+
+def active_key(conn: Connection, holder_code: str) -> Row[Any] | None:
+    return conn.execute(select(holder_keys).where(holder_keys.c.active_for == holder_code)).first()
+
+
+def key_by_kid(conn: Connection, kid: str) -> Row[Any] | None:
+    return conn.execute(select(holder_keys).where(holder_keys.c.kid == kid)).first()
+
+
+def insert_key(
+    conn: Connection,
+    *,
+    kid: str,
+    holder_code: str,
+    custody: str,
+    alg: str,
+    public_jwk: dict[str, str],
+    sealed_private_key: bytes | None,
+    now: datetime,
+) -> None:
+    conn.execute(
+        insert(holder_keys).values(
+            kid=kid,
+            holder_code=holder_code,
+            active_for=holder_code,
+            custody=custody,
+            alg=alg,
+            public_jwk=public_jwk,
+            sealed_private_key=sealed_private_key,
+            created_at=now,
+            retired_at=None,
+        )
+    )
+
+
+def retire_key(conn: Connection, kid: str, now: datetime) -> None:
+    """Retire a key for good: no longer active, and its sealed private half destroyed."""
+    conn.execute(
+        update(holder_keys)
+        .where(holder_keys.c.kid == kid)
+        .values(active_for=None, retired_at=now, sealed_private_key=None)
+    )
+
+
+def credential(conn: Connection, certificate_id: int, holder_code: str) -> Row[Any] | None:
+    return conn.execute(
+        select(holder_credentials).where(
+            holder_credentials.c.certificate_id == certificate_id,
+            holder_credentials.c.holder_code == holder_code,
+        )
+    ).first()
+
+
+def save_credential(
+    conn: Connection,
+    *,
+    certificate_id: int,
+    holder_code: str,
+    holder_kid: str,
+    qr: str,
+    now: datetime,
+) -> None:
+    """Insert or replace the holder's copy (a new key replaces the old copy)."""
+    values = {"holder_kid": holder_kid, "qr": qr, "created_at": now}
+    replaced = conn.execute(
+        update(holder_credentials)
+        .where(
+            holder_credentials.c.certificate_id == certificate_id,
+            holder_credentials.c.holder_code == holder_code,
+        )
+        .values(**values)
+    ).rowcount
+    if not replaced:
+        conn.execute(
+            insert(holder_credentials).values(
+                certificate_id=certificate_id, holder_code=holder_code, **values
+            )
+        )

@@ -1,0 +1,26 @@
+"""Server-rendered web wallet pages (``/web/...``) for citizens.
+
+``install(app)`` adds the pages, their static files under ``/static/web`` and the
+redirect to the login page for requests without a live session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from wallet.web.routes import router
+from wallet.web.session import install_login_redirect
+
+__all__ = ["STATIC_PATH", "install", "router"]
+
+STATIC_PATH = "/static/web"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="web-static")
+    install_login_redirect(app)

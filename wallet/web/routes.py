@@ -1,0 +1,220 @@
+"""The web wallet's pages (``/web/...``), server-rendered for citizens.
+
+* ``GET/POST /web/login``: the password form. Success sets the session cookie and the
+  CSRF cookie (both HttpOnly, ``SameSite=Strict``, ``Secure`` over https) and goes to
+  the cards; a wrong password is the form again with 401, a locked account 423, a
+  malformed 公民身份号码 422. The form carries a double-submit token against login CSRF.
+* ``POST /web/logout``: needs the session's CSRF token; revokes the session.
+* ``GET /web/``: the citizen's certificates as cards.
+* ``GET /web/certificates/{identifier}``: fields with Chinese and English labels,
+  status and validity.
+* ``GET /web/certificates/{identifier}/show``: 出示, the live QR. The page's script asks
+  ``POST /wallet/certificates/{identifier}/presentation`` (cookie + CSRF header) for a
+  holder-signed presentation and refreshes it before it expires.
+
+A certificate that is not in this citizen's wallet, whether it exists or not, is the
+same 404 page, which says nothing about it. Without a live session every page
+redirects (303) to the login page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import jinja2
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from issuers.errors import AccountLocked, Forbidden, InvalidInput, Unauthorized
+from issuers.store import repository as repo
+from verifiers.inspector.pages import (
+    CHINA_STANDARD_TIME,
+    FormToken,
+    page_environment,
+    render,
+    same_origin,
+)
+from verifiers.inspector.pages import secure_headers as _secure
+from wallet.accounts import MAX_PASSWORD_LENGTH, Session, check_csrf
+from wallet.store import accounts as store
+from wallet.web import views
+from wallet.web.session import (
+    LOGIN_PATH,
+    LoginRequired,
+    WebSession,
+    account_service,
+    clear_session_cookies,
+    csrf_for_page,
+    set_session_cookies,
+    web_session,
+)
+
+__all__ = ["LOGIN_FORM", "router"]
+
+TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
+LOGIN_FORM: Final = FormToken("elicense_login_form", LOGIN_PATH)
+MAX_IDENTIFIER_LENGTH: Final = 100
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+FormText = Annotated[str, Form()]
+
+
+@cache
+def _pages() -> jinja2.Environment:
+    return page_environment(TEMPLATES_DIR)
+
+
+def _root(request: Request) -> str:
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def _today(request: Request) -> date:
+    """Today in China, by the app's injected clock (the verifier's)."""
+    now = request.app.state.verifier.clock()
+    today: date = now.astimezone(CHINA_STANDARD_TIME).date()
+    return today
+
+
+def _wallet_page(
+    request: Request, session: Session, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    page = {"citizen": session.citizen, "csrf_token": csrf_for_page(request, session), **context}
+    return render(_pages(), request, template, page, status_code=status)
+
+
+def _not_found(request: Request, session: Session) -> HTMLResponse:
+    return _wallet_page(request, session, "not_found.html", {}, status=404)
+
+
+# --- login and logout ------------------------------------------------------------------
+
+_LOGIN_PROBLEMS: Final[dict[str, tuple[str, str]]] = {
+    "unauthorized": ("公民身份号码或密码错误。", "Wrong ID number or password."),
+    "account_locked": (
+        "密码错误次数过多，账户已临时锁定，请稍后再试。",
+        "Too many wrong passwords: the account is locked for a while. Try again later.",
+    ),
+    "invalid_input": (
+        "公民身份号码格式有误（18 位，最后一位为校验码）。",
+        "That is not a valid ID number (18 characters, the last one a check character).",
+    ),
+    "form_expired": ("表单已过期，请重新登录。", "The form expired; please sign in again."),
+}
+
+
+def _login_page(
+    request: Request, status: int = 200, problem: str | None = None, id_number: str = ""
+) -> HTMLResponse:
+    token = LOGIN_FORM.current(request)
+    context = {
+        "form_token": token,
+        "problem": None if problem is None else _LOGIN_PROBLEMS[problem],
+        "id_number": id_number[:18],
+        "csrf_token": None,
+        "citizen": None,
+    }
+    response = render(_pages(), request, "login.html", context, status_code=status)
+    LOGIN_FORM.set(request, response, token)
+    return response
+
+
+def _redirect(request: Request, path: str) -> RedirectResponse:
+    return _secure(RedirectResponse(_root(request) + path, status_code=303))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    try:
+        web_session(request)
+    except LoginRequired:
+        return _login_page(request)
+    return _redirect(request, "/web/")
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request, id_number: FormText = "", password: FormText = "", form_token: FormText = ""
+) -> Response:
+    number = id_number.strip().upper()
+    if not same_origin(request) or not LOGIN_FORM.matches(request, form_token):
+        return _login_page(request, 403, "form_expired", number)
+    if not password or len(password) > MAX_PASSWORD_LENGTH:
+        return _login_page(request, 401, "unauthorized", number)
+    try:
+        # argon2 takes tens of milliseconds: off the event loop.
+        issued = await run_in_threadpool(account_service(request).login, number, password, "web")
+    except AccountLocked:
+        return _login_page(request, 423, "account_locked", number)
+    except Unauthorized:
+        return _login_page(request, 401, "unauthorized", number)
+    except InvalidInput:
+        return _login_page(request, 422, "invalid_input", number)
+    assert issued.csrf_token is not None  # web sessions always have one
+    response = _redirect(request, "/web/")
+    set_session_cookies(request, response, issued.token, issued.csrf_token)
+    LOGIN_FORM.clear(request, response)
+    return response
+
+
+@router.post("/logout", response_class=HTMLResponse)
+def logout(request: Request, csrf_token: FormText = "") -> Response:
+    try:
+        session = web_session(request)
+    except LoginRequired:
+        return _redirect(request, LOGIN_PATH)
+    try:
+        check_csrf(session, csrf_token)
+    except Forbidden:
+        return _wallet_page(request, session, "forbidden.html", {}, status=403)
+    account_service(request).logout(session)
+    response = _redirect(request, LOGIN_PATH)
+    clear_session_cookies(request, response)
+    return response
+
+
+# --- the wallet --------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def cards(request: Request, session: WebSession) -> HTMLResponse:
+    today = _today(request)
+    with account_service(request).engine.connect() as conn:
+        rows = repo.certificates_for_holder(conn, session.citizen.id_number)
+        issuers = {uscc: repo.get_issuer(conn, uscc) for uscc in {r.issuer_uscc for r in rows}}
+    items = [views.card(row, issuers[row.issuer_uscc], today) for row in rows]
+    return _wallet_page(request, session, "cards.html", {"cards": items})
+
+
+def _own_certificate(
+    request: Request, session: Session, identifier: str
+) -> views.CertificateDetail | None:
+    """This citizen's certificate ``identifier`` as a detail view, or None (404)."""
+    if len(identifier) > MAX_IDENTIFIER_LENGTH:
+        return None
+    with account_service(request).engine.connect() as conn:
+        row = store.holder_certificate(conn, identifier, session.citizen.id_number)
+        if row is None:
+            return None
+        codes = store.holder_codes(conn, row.id)
+        issuer = repo.get_issuer(conn, row.issuer_uscc)
+    return views.detail(row, issuer, codes, _today(request))
+
+
+@router.get("/certificates/{identifier}", response_class=HTMLResponse)
+def certificate(request: Request, session: WebSession, identifier: str) -> HTMLResponse:
+    found = _own_certificate(request, session, identifier)
+    if found is None:
+        return _not_found(request, session)
+    return _wallet_page(request, session, "detail.html", {"certificate": found})
+
+
+@router.get("/certificates/{identifier}/show", response_class=HTMLResponse)
+def show(request: Request, session: WebSession, identifier: str) -> HTMLResponse:
+    found = _own_certificate(request, session, identifier)
+    if found is None:
+        return _not_found(request, session)
+    return _wallet_page(request, session, "show.html", {"certificate": found})
