@@ -26,7 +26,7 @@ import qrcode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wallet.qr_image import ALPHANUMERIC, qr_matrix, render_png, render_svg
+from wallet.qr_image import ALPHANUMERIC, LIVE_MASK, qr_matrix, render_png, render_svg
 
 WARM_UP = 10
 
@@ -63,6 +63,7 @@ def subjects(text: str) -> dict[str, Callable[[], object]]:
     found["ours: qr_matrix"] = lambda: qr_matrix(text)
     found["ours: render_png"] = lambda: render_png(text)
     found["ours: render_svg"] = lambda: render_svg(text)
+    found["ours: render_svg, LIVE_MASK (live codes)"] = lambda: render_svg(text, mask=LIVE_MASK)
     return found
 
 

@@ -25,7 +25,13 @@ from wallet.presentations import PresentationService
 from wallet.store import accounts as store
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
-router = APIRouter(prefix="/wallet", tags=["wallet"])
+
+def no_store(response: Response) -> None:
+    """A citizen's data must not sit in a browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+router = APIRouter(prefix="/wallet", tags=["wallet"], dependencies=[Depends(no_store)])
 _bearer = HTTPBearer(
     auto_error=False, scheme_name="CitizenBearer", description="Citizen session token"
 )
@@ -53,7 +59,10 @@ def citizen_session(
     a cookie authenticates and that changes anything must carry the CSRF token too: a
     browser attaches cookies to requests other sites make it send."""
     if credentials is not None:
-        return service.resolve(credentials.credentials)
+        session = service.resolve(credentials.credentials)
+        if session.kind != "api":  # a web cookie's token must keep its CSRF check
+            raise Unauthorized("a web session cookie is not an API bearer token")
+        return session
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("a citizen session bearer token is required")

@@ -22,12 +22,12 @@ from pydantic import BaseModel, Field
 from issuers.error_schema import error_responses
 from issuers.errors import InvalidInput
 from issuers.formats.presentation import MAX_NONCE_BYTES
-from wallet.api_accounts import CurrentSession, presentation_service
+from wallet.api_accounts import CurrentSession, no_store, presentation_service
 from wallet.holders import HolderKey, HolderKeyring
 from wallet.presentations import PresentationService
-from wallet.qr_image import render_svg
+from wallet.qr_image import LIVE_MASK, render_svg
 
-router = APIRouter(prefix="/wallet", tags=["wallet"])
+router = APIRouter(prefix="/wallet", tags=["wallet"], dependencies=[Depends(no_store)])
 
 
 def keyring(request: Request) -> HolderKeyring:
@@ -116,7 +116,7 @@ def present(
     shown = presentations.present(session.citizen.id_number, identifier, nonce=nonce)
     return PresentationResponse(
         payload=shown.payload,
-        qr_svg=render_svg(shown.payload),
+        qr_svg=render_svg(shown.payload, mask=LIVE_MASK),
         issued_at=shown.issued_at,
         expires_at=shown.expires_at,
         lifetime_seconds=int((shown.expires_at - shown.issued_at).total_seconds()),

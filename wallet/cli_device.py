@@ -13,6 +13,7 @@ standard library speaks HTTP here (``urllib.request``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -71,19 +72,44 @@ def add_device_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     present.set_defaults(handler=_present)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would re-send the Authorization header to wherever a redirect points."""
+
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
 class WalletClient:
-    """A citizen's session with a wallet server, over ``urllib``."""
+    """A citizen's session with a wallet server, over ``urllib``; a context manager that
+    logs the session out again when done. A password goes over https only, or over
+    plain http to this machine itself (a test server on loopback)."""
 
     def __init__(self, server: str, id_number: str, password: str) -> None:
-        if urlsplit(server).scheme not in ("http", "https"):
+        parts = urlsplit(server)
+        if parts.scheme not in ("http", "https"):
             raise UsageError("--server must be an http(s) URL")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+            raise UsageError("--server must use https (plain http only to this machine)")
         self._base = server.rstrip("/")
+        self._token = ""
         body = {"id_number": id_number, "password": password}
         self._token = str(self.call("POST", "/wallet/login", body)["token"])
 
+    def __enter__(self) -> WalletClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        # A failed logout leaves a session that expires by itself; the verb's outcome stands.
+        with contextlib.suppress(ElicenseError, UsageError, ValueError):
+            self.call("POST", "/wallet/logout")
+
     def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         headers = {"Accept": "application/json"}
-        if getattr(self, "_token", None):
+        if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         data = None
         if body is not None:
@@ -93,7 +119,7 @@ class WalletClient:
             self._base + path, data=data, method=method, headers=headers
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=TIMEOUT_S) as response:
                 raw: bytes = response.read(MAX_RESPONSE_BYTES + 1)
         except urllib.error.HTTPError as exc:
             raise _remote_error(exc) from None
@@ -101,7 +127,7 @@ class WalletClient:
             raise UsageError(f"cannot reach {self._base}: {exc}") from None
         if len(raw) > MAX_RESPONSE_BYTES:
             raise UsageError("the server's answer is too large")
-        answer: dict[str, Any] = json.loads(raw)
+        answer: dict[str, Any] = json.loads(raw) if raw else {}
         return answer
 
 
@@ -133,39 +159,44 @@ def load_or_create_key(path: Path) -> SigningKey:
 
 def _register(args: argparse.Namespace) -> int:
     key = load_or_create_key(args.key)
-    answer = _client(args).call("PUT", "/wallet/holder-key", {"public_jwk": key.public.to_jwk()})
+    with _client(args) as client:
+        answer = client.call("PUT", "/wallet/holder-key", {"public_jwk": key.public.to_jwk()})
     print(f"{answer['custody']} {answer['kid']}")
     return EXIT_OK
 
 
 def _forget(args: argparse.Namespace) -> int:
-    answer = _client(args).call("DELETE", "/wallet/holder-key")
+    with _client(args) as client:
+        answer = client.call("DELETE", "/wallet/holder-key")
     print(f"{answer['custody']} {answer['kid']}")
     return EXIT_OK
 
 
 def _present(args: argparse.Namespace) -> int:
-    client = _client(args)
-    path = f"/wallet/certificates/{quote(args.identifier, safe='')}"
-    if args.key is None:
-        body = {} if args.nonce is None else {"nonce": args.nonce}
-        payload = str(client.call("POST", f"{path}/presentation", body)["payload"])
-    else:
-        if not args.key.exists():
-            raise UsageError(f"{args.key}: no such key file (run `elicense device register`)")
-        key = SigningKey.from_pem(args.key.read_bytes())
-        credential = str(client.call("GET", path)["qr"])
-        payload = presentation.present(
-            credential,
-            key,
-            now=datetime.now(UTC),
-            lifetime=timedelta(seconds=args.lifetime),
-            nonce=None if args.nonce is None else _nonce(args.nonce),
-        )
+    with _client(args) as client:
+        payload = _live_payload(client, args)
     if args.out is not None:
         _write_qr(payload, args.out)
     print(payload)
     return EXIT_OK
+
+
+def _live_payload(client: WalletClient, args: argparse.Namespace) -> str:
+    path = f"/wallet/certificates/{quote(args.identifier, safe='')}"
+    if args.key is None:
+        body = {} if args.nonce is None else {"nonce": args.nonce}
+        return str(client.call("POST", f"{path}/presentation", body)["payload"])
+    if not args.key.exists():
+        raise UsageError(f"{args.key}: no such key file (run `elicense device register`)")
+    key = SigningKey.from_pem(args.key.read_bytes())
+    credential = str(client.call("GET", path)["qr"])
+    return presentation.present(
+        credential,
+        key,
+        now=datetime.now(UTC),
+        lifetime=timedelta(seconds=args.lifetime),
+        nonce=None if args.nonce is None else _nonce(args.nonce),
+    )
 
 
 def _nonce(text: str) -> bytes:

@@ -18,7 +18,8 @@ re-bound to the new key the next time it is needed
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -37,6 +38,8 @@ from wallet.store import holders as store
 Clock = Callable[[], datetime]
 Custody = Literal["custodial", "device"]
 SEALING_PURPOSE = b"elicense holder key"
+# RFC 7518 §6.2.2 / §6.3.2 / RFC 8037 §2: members that carry private key material.
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +129,15 @@ class HolderKeyring:
 
     def register_device(self, holder_code: str, public_jwk: dict[str, Any]) -> HolderKey:
         """Make a device's public key the holder's key; the old key is retired."""
+        if _PRIVATE_JWK_MEMBERS & set(public_jwk):
+            raise InvalidInput(
+                "send the public key only: the private half never leaves the device",
+                field="public_jwk",
+            )
         public = VerifyingKey.from_jwk(public_jwk)
         now = self._clock()
-        with write_transaction(self._engine) as conn:
+        with _one_change_at_a_time(), write_transaction(self._engine) as conn:
+            store.lock_holder(conn, holder_code)
             current = self.active(conn, holder_code)
             if current is not None and current.kid == public.kid:
                 return current
@@ -154,7 +163,8 @@ class HolderKeyring:
     def reset_to_custodial(self, holder_code: str) -> HolderKey:
         """A lost or replaced device: retire the active key and make a custodial one."""
         now = self._clock()
-        with write_transaction(self._engine) as conn:
+        with _one_change_at_a_time(), write_transaction(self._engine) as conn:
+            store.lock_holder(conn, holder_code)
             current = self.active(conn, holder_code)
             if current is not None:
                 store.retire_key(conn, current.kid, now)
@@ -216,3 +226,15 @@ class HolderKeyring:
         if kid is not None:
             with self._lock:
                 self._opened.pop(kid, None)
+
+
+@contextmanager
+def _one_change_at_a_time() -> Iterator[None]:
+    """The last guard: a key change that still collides on the one-active-key rule (a
+    first custodial key made for a mint at the same instant) is a 409, never a 500."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(
+            "the holder key changed at the same moment; try again", field="holder_key"
+        ) from None

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row
 
+from issuers.crypto.keys import Algorithm
 from issuers.errors import NotFound
 from issuers.formats import presentation
 from issuers.store.database import write_transaction
@@ -105,14 +106,19 @@ class PresentationService:
         return LivePresentation(payload, issued_at, issued_at + self.lifetime)
 
     def _read(self, conn: Connection, holder_code: str, identifier: str) -> BoundCredential | None:
-        certificate = self._certificate(conn, holder_code, identifier)
-        key = self._keyring.active(conn, holder_code)
-        if key is None:
+        row = store.certificate_with_binding(conn, identifier, holder_code)
+        if row is None:
+            raise NotFound("no such certificate in this wallet", field="identifier")
+        if row.key_kid is None or row.copy_kid != row.key_kid:
             return None
-        copy = store.credential(conn, certificate.id, holder_code)
-        if copy is None or copy.holder_kid != key.kid:
-            return None
-        return BoundCredential(certificate, key, copy.qr)
+        key = HolderKey(
+            kid=row.key_kid,
+            alg=Algorithm(row.key_alg),
+            custody=row.key_custody,
+            public_jwk=dict(row.key_public_jwk),
+            created_at=row.key_created_at,
+        )
+        return BoundCredential(row, key, row.copy_qr)
 
     @staticmethod
     def _certificate(conn: Connection, holder_code: str, identifier: str) -> Row[Any]:

@@ -12,14 +12,22 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 30
+SQLITE_POOL_SIZE = 40  # anyio's default thread limit for sync endpoints
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        # Enough pooled connections for the request threads (anyio runs sync endpoints
+        # on up to 40): an overflow connection is closed when it comes back, and a new
+        # one costs a TCP connection and an authentication per request.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:":
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)  # no re-opening (and PRAGMAs) per request
     engine = create_engine(
         url,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},

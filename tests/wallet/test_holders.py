@@ -336,3 +336,68 @@ def test_every_person_type_presents_within_qr_version_20(
         assert qr_matrix(payload).version <= 20
         inner = cbor2.loads(presentation_format.decode(payload).message.payload)
         assert isinstance(inner, dict)
+
+
+def test_a_device_key_with_its_private_half_is_refused(
+    client: TestClient, accounts: AccountService
+) -> None:
+    headers = login(client, CHEN_QIANG)
+    before = client.get("/wallet/holder-key", headers=headers).json()
+    device = SigningKey.generate()
+    jwk = {**device.public.to_jwk(), "d": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
+    response = client.put("/wallet/holder-key", json={"public_jwk": jwk}, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "public_jwk"
+    assert client.get("/wallet/holder-key", headers=headers).json() == before
+
+
+def test_a_web_session_token_is_not_a_bearer_token(
+    client: TestClient, admin_headers: dict[str, str], accounts: AccountService
+) -> None:
+    identifier = mint(client, admin_headers, "ride_hailing_driver")
+    web = accounts.login(CHEN_QIANG, "chen-q-secret", kind="web")
+    bearer = {"Authorization": f"Bearer {web.token}"}
+    refused = present(client, bearer, identifier)  # would skip the cookie's CSRF check
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthorized"
+
+
+def test_concurrent_key_changes_all_answer_and_leave_one_active_key(
+    app: FastAPI, client: TestClient, accounts: AccountService
+) -> None:
+    headers = login(client, CHEN_QIANG)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def change(n: int) -> None:
+        if n % 2:
+            response = client.delete("/wallet/holder-key", headers=headers)
+        else:
+            jwk = SigningKey.generate().public.to_jwk()
+            response = client.put("/wallet/holder-key", json={"public_jwk": jwk}, headers=headers)
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=change, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(statuses) == 8
+    assert set(statuses) <= {200, 409}, statuses  # never a 500
+    assert statuses.count(200) >= 1
+    with app.state.engine.connect() as conn:
+        active = conn.execute(
+            select(func.count())
+            .select_from(holder_keys)
+            .where(holder_keys.c.active_for == CHEN_QIANG)
+        ).scalar_one()
+    assert active == 1
+
+
+def test_the_cli_sends_a_password_over_plain_http_only_to_this_machine() -> None:
+    from wallet.cli_device import WalletClient
+    from wallet.cli_fields import UsageError
+
+    with pytest.raises(UsageError, match="https"):
+        WalletClient("http://wallet.example.gov.cn", CHEN_QIANG, "secret-password")

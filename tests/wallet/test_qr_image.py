@@ -23,7 +23,14 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from issuers.errors import PayloadTooLarge
-from wallet.qr_image import ALPHANUMERIC, QrMatrix, qr_matrix, render_png, render_svg
+from wallet.qr_image import (
+    ALPHANUMERIC,
+    LIVE_MASK,
+    QrMatrix,
+    qr_matrix,
+    render_png,
+    render_svg,
+)
 
 # Level M alphanumeric capacity of versions 1-20 (ISO/IEC 18004:2015, Table 7).
 ALNUM_CAPACITY_M = (20, 38, 61, 90, 122, 154, 178, 221, 262, 311,
@@ -124,6 +131,19 @@ def test_svg_path_draws_exactly_the_matrix(length: int) -> None:
     assert len(root) == 2  # the white background and the one path, no rect per module
     assert len(svg) < 12_000
     assert scan(raster(grid)).text == text
+
+
+def test_live_codes_with_the_fixed_mask_scan_back() -> None:
+    """Live presentations are drawn with LIVE_MASK instead of the penalty's choice:
+    SVGs of 40 random ELP1-sized texts, replayed to a raster, all scan back."""
+    rng = random.Random(20261122)
+    for _ in range(40):
+        text = "ELP1:" + "".join(rng.choice(ALPHANUMERIC) for _ in range(rng.randint(600, 960)))
+        drawn, _root = svg_runs_to_grid(render_svg(text, mask=LIVE_MASK))
+        assert np.array_equal(drawn, np.pad(grid_of(qr_matrix(text, mask=LIVE_MASK)), 4))
+        result = scan(raster(drawn[4:-4, 4:-4]))
+        assert result.text == text
+        assert extra(result)["DataMask"] == LIVE_MASK
 
 
 @pytest.mark.parametrize("mask", range(8))

@@ -125,8 +125,8 @@ def id_numbers_in(fields: Mapping[str, Any], holder_codes: Iterable[str] = ()) -
 def redact(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every one of ``secrets`` in it masked by :func:`mask_id_number`."""
     for secret in sorted(secrets, key=len, reverse=True):
-        if secret and secret in text:
-            text = text.replace(secret, mask_id_number(secret))
+        if secret:  # 公民身份号码 end in X or x alike: match either case
+            text = re.sub(re.escape(secret), mask_id_number(secret), text, flags=re.IGNORECASE)
     return text
 
 

@@ -174,7 +174,7 @@ class FormToken:
             self.cookie,
             token,
             max_age=self.max_age,
-            path=self.path,
+            path=_root(request) + self.path,
             secure=is_secure(request),
             httponly=True,
             samesite="strict",
@@ -182,7 +182,11 @@ class FormToken:
 
     def clear(self, request: Request, response: Response) -> None:
         response.delete_cookie(
-            self.cookie, path=self.path, secure=is_secure(request), httponly=True, samesite="strict"
+            self.cookie,
+            path=_root(request) + self.path,
+            secure=is_secure(request),
+            httponly=True,
+            samesite="strict",
         )
 
     def matches(self, request: Request, submitted: object) -> bool:
@@ -191,3 +195,8 @@ class FormToken:
         if not isinstance(submitted, str) or not _TOKEN_SHAPE.fullmatch(cookie):
             return False
         return hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+def _root(request: Request) -> str:
+    """The app's mount prefix (``root_path``), so cookie paths match behind a proxy."""
+    return str(request.scope.get("root_path", "")).rstrip("/")

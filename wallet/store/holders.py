@@ -10,7 +10,53 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from issuers.store.tables import holder_credentials, holder_keys
+from issuers.store.tables import (
+    certificate_holders,
+    certificates,
+    citizens,
+    holder_credentials,
+    holder_keys,
+)
+
+
+def certificate_with_binding(
+    conn: Connection, identifier: str, holder_code: str
+) -> Row[Any] | None:
+    """One query for the hot path of a presentation: the certificate if it names the
+    holder (else None), with the holder's active key (``key_*`` columns) and their copy
+    of the credential (``copy_*`` columns), each NULL when there is none yet."""
+    active = holder_keys.c.active_for == holder_code
+    copy = (holder_credentials.c.certificate_id == certificates.c.id) & (
+        holder_credentials.c.holder_code == holder_code
+    )
+    query = (
+        select(
+            certificates,
+            holder_keys.c.kid.label("key_kid"),
+            holder_keys.c.alg.label("key_alg"),
+            holder_keys.c.custody.label("key_custody"),
+            holder_keys.c.public_jwk.label("key_public_jwk"),
+            holder_keys.c.created_at.label("key_created_at"),
+            holder_credentials.c.holder_kid.label("copy_kid"),
+            holder_credentials.c.qr.label("copy_qr"),
+        )
+        .join(certificate_holders, certificate_holders.c.certificate_id == certificates.c.id)
+        .outerjoin(holder_keys, active)
+        .outerjoin(holder_credentials, copy)
+        .where(
+            certificates.c.identifier == identifier,
+            certificate_holders.c.holder_code == holder_code,
+        )
+    )
+    return conn.execute(query).first()
+
+
+def lock_holder(conn: Connection, holder_code: str) -> None:
+    """Serialise key changes for one citizen: lock their account row until commit
+    (``SELECT ... FOR UPDATE``; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    conn.execute(
+        select(citizens.c.id).where(citizens.c.id_number == holder_code).with_for_update()
+    ).first()
 
 
 def active_key(conn: Connection, holder_code: str) -> Row[Any] | None:

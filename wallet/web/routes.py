@@ -19,6 +19,7 @@ redirects (303) to the login page.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -154,10 +155,17 @@ async def login(
     except InvalidInput:
         return _login_page(request, 422, "invalid_input", number)
     assert issued.csrf_token is not None  # web sessions always have one
+    await run_in_threadpool(_end_previous_session, request)
     response = _redirect(request, "/web/")
     set_session_cookies(request, response, issued.token, issued.csrf_token)
     LOGIN_FORM.clear(request, response)
     return response
+
+
+def _end_previous_session(request: Request) -> None:
+    """Signing in again ends the session this browser held before (if it still lives)."""
+    with contextlib.suppress(LoginRequired):
+        account_service(request).logout(web_session(request))
 
 
 @router.post("/logout", response_class=HTMLResponse)
