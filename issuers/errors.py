@@ -132,6 +132,14 @@ class KeyUnavailable(ElicenseError):
     status = 503
 
 
+class Busy(ElicenseError):
+    """Every slot for a costly operation is taken; try again after ``retry_after``."""
+
+    code = "busy"
+    status = 503
+    retry_after = 1
+
+
 class AccountLocked(ElicenseError):
     """Too many wrong passwords: the account is locked until ``details.locked_until``."""
 

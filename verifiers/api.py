@@ -98,9 +98,10 @@ def verify(
         " `422 invalid_input`; over"
         f" {MAX_IMAGE_BYTES // (1024 * 1024)} MiB or {MAX_IMAGE_PIXELS // 1_000_000}"
         " megapixels is `413 payload_too_large`; a body that is not multipart is"
-        " `415 unsupported_media_type`."
+        " `415 unsupported_media_type`. When every image-decoding slot stays busy the"
+        " answer is `503 busy` with `Retry-After`."
     ),
-    responses=error_responses(413, 415, 422),
+    responses=error_responses(413, 415, 422, 503),
     dependencies=[Depends(require_multipart)],
     openapi_extra={  # the part's media type, for clients; the server sniffs the bytes
         "requestBody": {

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-from issuers.errors import InvalidInput, PayloadTooLarge
+from issuers.errors import Busy, InvalidInput, PayloadTooLarge
 
 __all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "NoQrFound", "read_qr_image"]
 
@@ -49,6 +52,25 @@ class NoQrFound(InvalidInput):
     code = "no_qr_found"
 
 
+# Decoding a photo costs up to about 0.6 s of CPU; without a bound, a burst of public
+# uploads would queue every worker thread behind it. At most this many run at once per
+# process; a request that cannot get a slot within DECODE_WAIT_S is told `busy` (503).
+MAX_CONCURRENT_DECODES = 2
+DECODE_WAIT_S = 2.0
+_decoders = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
+
+
+@contextmanager
+def decode_slot(wait_s: float = DECODE_WAIT_S) -> Iterator[None]:
+    """One of the process's image-decoding slots, or :class:`Busy`."""
+    if not _decoders.acquire(timeout=wait_s):
+        raise Busy("the image reader is busy; try again in a moment", field="image")
+    try:
+        yield
+    finally:
+        _decoders.release()
+
+
 def read_qr_image(data: bytes) -> str:
     """Return the text of the QR code in the image, or raise a typed error.
 
@@ -56,12 +78,18 @@ def read_qr_image(data: bytes) -> str:
     (``EL<n>:``) wins, else the first found.
 
     Raises :class:`PayloadTooLarge` (too many bytes or pixels, a decompression bomb),
-    :class:`InvalidInput` (not a readable PNG or JPEG) or :class:`NoQrFound`.
+    :class:`InvalidInput` (not a readable PNG or JPEG), :class:`NoQrFound`, or
+    :class:`Busy` when every decoding slot stays taken (:func:`decode_slot`).
     """
     if len(data) > MAX_IMAGE_BYTES:
         raise PayloadTooLarge(
             f"image is {len(data)} bytes; the limit is {MAX_IMAGE_BYTES}", field="image"
         )
+    with decode_slot():
+        return _decode(data)
+
+
+def _decode(data: bytes) -> str:
     try:
         image = Image.open(io.BytesIO(data), formats=_FORMATS)
         width, height = image.size

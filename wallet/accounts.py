@@ -7,7 +7,8 @@
 * Login is uniform: an unknown 公民身份号码 is checked against a dummy hash, so it costs
   what a wrong password costs and gets the same :class:`Unauthorized`.
 * ``max_failures`` wrong passwords in a row lock the account for ``lock_for``
-  (:class:`AccountLocked`, 423), whatever password comes next.
+  (:class:`AccountLocked`, 423), whatever password comes next. A number with no
+  account is counted and locked the same way, so a 423 does not reveal an account.
 * A session token is ``secrets.token_urlsafe(32)`` (256 bits); only its SHA-256 is
   stored. Web sessions also get a CSRF token (synchronizer pattern, OWASP CSRF
   cheat sheet), likewise stored hashed and compared in constant time.
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -136,9 +137,9 @@ class AccountService:
             row = store.citizen_by_id_number(conn, code)
         # The slow hash runs outside any transaction (no write lock held while hashing).
         ok = self._verify(self._dummy_hash if row is None else row.password_hash, password)
-        if row is None:
-            raise Unauthorized(BAD_CREDENTIALS)
         now = self._clock()
+        if row is None:
+            self._fail_unknown(code, now)
         if row.locked_until is not None and row.locked_until > now:
             raise AccountLocked(
                 "too many wrong passwords: the account is locked for a while",
@@ -175,6 +176,22 @@ class AccountService:
                 expires_at=expires_at,
             )
         return IssuedSession(token, kind, expires_at, csrf)
+
+    def _fail_unknown(self, id_number: str, now: datetime) -> NoReturn:
+        """A number with no account fails, and locks, exactly like a wrong password."""
+        try:
+            with write_transaction(self._engine) as conn:
+                locked_until = store.throttle_unknown(
+                    conn, id_number, self._max_failures, now, self._lock_for
+                )
+        except IntegrityError:  # a concurrent first failure for the number: not counted
+            locked_until = None
+        if locked_until is not None:
+            raise AccountLocked(
+                "too many wrong passwords: the account is locked for a while",
+                details={"locked_until": locked_until.isoformat()},
+            )
+        raise Unauthorized(BAD_CREDENTIALS)
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from issuers.errors import ElicenseError
+from issuers.errors import Busy, ElicenseError
 
 log = logging.getLogger("elicense.http")
 
@@ -37,6 +37,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ElicenseError)
     async def _elicense(_: Request, exc: ElicenseError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, Busy):
+            headers = {"Retry-After": str(exc.retry_after)}
         return error_response(exc.status, exc.to_dict(), headers)
 
     @app.exception_handler(RequestValidationError)

@@ -233,3 +233,15 @@ holder_credentials = Table(
     Column("qr", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Failed logins for 公民身份号码 that have no account: counted and locked exactly like
+# an account's, so a 423 does not tell that an account exists. A row goes once its
+# lock and its last failure are older than the lock period.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Column("last_failure_at", UTCDateTime, nullable=False, index=True),
+)

@@ -131,8 +131,11 @@ def test_a_second_citizen_gets_a_404_page_for_the_first_ones_certificate(
         body = other.inner_text("body")
         assert "未找到" in body
         assert "Not found" in body
-        for secret in ("陈强", CHEN_QIANG, identifier, DRIVER_CARD, "C1"):
+        for secret in ("陈强", CHEN_QIANG, identifier, DRIVER_CARD):
             assert secret not in other.content()
+        # Two characters could occur by chance inside a random token in the markup:
+        # the licence class is looked for in what the page shows.
+        assert "C1" not in body
     # Nor can 张伟's page script make the server sign a presentation of it.
     status = other.evaluate(
         """async (identifier) => {

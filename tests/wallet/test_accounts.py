@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from issuers.errors import CheckDigitMismatch, Conflict, Forbidden, InvalidInput, Unauthorized
-from issuers.store.tables import citizens, sessions
+from issuers.store.tables import citizens, login_throttle, sessions
 from tests.app_fixtures import FixedClock
 from wallet import demo
 from wallet.accounts import AccountService, check_csrf
@@ -138,6 +138,41 @@ def test_accounts_lock_after_repeated_failures(
     assert attempt(PASSWORDS[ZHANG_WEI]).status_code == 200
     # A success resets the count: four more failures do not lock.
     assert [attempt("wrong").status_code for _ in range(4)] == [401] * 4
+
+
+def test_a_number_without_an_account_locks_exactly_like_one_with_an_account(
+    app: FastAPI, client: TestClient, accounts: AccountService, clock: FixedClock
+) -> None:
+    """A 423 must not tell an account exists: the same sequence, the same answers."""
+    unknown = "330106198511233823"  # a valid number with no account (王芳)
+
+    def answers(id_number: str) -> list[tuple[int, dict[str, Any]]]:
+        out = []
+        for i in range(6):
+            response = client.post(
+                "/wallet/login", json={"id_number": id_number, "password": f"wrong-{i}"}
+            )
+            out.append((response.status_code, response.json()))
+        return out
+
+    known, nobody = answers(ZHANG_WEI), answers(unknown)
+    assert [status for status, _ in known] == [401, 401, 401, 401, 423, 423]
+    assert known == nobody  # status, code, message and locked_until alike
+
+    clock.now += timedelta(minutes=15, seconds=1)  # the lock ends for both
+    again = client.post("/wallet/login", json={"id_number": unknown, "password": "wrong"})
+    assert again.status_code == 401
+    with app.state.engine.connect() as conn:
+        rows = conn.execute(select(login_throttle)).all()
+    assert [row.id_number for row in rows] == [unknown]  # only numbers without accounts
+
+    clock.now += timedelta(minutes=16)  # idle past the lock period: forgotten
+    client.post("/wallet/login", json={"id_number": LI_NA, "password": "wrong-again"})
+    other = "11010519491231002X"  # another number with no account, to trigger pruning
+    client.post("/wallet/login", json={"id_number": other, "password": "wrong"})
+    with app.state.engine.connect() as conn:
+        ids = [row.id_number for row in conn.execute(select(login_throttle)).all()]
+    assert ids == [other]
 
 
 def test_a_success_resets_the_failure_count(client: TestClient, accounts: AccountService) -> None:

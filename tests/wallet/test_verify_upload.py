@@ -32,7 +32,14 @@ from starlette.types import Message, Receive, Scope, Send
 from issuers.errors import PayloadTooLarge
 from issuers.formats import qr_envelope
 from verifiers.api import BODY_SIZE_OVERRIDES, MULTIPART_OVERHEAD_BYTES, VERIFY_IMAGE_PATH
-from verifiers.qr_scan import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, NoQrFound, read_qr_image
+from verifiers.qr_scan import (
+    MAX_CONCURRENT_DECODES,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    NoQrFound,
+    decode_slot,
+    read_qr_image,
+)
 from wallet.limits import BodySizeLimit
 from wallet.qr_image import render_png
 
@@ -440,3 +447,21 @@ def test_body_size_limit_overrides_are_exact_paths(
     scope = {"type": "http", "path": path, "root_path": root_path, "headers": []}
     asyncio.run(limited(scope, receive, send))
     assert sent[0]["status"] == status
+
+
+def test_when_every_decoding_slot_stays_busy_the_answer_is_503_busy(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    png = render_png(mint(client, admin_headers)["qr"])
+    held = [decode_slot(wait_s=0) for _ in range(MAX_CONCURRENT_DECODES)]
+    for slot in held:
+        slot.__enter__()
+    try:
+        busy = upload(client, png)
+        assert busy.status_code == 503, busy.text
+        assert busy.json()["error"]["code"] == "busy"
+        assert busy.headers["retry-after"] == "1"
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    assert upload(client, png).json()["valid"] is True  # the slots are back

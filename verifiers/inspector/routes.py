@@ -100,8 +100,8 @@ async def inspect(request: Request, context: Context) -> HTMLResponse:
 
 
 def _problem(exc: ElicenseError, from_image: bool) -> tuple[str, str]:
-    if exc.code == "no_qr_found":
-        return _PROBLEMS["no_qr_found"]
+    if exc.code in ("no_qr_found", "busy"):
+        return _PROBLEMS[exc.code]
     if isinstance(exc, PayloadTooLarge):
         return _PROBLEMS["image_too_large" if from_image else "payload_too_large"]
     if from_image:
@@ -119,5 +119,6 @@ _PROBLEMS: Final[dict[str, tuple[str, str]]] = {
         "Unreadable image (PNG or JPEG only).",
     ),
     "image_too_large": ("图片过大。", "The image is too large."),
+    "busy": ("识别服务繁忙，请稍后再试。", "The image reader is busy; try again in a moment."),
     "payload_too_large": ("二维码内容过长。", "The QR text is too long."),
 }

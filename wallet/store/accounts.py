@@ -6,12 +6,18 @@ already hashed: nothing in this module ever sees a bearer token or a password.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
-from issuers.store.tables import certificate_holders, certificates, citizens, sessions
+from issuers.store.tables import (
+    certificate_holders,
+    certificates,
+    citizens,
+    login_throttle,
+    sessions,
+)
 
 
 def insert_citizen(
@@ -132,3 +138,41 @@ def holder_codes(conn: Connection, certificate_id: int) -> list[str]:
             .order_by(certificate_holders.c.position)
         ).scalars()
     )
+
+
+def throttle_unknown(
+    conn: Connection, id_number: str, max_failures: int, now: datetime, lock_for: timedelta
+) -> datetime | None:
+    """Count a failed login for a number with no account, as :func:`record_failure`
+    counts an account's. Returns when it is locked until, or None when it is not.
+
+    Rows idle for longer than ``lock_for`` are forgotten, so the table holds only the
+    numbers tried in the last lock period."""
+    stale = now - lock_for
+    conn.execute(
+        delete(login_throttle).where(
+            login_throttle.c.last_failure_at < stale,
+            (login_throttle.c.locked_until.is_(None)) | (login_throttle.c.locked_until < now),
+        )
+    )
+    row = conn.execute(
+        select(login_throttle).where(login_throttle.c.id_number == id_number)
+    ).first()
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        still_locked: datetime = row.locked_until  # not counted again
+        return still_locked
+    counting = row is not None and row.locked_until is None and row.last_failure_at >= stale
+    failures = int(row.failures) + 1 if counting and row is not None else 1
+    locked_until = now + lock_for if failures >= max_failures else None
+    values = {
+        "failures": 0 if locked_until else failures,
+        "locked_until": locked_until,
+        "last_failure_at": now,
+    }
+    if row is None:
+        conn.execute(insert(login_throttle).values(id_number=id_number, **values))
+    else:
+        conn.execute(
+            update(login_throttle).where(login_throttle.c.id_number == id_number).values(**values)
+        )
+    return locked_until
