@@ -148,7 +148,9 @@ def sign_in(page: Page, base: str, id_number: str) -> None:
 def read_qr(element: Locator) -> str:
     """Screenshot ``element`` and decode the QR code in it with zxing-cpp."""
     shot = Image.open(io.BytesIO(element.screenshot()))
-    found = zxingcpp.read_barcodes(shot, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(
+        shot, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
     assert found, "zxing-cpp found no QR code in the screenshot"
     text: str = found[0].text
     return text

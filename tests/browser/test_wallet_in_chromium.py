@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import httpx
@@ -94,22 +95,30 @@ def test_show_scan_verify_valid_then_stale(demo_server: str, new_context: NewCon
 
 
 def test_the_code_is_renewed_before_it_expires(demo_server: str, new_context: NewContext) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = new_context().new_page()
     sign_in(page, demo_server, CHEN_QIANG)
     detail = open_driver_certificate(page, demo_server)
     page.goto(detail + "/show")
     # Selectors, not wait_for_function: the page's CSP forbids the eval() it would need.
     page.wait_for_selector('#presentation[data-generation="1"]')
-    first_seen = time.monotonic()
     first = read_qr(page.locator("#qr"))
-    page.wait_for_selector(
-        '#presentation[data-generation="2"]', timeout=(PRESENTATION_SECONDS + 5) * 1000
-    )
-    renewed_after = time.monotonic() - first_seen
+    first_expires = page.get_attribute("#presentation", "data-expires-at")
+    # A generous wait: a loaded CI machine may be slow to run the page's timers. What
+    # is asserted is the server's own clock, below, not how long the test waited.
+    try:
+        page.wait_for_selector('#presentation[data-generation="2"]', timeout=30_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"no second code; the page says {page.inner_text('#present-status')!r}")
+    second_issued = page.get_attribute("#presentation", "data-issued-at")
     second = read_qr(page.locator("#qr"))
     assert second.startswith("ELP1:")
     assert second != first
-    assert renewed_after < PRESENTATION_SECONDS  # before the first one expired
+    assert first_expires is not None
+    assert second_issued is not None
+    # Signed before the code on the screen expired: the screen never shows a dead code.
+    assert datetime.fromisoformat(second_issued) < datetime.fromisoformat(first_expires)
     assert generation(page) == 2
 
 

@@ -33,9 +33,10 @@
     refreshTimer = setTimeout(refresh, delayMs);
   }
 
-  // Refresh a fifth of the lifetime early, at most 10 s early: 60 s codes at 50 s.
+  // Refresh 10 s before expiry (60 s codes at 50 s); a short-lived code at half-life,
+  // so a slow network or a busy phone still has time to fetch the next one.
   function leadMs(lifetimeSeconds) {
-    return Math.min(10, lifetimeSeconds * 0.2) * 1000;
+    return Math.min(10, lifetimeSeconds * 0.5) * 1000;
   }
 
   function show(body) {
