@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from issuers.catalogue import CATALOGUE
 from issuers.crypto.keys import Algorithm, SigningKey
 from issuers.formats.cwt import StatusReference
+from issuers.formats.presentation import present
 from issuers.formats.status_list import StatusList, StatusListToken
 from issuers.formats.status_list_token import sign_jwt
 from issuers.minting import build_record, sign_qr
@@ -889,3 +890,30 @@ def test_elicense_verify_offline_runs_with_the_web_stack_blocked(tmp_path: Path)
     assert verdict["offline"] is True
     assert verdict["valid"] is False  # revoked, or its lists expired by today's clock
     assert result == {"code": 1, "leaked": []}
+
+
+def test_a_live_presentation_verifies_offline_and_goes_stale(tmp_path: Path) -> None:
+    """At the roadside, without a network: a Zhejiang driver's live code (亮证) read by a
+    verifier whose cache holds Zhejiang's trust and status lists."""
+    fill_cache(tmp_path)
+    holder = SigningKey.generate()
+    item = next(c for c in CERTIFICATES if c["type"] == "ride_hailing_driver")
+    record = build_record(
+        CATALOGUE["ride_hailing_driver"],
+        ISSUERS[ZJ_TRANSPORT],
+        item["fields"],
+        serial=VALID_IDX + 1,
+        now=NOW - timedelta(days=30),
+        valid_from=date(2026, 1, 1),
+        status=StatusReference(VALID_IDX, ZJ_URI),
+        holder_key=holder.public,
+    )
+    shown_at = NOW + timedelta(seconds=100)
+    live = present(sign_qr(record, KEYS[ZJ_TRANSPORT]), holder, now=shown_at)
+    verdict = check(tmp_path, live, shown_at + timedelta(seconds=5))
+    assert verdict.valid, verdict
+    assert verdict.kind == "dynamic"
+    assert verdict.offline
+    assert verdict.status_checked
+    stale = check(tmp_path, live, shown_at + timedelta(seconds=60 + 30 + 1))
+    assert (stale.valid, stale.code) == (False, "presentation_stale")

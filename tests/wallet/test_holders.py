@@ -401,3 +401,34 @@ def test_the_cli_sends_a_password_over_plain_http_only_to_this_machine() -> None
 
     with pytest.raises(UsageError, match="https"):
         WalletClient("http://wallet.example.gov.cn", CHEN_QIANG, "secret-password")
+
+
+def test_a_household_too_large_for_a_live_code_is_a_typed_413(
+    client: TestClient, admin_headers: dict[str, str], accounts: AccountService
+) -> None:
+    from datetime import date
+
+    from issuers.codes import make_resident_id
+
+    fields = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "household_register")["fields"]
+    members = list(fields["members"])
+    for k in range(len(members), 7):
+        born = date(2000 + k, 1, 1)
+        members.append(
+            {
+                "name": f"张某{k}",
+                "sex": 1,
+                "birth_date": born.isoformat(),
+                "id_number": make_resident_id("310104", born, 11 + 2 * k),
+                "relation": "其他",
+            }
+        )
+    minted = client.post(
+        "/issuers/113100000000000017/certificates",
+        json={"type": "household_register", "fields": {**fields, "members": members}},
+        headers=admin_headers,
+    )
+    assert minted.status_code == 201, minted.text  # fits a static QR code
+    response = present(client, login(client, ZHANG_WEI), minted.json()["identifier"])
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "payload_too_large"

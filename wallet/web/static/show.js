@@ -92,6 +92,13 @@
       );
       return;
     }
+    if (response.status === 413) {
+      say(
+        "此证照内容过多，无法放入一个动态二维码。",
+        "This certificate holds too much to fit one live QR code."
+      );
+      return;
+    }
     if (response.status === 403) {
       say("页面已过期，请重新登录。", "The page expired; please sign in again.");
       return;
