@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-import httpx
 import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.e2e.test_demo_server import ELICENSE, HOST, demo_env, free_port
+from tests.e2e.test_demo_server import demo_env, running_demo_server
 from wallet.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:
@@ -45,7 +42,6 @@ CHROMIUM_ARGS = [
 ]
 PRESENTATION_SECONDS = 4
 SKEW_SECONDS = 1
-STARTUP_TIMEOUT_S = 30
 
 
 def browser_required() -> bool:
@@ -101,39 +97,11 @@ def new_context(chromium: Browser) -> Iterator[Callable[[], BrowserContext]]:
 @pytest.fixture
 def demo_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     """``elicense serve --demo`` with a short presentation window; yields its base URL."""
-    assert ELICENSE.is_file(), f"console script not installed at {ELICENSE}"
-    port = free_port()
     env = demo_env(database_url)
     env["ELICENSE_PRESENTATION_SECONDS"] = str(PRESENTATION_SECONDS)
     env["ELICENSE_PRESENTATION_SKEW_SECONDS"] = str(SKEW_SECONDS)
-    log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [str(ELICENSE), "serve", "--demo", "--port", str(port), "--host", HOST],
-            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"server exited with {server.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"no /healthz within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}")
-            time.sleep(0.2)
+    with running_demo_server(tmp_path, env) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
 
 
 def sign_in(page: Page, base: str, id_number: str) -> None:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,12 @@ def cli(tmp_path: Path, env: dict[str, str], *argv: str) -> subprocess.Completed
     )  # fmt: skip
 
 
-@pytest.fixture
-def demo_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A running ``elicense serve --demo``; yields its base URL and the environment."""
+@contextmanager
+def running_demo_server(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
+    """``elicense serve --demo`` in ``tmp_path`` with ``env`` until the block ends;
+    yields its base URL once ``/healthz`` answers (its log is ``server.log``)."""
     assert ELICENSE.is_file(), f"console script not installed at {ELICENSE}"
     port = free_port()
-    env = demo_env(database_url)
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -87,7 +88,7 @@ def demo_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[s
             if time.monotonic() > deadline:
                 pytest.fail(f"no /healthz within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}")
             time.sleep(0.2)
-        yield base, env
+        yield base
     finally:
         server.terminate()
         try:
@@ -95,6 +96,14 @@ def demo_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[s
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=5)
+
+
+@pytest.fixture
+def demo_server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A running ``elicense serve --demo``; yields its base URL and the environment."""
+    env = demo_env(database_url)
+    with running_demo_server(tmp_path, env) as base:
+        yield base, env
 
 
 def post_verify(base: str, qr: str) -> dict[str, Any]:

@@ -63,6 +63,26 @@ def sample(type_slug: str) -> dict[str, Any]:
     return deepcopy(found)
 
 
+def household_members(count: int) -> list[dict[str, Any]]:
+    """The sample household's members, then synthetic ones (valid ID numbers) up to
+    ``count``."""
+    from issuers.codes import make_resident_id
+
+    members: list[dict[str, Any]] = list(sample("household_register")["fields"]["members"])
+    for k in range(len(members), count):
+        born = date(2000 + k, 1, 1)
+        members.append(
+            {
+                "name": f"张某{k}",
+                "sex": 1,
+                "birth_date": born.isoformat(),
+                "id_number": make_resident_id("310104", born, 11 + 2 * k),
+                "relation": "其他",
+            }
+        )
+    return members
+
+
 def mint(client: TestClient, headers: dict[str, str], type_slug: str, **extra: Any) -> Any:
     item = sample(type_slug)
     body = {"type": type_slug, "fields": item["fields"], **extra}
@@ -784,27 +804,14 @@ def test_a_credential_too_large_for_a_version_20_qr_is_refused_and_nothing_is_wr
     """DESIGN.md: QR credentials stay at version 20, level M (970 alphanumeric
     characters). Ten members always fit. Whether 12 fit depends on the random status
     index and on compression (3 in 60 did), so the refused case uses 16: far over."""
-    from datetime import date
 
     from sqlalchemy import func, select
 
-    from issuers.codes import make_resident_id
     from issuers.store.tables import certificates
     from wallet.qr_image import qr_matrix
 
     fields = sample("household_register")["fields"]
-    members = list(fields["members"])
-    for k in range(len(members), 16):
-        born = date(2000 + k, 1, 1)
-        members.append(
-            {
-                "name": f"张某{k}",
-                "sex": 1,
-                "birth_date": born.isoformat(),
-                "id_number": make_resident_id("310104", born, 11 + 2 * k),
-                "relation": "其他",
-            }
-        )
+    members = household_members(16)
     body = {"type": "household_register", "fields": {**fields, "members": members[:8]}}
     fits = client.post(f"/issuers/{PUBLIC_SECURITY}/certificates", json=body, headers=admin_headers)
     assert fits.status_code == 201, fits.text

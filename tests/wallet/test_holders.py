@@ -29,6 +29,7 @@ from tests.wallet.test_accounts import (
     login,
     mint,
 )
+from tests.wallet.test_api import household_members
 from wallet.accounts import AccountService
 from wallet.holders import SEALING_PURPOSE, HolderKeyring
 from wallet.qr_image import qr_matrix
@@ -406,23 +407,8 @@ def test_the_cli_sends_a_password_over_plain_http_only_to_this_machine() -> None
 def test_a_household_too_large_for_a_live_code_is_a_typed_413(
     client: TestClient, admin_headers: dict[str, str], accounts: AccountService
 ) -> None:
-    from datetime import date
-
-    from issuers.codes import make_resident_id
-
     fields = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "household_register")["fields"]
-    members = list(fields["members"])
-    for k in range(len(members), 7):
-        born = date(2000 + k, 1, 1)
-        members.append(
-            {
-                "name": f"张某{k}",
-                "sex": 1,
-                "birth_date": born.isoformat(),
-                "id_number": make_resident_id("310104", born, 11 + 2 * k),
-                "relation": "其他",
-            }
-        )
+    members = household_members(7)
     minted = client.post(
         "/issuers/113100000000000017/certificates",
         json={"type": "household_register", "fields": {**fields, "members": members}},
