@@ -51,6 +51,14 @@ class DeviceKey(BaseModel):
     public_jwk: dict[str, Any] = Field(
         description="The device's public key: an OKP Ed25519 or EC P-256 JWK (RFC 7517)."
     )
+    proof: str = Field(
+        max_length=200,
+        description=(
+            "Proof of possession, base64url: the device key's signature (EdDSA, or ES256 as"
+            " r||s) over `elicense device key registration v1` + NUL + SHA-256(session"
+            " token) + the 公民身份号码 (see wallet/device_proof.py)."
+        ),
+    )
 
 
 class PresentationRequest(BaseModel):
@@ -91,7 +99,15 @@ def holder_key(session: CurrentSession, ring: Keyring) -> HolderKeyView:
 )
 def register_device(body: DeviceKey, session: CurrentSession, ring: Keyring) -> HolderKeyView:
     """Presentations must then be signed on the device; the custodial key is destroyed."""
-    return _view(ring.register_device(session.citizen.id_number, body.public_jwk))
+    proof = _base64url(body.proof, "proof", max_bytes=128)
+    return _view(
+        ring.register_device(
+            session.citizen.id_number,
+            body.public_jwk,
+            proof=proof,
+            session_hash=session.token_hash,
+        )
+    )
 
 
 @router.delete("/holder-key", response_model=HolderKeyView, responses=error_responses(401, 403))
@@ -127,12 +143,16 @@ _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _nonce(text: str) -> bytes:
+    return _base64url(text, "nonce", max_bytes=MAX_NONCE_BYTES)
+
+
+def _base64url(text: str, field: str, *, max_bytes: int) -> bytes:
     if not _BASE64URL.fullmatch(text):
-        raise InvalidInput("nonce must be base64url", field="nonce")
+        raise InvalidInput(f"{field} must be base64url", field=field)
     try:
-        nonce = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        value = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
-        raise InvalidInput("nonce must be base64url", field="nonce") from None
-    if not 0 < len(nonce) <= MAX_NONCE_BYTES:
-        raise InvalidInput(f"nonce must be 1 to {MAX_NONCE_BYTES} bytes", field="nonce")
-    return nonce
+        raise InvalidInput(f"{field} must be base64url", field=field) from None
+    if not 0 < len(value) <= max_bytes:
+        raise InvalidInput(f"{field} must be 1 to {max_bytes} bytes", field=field)
+    return value

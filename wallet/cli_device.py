@@ -29,6 +29,7 @@ from issuers.crypto.keys import SigningKey
 from issuers.errors import ElicenseError, InvalidInput, all_error_classes
 from issuers.formats import presentation
 from wallet.cli_fields import UsageError
+from wallet.device_proof import sign_registration
 
 EXIT_OK = 0
 PASSWORD_ENV = "ELICENSE_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -99,6 +100,10 @@ class WalletClient:
         body = {"id_number": id_number, "password": password}
         self._token = str(self.call("POST", "/wallet/login", body)["token"])
 
+    @property
+    def token(self) -> str:
+        return self._token
+
     def __enter__(self) -> WalletClient:
         return self
 
@@ -160,7 +165,9 @@ def load_or_create_key(path: Path) -> SigningKey:
 def _register(args: argparse.Namespace) -> int:
     key = load_or_create_key(args.key)
     with _client(args) as client:
-        answer = client.call("PUT", "/wallet/holder-key", {"public_jwk": key.public.to_jwk()})
+        proof = sign_registration(key, client.token, args.id_number)
+        body = {"public_jwk": key.public.to_jwk(), "proof": proof}
+        answer = client.call("PUT", "/wallet/holder-key", body)
     print(f"{answer['custody']} {answer['kid']}")
     return EXIT_OK
 

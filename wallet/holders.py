@@ -33,6 +33,7 @@ from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import Conflict, InvalidInput, KeyUnavailable
 from issuers.store.database import write_transaction
+from wallet.device_proof import check_registration
 from wallet.store import holders as store
 
 Clock = Callable[[], datetime]
@@ -127,14 +128,19 @@ class HolderKeyring:
 
     # -- changing custody ---------------------------------------------------------
 
-    def register_device(self, holder_code: str, public_jwk: dict[str, Any]) -> HolderKey:
-        """Make a device's public key the holder's key; the old key is retired."""
+    def register_device(
+        self, holder_code: str, public_jwk: dict[str, Any], *, proof: bytes, session_hash: str
+    ) -> HolderKey:
+        """Make a device's public key the holder's key; the old key is retired. ``proof``
+        is the device's signature over the registration message of the session whose
+        token hashes to ``session_hash`` (:mod:`wallet.device_proof`)."""
         if _PRIVATE_JWK_MEMBERS & set(public_jwk):
             raise InvalidInput(
                 "send the public key only: the private half never leaves the device",
                 field="public_jwk",
             )
         public = VerifyingKey.from_jwk(public_jwk)
+        check_registration(public, proof, session_hash, holder_code)
         now = self._clock()
         with _one_change_at_a_time(), write_transaction(self._engine) as conn:
             store.lock_holder(conn, holder_code)

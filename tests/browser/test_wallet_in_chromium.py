@@ -19,6 +19,7 @@ import pytest
 from issuers.crypto.keys import SigningKey
 from tests.browser.conftest import PRESENTATION_SECONDS, SKEW_SECONDS, read_qr, sign_in
 from wallet.demo import DEMO_PASSWORD
+from wallet.device_proof import sign_registration
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -169,10 +170,15 @@ def test_a_key_on_a_registered_device_is_shown_from_that_device(
         json={"id_number": CHEN_QIANG, "password": DEMO_PASSWORD},
         timeout=10,
     )
-    bearer = {"Authorization": f"Bearer {login.json()['token']}"}
-    device = SigningKey.generate().public.to_jwk()
+    token = login.json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    device = SigningKey.generate()
+    body = {
+        "public_jwk": device.public.to_jwk(),
+        "proof": sign_registration(device, token, CHEN_QIANG),
+    }
     registered = httpx.put(
-        f"{demo_server}/wallet/holder-key", json={"public_jwk": device}, headers=bearer, timeout=10
+        f"{demo_server}/wallet/holder-key", json=body, headers=bearer, timeout=10
     )
     assert registered.status_code == 200, registered.text
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from issuers.crypto.keys import SigningKey
+from issuers.crypto.keys import Algorithm, SigningKey
 from issuers.crypto.sealing import unseal
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats import presentation as presentation_format
@@ -31,6 +31,7 @@ from tests.wallet.test_accounts import (
 )
 from tests.wallet.test_api import household_members
 from wallet.accounts import AccountService
+from wallet.device_proof import sign_registration
 from wallet.holders import SEALING_PURPOSE, HolderKeyring
 from wallet.qr_image import qr_matrix
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
@@ -54,6 +55,13 @@ def verify(client: TestClient, qr: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     verdict: dict[str, Any] = response.json()
     return verdict
+
+
+def device_body(headers: dict[str, str], key: SigningKey, id_number: str) -> dict[str, Any]:
+    """A PUT /wallet/holder-key body with the device's proof of possession for this
+    session (the bearer token in ``headers``)."""
+    token = headers["Authorization"].removeprefix("Bearer ")
+    return {"public_jwk": key.public.to_jwk(), "proof": sign_registration(key, token, id_number)}
 
 
 def detail_qr(client: TestClient, headers: dict[str, str], identifier: str) -> str:
@@ -189,7 +197,7 @@ def test_a_device_key_signs_on_the_device_and_the_custodial_key_is_destroyed(
     custodial = client.get("/wallet/holder-key", headers=headers).json()["kid"]
     device = SigningKey.generate()
     registered = client.put(
-        "/wallet/holder-key", json={"public_jwk": device.public.to_jwk()}, headers=headers
+        "/wallet/holder-key", json=device_body(headers, device, CHEN_QIANG), headers=headers
     )
     assert registered.status_code == 200, registered.text
     assert registered.json()["custody"] == "device"
@@ -224,19 +232,49 @@ def test_a_device_key_signs_on_the_device_and_the_custodial_key_is_destroyed(
 def test_a_registered_key_cannot_be_claimed_again(
     client: TestClient, accounts: AccountService
 ) -> None:
-    device = SigningKey.generate().public.to_jwk()
+    device = SigningKey.generate()
     first, second = login(client, CHEN_QIANG), login(client, ZHANG_WEI)
-    assert (
-        client.put("/wallet/holder-key", json={"public_jwk": device}, headers=first).status_code
-        == 200
-    )
-    again = client.put("/wallet/holder-key", json={"public_jwk": device}, headers=first)
+    body = device_body(first, device, CHEN_QIANG)
+    assert client.put("/wallet/holder-key", json=body, headers=first).status_code == 200
+    again = client.put("/wallet/holder-key", json=body, headers=first)
     assert again.status_code == 200  # idempotent for its owner
     before = client.get("/wallet/holder-key", headers=second).json()
-    stolen = client.put("/wallet/holder-key", json={"public_jwk": device}, headers=second)
-    assert stolen.status_code == 409
-    assert stolen.json()["error"]["code"] == "conflict"
+    # The same device (it holds the key) for another citizen: the key is taken.
+    shared = client.put(
+        "/wallet/holder-key", json=device_body(second, device, ZHANG_WEI), headers=second
+    )
+    assert shared.status_code == 409
+    assert shared.json()["error"]["code"] == "conflict"
+    # Someone who saw the first registration replays it in their own session: no proof.
+    replayed = client.put("/wallet/holder-key", json=body, headers=second)
+    assert replayed.status_code == 422
+    assert replayed.json()["error"]["field"] == "proof"
     assert client.get("/wallet/holder-key", headers=second).json() == before  # untouched
+
+
+def test_a_device_must_prove_it_holds_the_key(client: TestClient, accounts: AccountService) -> None:
+    headers = login(client, CHEN_QIANG)
+    before = client.get("/wallet/holder-key", headers=headers).json()
+    device, other = SigningKey.generate(), SigningKey.generate(Algorithm.ES256)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    wrong_proofs = {
+        "signed by another key": sign_registration(other, token, CHEN_QIANG),
+        "for another citizen": sign_registration(device, token, ZHANG_WEI),
+        "for another session": sign_registration(device, token + "x", CHEN_QIANG),
+        "not a signature": "AAAA",
+        "not base64url": "not base64!",
+    }
+    for why, proof in wrong_proofs.items():
+        body = {"public_jwk": device.public.to_jwk(), "proof": proof}
+        response = client.put("/wallet/holder-key", json=body, headers=headers)
+        assert response.status_code == 422, (why, response.text)
+        assert response.json()["error"]["field"] == "proof", why
+    assert client.get("/wallet/holder-key", headers=headers).json() == before
+    es256 = client.put(
+        "/wallet/holder-key", json=device_body(headers, other, CHEN_QIANG), headers=headers
+    )
+    assert es256.status_code == 200, es256.text  # a P-256 device key proves itself too
+    assert es256.json()["alg"] == "ES256"
 
 
 @pytest.mark.parametrize(
@@ -254,7 +292,8 @@ def test_an_unusable_device_key_is_a_typed_422(
 ) -> None:
     headers = login(client, CHEN_QIANG)
     before = client.get("/wallet/holder-key", headers=headers).json()
-    response = client.put("/wallet/holder-key", json={"public_jwk": jwk}, headers=headers)
+    body = {"public_jwk": jwk, "proof": "AAAA"}
+    response = client.put("/wallet/holder-key", json=body, headers=headers)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "invalid_input"
     assert client.get("/wallet/holder-key", headers=headers).json() == before
@@ -345,8 +384,9 @@ def test_a_device_key_with_its_private_half_is_refused(
     headers = login(client, CHEN_QIANG)
     before = client.get("/wallet/holder-key", headers=headers).json()
     device = SigningKey.generate()
-    jwk = {**device.public.to_jwk(), "d": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
-    response = client.put("/wallet/holder-key", json={"public_jwk": jwk}, headers=headers)
+    body = device_body(headers, device, CHEN_QIANG)
+    body["public_jwk"]["d"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    response = client.put("/wallet/holder-key", json=body, headers=headers)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == "public_jwk"
     assert client.get("/wallet/holder-key", headers=headers).json() == before
@@ -374,8 +414,8 @@ def test_concurrent_key_changes_all_answer_and_leave_one_active_key(
         if n % 2:
             response = client.delete("/wallet/holder-key", headers=headers)
         else:
-            jwk = SigningKey.generate().public.to_jwk()
-            response = client.put("/wallet/holder-key", json={"public_jwk": jwk}, headers=headers)
+            body = device_body(headers, SigningKey.generate(), CHEN_QIANG)
+            response = client.put("/wallet/holder-key", json=body, headers=headers)
         with lock:
             statuses.append(response.status_code)
 
