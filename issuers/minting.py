@@ -17,7 +17,7 @@ from typing import Any
 from issuers.catalogue import CertificateFields, CertificateType
 from issuers.codes import build_identifier
 from issuers.crypto.keys import SigningKey, VerifyingKey
-from issuers.errors import Forbidden, InvalidInput, PayloadTooLarge
+from issuers.errors import Forbidden, InvalidInput
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims, StatusReference
 from issuers.formats.holder_binding import confirmation_for
@@ -132,16 +132,12 @@ def build_record(
 
 def sign_qr(record: CertificateRecord, key: SigningKey) -> str:
     """The QR credential: ``EL1:`` + Base45(zlib(COSE_Sign1(CWT claims)))."""
-    cose = cose_sign1.sign(record.claims().to_cbor(), key, kid=key.public.thumbprint)
-    text = qr_envelope.wrap(cose)
-    if len(text) > qr_envelope.MAX_QR_TEXT_CHARS:
-        raise PayloadTooLarge(
-            f"this {record.type.name_zh} would be a {len(text)}-character QR code; QR version "
-            f"20 at level M holds {qr_envelope.MAX_QR_TEXT_CHARS} (too many members or "
-            f"too much text for a scannable code)",
-            field="fields",
-        )
-    return text
+    return _seal(
+        record.claims(),
+        key,
+        what=f"this {record.type.name_zh}",
+        advice=" (too many members or too much text for a scannable code)",
+    )
 
 
 def rebind_qr(qr: str, holder_key: VerifyingKey, issuer_key: SigningKey) -> str:
@@ -152,16 +148,11 @@ def rebind_qr(qr: str, holder_key: VerifyingKey, issuer_key: SigningKey) -> str:
     credential of their own to present, and how a holder who moved their key to a
     device keeps presenting. Only our own, already verified, credentials come here.
     """
-    original = cose_sign1.decode(qr_envelope.unwrap(qr))
-    claims = CredentialClaims.from_cbor(original.payload)
+    claims = CredentialClaims.from_cbor(cose_sign1.decode(qr_envelope.unwrap(qr)).payload)
     bound = dataclasses.replace(claims, confirmation=confirmation_for(holder_key))
-    text = qr_envelope.wrap(
-        cose_sign1.sign(bound.to_cbor(), issuer_key, kid=issuer_key.public.thumbprint)
-    )
-    if len(text) > qr_envelope.MAX_QR_TEXT_CHARS:
-        raise PayloadTooLarge(
-            f"the holder-bound credential would be a {len(text)}-character QR code; QR "
-            f"version 20 at level M holds {qr_envelope.MAX_QR_TEXT_CHARS}",
-            field="fields",
-        )
-    return text
+    return _seal(bound, issuer_key, what="the holder-bound credential")
+
+
+def _seal(claims: CredentialClaims, key: SigningKey, *, what: str, advice: str = "") -> str:
+    cose = cose_sign1.sign(claims.to_cbor(), key, kid=key.public.thumbprint)
+    return qr_envelope.wrap_scannable(cose, what=what, field="fields", advice=advice)

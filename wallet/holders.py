@@ -58,13 +58,15 @@ class HolderKey:
         return VerifyingKey.from_jwk(self.public_jwk)
 
 
-def _view(row: Row[Any]) -> HolderKey:
+def key_view(row: Row[Any], prefix: str = "") -> HolderKey:
+    """A ``holder_keys`` row (its columns named ``prefix`` + name, as in a join)."""
+    column = row._mapping
     return HolderKey(
-        kid=row.kid,
-        alg=Algorithm(row.alg),
-        custody=row.custody,
-        public_jwk=dict(row.public_jwk),
-        created_at=row.created_at,
+        kid=column[prefix + "kid"],
+        alg=Algorithm(column[prefix + "alg"]),
+        custody=column[prefix + "custody"],
+        public_jwk=dict(column[prefix + "public_jwk"]),
+        created_at=column[prefix + "created_at"],
     )
 
 
@@ -93,7 +95,7 @@ class HolderKeyring:
 
     def active(self, conn: Connection, holder_code: str) -> HolderKey | None:
         row = store.active_key(conn, holder_code)
-        return None if row is None else _view(row)
+        return None if row is None else key_view(row)
 
     def current(self, holder_code: str) -> HolderKey:
         """The holder's active key, made now if they have none yet."""

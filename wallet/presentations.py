@@ -20,12 +20,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row
 
-from issuers.crypto.keys import Algorithm
 from issuers.errors import NotFound
 from issuers.formats import presentation
 from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService
-from wallet.holders import HolderKey, HolderKeyring
+from wallet.holders import HolderKey, HolderKeyring, key_view
 from wallet.store import accounts as account_store
 from wallet.store import holders as store
 
@@ -111,14 +110,7 @@ class PresentationService:
             raise NotFound("no such certificate in this wallet", field="identifier")
         if row.key_kid is None or row.copy_kid != row.key_kid:
             return None
-        key = HolderKey(
-            kid=row.key_kid,
-            alg=Algorithm(row.key_alg),
-            custody=row.key_custody,
-            public_jwk=dict(row.key_public_jwk),
-            created_at=row.key_created_at,
-        )
-        return BoundCredential(row, key, row.copy_qr)
+        return BoundCredential(row, key_view(row, prefix="key_"), row.copy_qr)
 
     @staticmethod
     def _certificate(conn: Connection, holder_code: str, identifier: str) -> Row[Any]:

@@ -44,7 +44,7 @@ from typing import Any
 import cbor2
 
 from issuers.crypto.keys import SigningKey
-from issuers.errors import InvalidInput, Malformed, PayloadTooLarge
+from issuers.errors import InvalidInput, Malformed
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims
 from issuers.formats.holder_binding import holder_key_from
@@ -109,14 +109,9 @@ def present(
         kid=CNF_KID,
         extra_protected={HEADER_CONTENT_TYPE: CONTENT_TYPE},
     )
-    text = qr_envelope.wrap(cose, PREFIX)
-    if len(text) > qr_envelope.MAX_QR_TEXT_CHARS:
-        raise PayloadTooLarge(
-            f"the presentation would be a {len(text)}-character QR code; QR version 20 at "
-            f"level M holds {qr_envelope.MAX_QR_TEXT_CHARS}",
-            field="credential",
-        )
-    return text
+    return qr_envelope.wrap_scannable(
+        cose, what="the presentation", field="credential", prefix=PREFIX
+    )
 
 
 def is_presentation(text: str) -> bool:

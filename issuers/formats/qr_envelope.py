@@ -46,6 +46,21 @@ def wrap(cose: bytes, prefix: str = PREFIX) -> str:
     return prefix + base45.encode(zlib.compress(cose, 9))
 
 
+def wrap_scannable(
+    cose: bytes, *, what: str, field: str, prefix: str = PREFIX, advice: str = ""
+) -> str:
+    """:func:`wrap`, refusing (:class:`PayloadTooLarge` naming ``field``) a text that
+    would not fit QR version 20 at level M; ``what`` names the code in the message."""
+    text = wrap(cose, prefix)
+    if len(text) > MAX_QR_TEXT_CHARS:
+        raise PayloadTooLarge(
+            f"{what} would be a {len(text)}-character QR code; QR version 20 at level M "
+            f"holds {MAX_QR_TEXT_CHARS}{advice}",
+            field=field,
+        )
+    return text
+
+
 def unwrap(text: str, limits: EnvelopeLimits = DEFAULT_LIMITS, prefix: str = PREFIX) -> bytes:
     """Return the COSE bytes inside a QR text, or raise a typed error saying why not."""
     if len(text) > limits.max_text_chars:
