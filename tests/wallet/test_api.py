@@ -273,7 +273,13 @@ def test_one_character_changes_never_verify(
         tampered = "EL1:" + body[:position] + replacement + body[position + 1 :]
         assert tampered != qr
         verdict = verify(client, tampered)
-        assert verdict["valid"] is False, (position, verdict)
+        if verdict["valid"]:
+            # DEFLATE is malleable: rarely, a changed character alters only how the
+            # zlib stream is written (measured: in 39 of 150 mints one position of
+            # ~630 did), and it inflates to the very same signed COSE bytes. That is
+            # the same credential, not a forgery; anything else must fail.
+            assert qr_envelope.unwrap(tampered) == qr_envelope.unwrap(qr), (position, verdict)
+            continue
         assert verdict["code"] in CREDENTIAL_CODES, (position, verdict)
         assert verdict["credential"] is None
         seen.add(verdict["code"])
