@@ -245,3 +245,14 @@ login_throttle = Table(
     Column("locked_until", UTCDateTime, nullable=True),
     Column("last_failure_at", UTCDateTime, nullable=False, index=True),
 )
+
+# Single-use presentations (ELICENSE_SINGLE_USE_PRESENTATIONS): the SHA-256 of each
+# live presentation scanned, shared by every worker process. The primary key makes the
+# first INSERT win, so exactly one scan of a code is valid on SQLite and PostgreSQL;
+# rows past ``expires_at`` (the presentation window plus skew) are pruned in batches.
+presentation_replays = Table(
+    "presentation_replays",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # hex SHA-256 of the signed payload
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
