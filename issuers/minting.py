@@ -140,16 +140,20 @@ def sign_qr(record: CertificateRecord, key: SigningKey) -> str:
     )
 
 
-def rebind_qr(qr: str, holder_key: VerifyingKey, issuer_key: SigningKey) -> str:
-    """The same credential with ``cnf`` naming ``holder_key``, signed by ``issuer_key``.
+def rebind_qr(
+    qr: str, holder_key: VerifyingKey, issuer_key: SigningKey, status: StatusReference
+) -> str:
+    """The same credential with ``cnf`` naming ``holder_key`` and its own ``status``
+    entry, signed by ``issuer_key``.
 
-    Every other claim is kept as it is (identifier, dates, status reference), so a
-    status change reaches every copy. It is how each spouse or household member gets a
-    credential of their own to present, and how a holder who moved their key to a
-    device keeps presenting. Only our own, already verified, credentials come here.
+    Every other claim is kept as it is (identifier, dates). It is how each spouse or
+    household member gets a credential of their own to present, and how a holder who
+    moved their key to a device keeps presenting. The copy's own status entry follows
+    the certificate's status and is invalidated alone when ``holder_key`` is retired
+    (a lost phone). Only our own, already verified, credentials come here.
     """
     claims = CredentialClaims.from_cbor(cose_sign1.decode(qr_envelope.unwrap(qr)).payload)
-    bound = dataclasses.replace(claims, confirmation=confirmation_for(holder_key))
+    bound = dataclasses.replace(claims, confirmation=confirmation_for(holder_key), status=status)
     return _seal(bound, issuer_key, what="the holder-bound credential")
 
 

@@ -10,8 +10,10 @@
   it). Registering one retires the custodial key and destroys its sealed private half.
 
 A retired key never comes back, and a key already known here (anyone's) cannot be
-registered again. Credentials already issued to the old key stay verifiable; each is
-re-bound to the new key the next time it is needed
+registered again. Every copy of a credential bound to a retired key is invalidated in
+the status lists (each copy has a status entry of its own), so a lost phone's kept
+credentials stop verifying while the certificate and the other holders' copies do not;
+the holder gets a copy bound to the new key the next time one is needed
 (:class:`wallet.presentations.PresentationService`).
 """
 
@@ -32,6 +34,7 @@ from issuers.codes import parse_resident_id
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import Conflict, InvalidInput, KeyUnavailable
+from issuers.store import status_store
 from issuers.store.database import write_transaction
 from wallet.device_proof import check_registration
 from wallet.store import holders as store
@@ -113,6 +116,24 @@ class HolderKeyring:
             return None
         return self.ensure(conn, holder_code, now).verifying_key
 
+    def keep_copy(
+        self,
+        conn: Connection,
+        certificate_id: int,
+        holder_code: str,
+        holder_kid: str,
+        qr: str,
+        now: datetime,
+    ) -> None:
+        store.save_credential(
+            conn,
+            certificate_id=certificate_id,
+            holder_code=holder_code,
+            holder_kid=holder_kid,
+            qr=qr,
+            now=now,
+        )
+
     def ensure(self, conn: Connection, holder_code: str, now: datetime) -> HolderKey:
         """The active key, or a new custodial one. Two workers making one at once: the
         UNIQUE ``active_for`` lets one win; the other reads the winner's key."""
@@ -152,7 +173,7 @@ class HolderKeyring:
             if store.key_by_kid(conn, public.kid) is not None:
                 raise Conflict("this key is already registered and cannot be reused", field="jwk")
             if current is not None:
-                store.retire_key(conn, current.kid, now)
+                _retire(conn, current.kid, now)
             store.insert_key(
                 conn,
                 kid=public.kid,
@@ -175,7 +196,7 @@ class HolderKeyring:
             store.lock_holder(conn, holder_code)
             current = self.active(conn, holder_code)
             if current is not None:
-                store.retire_key(conn, current.kid, now)
+                _retire(conn, current.kid, now)
             added = self._add_custodial(conn, holder_code, now)
         self._forget(None if current is None else current.kid)
         return added
@@ -234,6 +255,14 @@ class HolderKeyring:
         if kid is not None:
             with self._lock:
                 self._opened.pop(kid, None)
+
+
+def _retire(conn: Connection, kid: str, now: datetime) -> None:
+    """Retire a key for good: its sealed private half is destroyed, and every copy of a
+    credential bound to it is invalidated in the status lists, so a lost phone's kept
+    credentials fail online at once and offline after the verifier's next sync."""
+    store.retire_key(conn, kid, now)
+    status_store.retire_copies(conn, kid, now)
 
 
 @contextmanager

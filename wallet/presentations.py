@@ -4,8 +4,9 @@ Every holder named on a certificate (both spouses, each household member) presen
 credential whose ``cnf`` is their own active key. The primary holder's copy is made at
 mint; any other copy is made here the first time it is needed, and again after the
 holder's key changes (a device registered, a device lost). A copy keeps every claim of
-the certificate, its status reference included, so suspending or revoking the
-certificate reaches every copy.
+the certificate but the status reference: each copy has a status entry of its own that
+follows the certificate's status (suspending or revoking the certificate reaches every
+copy) and is invalidated alone when its holder key is retired (a lost phone).
 
 The common path (a copy exists for the active key) only reads; the write transaction
 runs once per holder, certificate and key.
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Engine, Row
 
 from issuers.errors import NotFound
 from issuers.formats import presentation
+from issuers.status_codes import CertificateStatus
 from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService
 from wallet.holders import HolderKey, HolderKeyring, key_view
@@ -78,7 +80,12 @@ class PresentationService:
             if copy is not None and copy.holder_kid == key.kid:
                 return BoundCredential(certificate, key, copy.qr)
             qr = self._issuance.bound_copy(
-                conn, certificate.issuer_uscc, certificate.qr, key.verifying_key
+                conn,
+                certificate.identifier,
+                certificate.issuer_uscc,
+                certificate.qr,
+                key.verifying_key,
+                CertificateStatus(certificate.status),
             )
             store.save_credential(
                 conn,

@@ -7,7 +7,6 @@ a half-written certificate (a serial number may be skipped, which GB/T 36904 all
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,14 +21,12 @@ from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey, b64url
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import KeyUnavailable, NotFound, UnknownKey
 from issuers.formats.cwt import StatusReference
-from issuers.formats.holder_binding import confirmation_for
 from issuers.minting import CertificateRecord, build_record, rebind_qr, sign_qr
 from issuers.registry import IssuerInfo, TrustedKey
 from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
 from issuers.store import status_store
 from issuers.store.database import write_transaction
-from issuers.store.tables import holder_credentials
 
 Clock = Callable[[], datetime]
 
@@ -40,6 +37,18 @@ class HolderKeyBinder(Protocol):
 
     def binding_key(self, conn: Connection, holder_code: str, now: datetime) -> VerifyingKey | None:
         """The holder's active key, made (custodial) on first need."""
+        ...
+
+    def keep_copy(
+        self,
+        conn: Connection,
+        certificate_id: int,
+        holder_code: str,
+        holder_kid: str,
+        qr: str,
+        now: datetime,
+    ) -> None:
+        """Keep the holder's copy of a certificate, bound to their key ``holder_kid``."""
         ...
 
 
@@ -139,41 +148,70 @@ class IssuanceService:
                 ),
                 holder_key=holder_key,
             )
-            custodial = None
+            qr = sign_qr(record, key)
+            certificate_id = repo.insert_certificate(
+                conn, _certificate_row(record, key_row.kid, qr), record.holder_codes
+            )
             if (
                 holder_key is None
                 and self._holder_keys
                 and certificate_type.holder_kind == "person"
             ):
-                # The primary holder's own key (made on first need); the other holders
-                # get their copies from the wallet when they first present.
-                custodial = self._holder_keys.binding_key(conn, record.holder_codes[0], now)
+                # The primary holder's copy, bound to their own key (made on first need)
+                # with a status entry of its own; the other holders get theirs from the
+                # wallet when they first present.
+                primary = record.holder_codes[0]
+                custodial = self._holder_keys.binding_key(conn, primary, now)
                 if custodial is not None:
-                    record = dataclasses.replace(record, confirmation=confirmation_for(custodial))
-            qr = sign_qr(record, key)
-            certificate_id = repo.insert_certificate(
-                conn, _certificate_row(record, key_row.kid, qr), record.holder_codes
-            )
-            if custodial is not None:
-                conn.execute(
-                    holder_credentials.insert().values(
-                        certificate_id=certificate_id,
-                        holder_code=record.holder_codes[0],
-                        holder_kid=custodial.kid,
-                        qr=qr,
-                        created_at=now,
+                    copy = self._bind(conn, record.identifier, issuer_uscc, qr, custodial, key, now)
+                    self._holder_keys.keep_copy(
+                        conn, certificate_id, primary, custodial.kid, copy, now
                     )
-                )
         return MintedCertificate(record, qr, key_row.kid)
 
     def bound_copy(
-        self, conn: Connection, issuer_uscc: str, qr: str, holder_key: VerifyingKey
+        self,
+        conn: Connection,
+        identifier: str,
+        issuer_uscc: str,
+        qr: str,
+        holder_key: VerifyingKey,
+        status: CertificateStatus,
     ) -> str:
-        """``qr``'s claims bound to ``holder_key``, signed with the issuer's active key."""
+        """Certificate ``identifier``'s credential ``qr`` bound to ``holder_key`` (its
+        ``cnf``), with a status entry of its own that starts at ``status``, signed with
+        the issuer's active key. Retiring ``holder_key`` invalidates this copy alone
+        (:func:`issuers.store.status_store.retire_copies`)."""
         key_row = repo.active_key_row(conn, issuer_uscc)
         if key_row is None:
             raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
-        return rebind_qr(qr, holder_key, self._open_key(key_row.kid, key_row.sealed_private_key))
+        key = self._open_key(key_row.kid, key_row.sealed_private_key)
+        return self._bind(
+            conn, identifier, issuer_uscc, qr, holder_key, key, self._clock(), status=status
+        )
+
+    def _bind(
+        self,
+        conn: Connection,
+        identifier: str,
+        issuer_uscc: str,
+        qr: str,
+        holder_key: VerifyingKey,
+        issuer_key: SigningKey,
+        now: datetime,
+        *,
+        status: CertificateStatus = CertificateStatus.VALID,
+    ) -> str:
+        list_number, idx = status_store.reserve_index(
+            conn,
+            issuer_uscc,
+            identifier,
+            now,
+            holder_kid=holder_key.kid,
+            value=status.list_value,
+        )
+        reference = StatusReference(idx, status_list_uri(self._base_url, issuer_uscc, list_number))
+        return rebind_qr(qr, holder_key, issuer_key, reference)
 
     def change_status(
         self,

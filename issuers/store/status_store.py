@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from issuers.errors import Conflict, NotFound
-from issuers.status_codes import CertificateStatus, check_transition
+from issuers.status_codes import LIST_INVALID, CertificateStatus, check_transition
 from issuers.store.tables import certificates, status_entries, status_events, status_lists
 
 DEFAULT_LIST_SIZE = 1 << 17  # 131,072 entries: 32 KiB raw at 2 bits, a few hundred bytes compressed
@@ -32,22 +32,37 @@ def reserve_index(
     identifier: str,
     now: datetime,
     *,
+    holder_kid: str = "",
+    value: int = 0,
     size: int = DEFAULT_LIST_SIZE,
     rng: Random = _SYSTEM_RANDOM,
 ) -> tuple[int, int]:
-    """Reserve a random free entry for ``identifier``; return (list_number, idx)."""
+    """Reserve a random free entry for ``identifier`` (for its copy bound to
+    ``holder_kid``, when given), starting at list ``value``; return (list_number, idx).
+    A copy's entry that exists already is returned as it is."""
     for _ in range(_DRAWS):
+        if holder_kid:
+            found = _copy_entry(conn, identifier, holder_kid)
+            if found is not None:
+                return found
         row = _open_list(conn, issuer_uscc, size, now)
         idx = rng.randrange(row.size)
         try:
             with conn.begin_nested():
                 conn.execute(
                     insert(status_entries).values(
-                        list_id=row.id, idx=idx, identifier=identifier, value=0
+                        list_id=row.id,
+                        idx=idx,
+                        identifier=identifier,
+                        holder_kid=holder_kid,
+                        value=value,
+                        retired_at=None,
                     )
                 )
         except IntegrityError:
-            continue  # that index is taken (or another minter opened the list): draw again
+            # That index is taken, another minter opened the list, or another request
+            # made this copy's entry at the same moment: look again, draw again.
+            continue
         conn.execute(
             update(status_lists)
             .where(status_lists.c.id == row.id)
@@ -116,20 +131,11 @@ def change_status(
         .where(certificates.c.identifier == identifier)
         .values(status=target.value, status_reason=reason)
     )
-    entry = conn.execute(
-        select(status_entries.c.list_id).where(status_entries.c.identifier == identifier)
-    ).first()
-    if entry is not None:
-        conn.execute(
-            update(status_entries)
-            .where(status_entries.c.identifier == identifier)
-            .values(value=target.list_value)
-        )
-        conn.execute(
-            update(status_lists)
-            .where(status_lists.c.id == entry.list_id)
-            .values(version=status_lists.c.version + 1)
-        )
+    # The certificate's own entry and every live copy's; a retired copy stays INVALID.
+    following = (status_entries.c.identifier == identifier) & status_entries.c.retired_at.is_(None)
+    lists = conn.execute(select(status_entries.c.list_id).where(following).distinct()).scalars()
+    _touch_lists(conn, list(lists))
+    conn.execute(update(status_entries).where(following).values(value=target.list_value))
     conn.execute(
         insert(status_events).values(
             identifier=identifier,
@@ -141,6 +147,37 @@ def change_status(
         )
     )
     return current
+
+
+def retire_copies(conn: Connection, holder_kid: str, now: datetime) -> int:
+    """Invalidate for good every copy bound to ``holder_kid`` (its key was retired: a
+    lost or replaced device), whatever the certificates' status. Returns how many."""
+    live = (status_entries.c.holder_kid == holder_kid) & status_entries.c.retired_at.is_(None)
+    lists = list(conn.execute(select(status_entries.c.list_id).where(live).distinct()).scalars())
+    _touch_lists(conn, lists)
+    changed = conn.execute(
+        update(status_entries).where(live).values(value=LIST_INVALID, retired_at=now)
+    ).rowcount
+    return int(changed)
+
+
+def _copy_entry(conn: Connection, identifier: str, holder_kid: str) -> tuple[int, int] | None:
+    row = conn.execute(
+        select(status_lists.c.list_number, status_entries.c.idx)
+        .join(status_lists, status_lists.c.id == status_entries.c.list_id)
+        .where(status_entries.c.identifier == identifier, status_entries.c.holder_kid == holder_kid)
+    ).first()
+    return None if row is None else (int(row.list_number), int(row.idx))
+
+
+def _touch_lists(conn: Connection, list_ids: list[int]) -> None:
+    """A new version for each list: publishers re-sign it at the next request."""
+    if list_ids:
+        conn.execute(
+            update(status_lists)
+            .where(status_lists.c.id.in_(sorted(list_ids)))
+            .values(version=status_lists.c.version + 1)
+        )
 
 
 def entry_value(conn: Connection, issuer_uscc: str, list_number: int, idx: int) -> int | None:

@@ -142,14 +142,28 @@ Index(
     unique=True,
 )
 
+# One entry for the certificate itself (``holder_kid`` empty) and one for each copy
+# bound to a holder's key (``holder_kid`` that key), so that retiring a lost device's
+# key invalidates what it kept without touching the certificate or the other holders'
+# copies. A status change reaches every entry of the certificate that is not retired;
+# a retired entry (``retired_at`` set) stays INVALID for good.
 status_entries = Table(
     "status_entries",
     metadata,
     Column("list_id", Integer, ForeignKey("status_lists.id"), primary_key=True),
     Column("idx", Integer, primary_key=True),
-    Column("identifier", String(100), nullable=False, unique=True),
+    Column("identifier", String(100), nullable=False),
+    Column("holder_kid", String(43), nullable=False),
     Column("value", Integer, nullable=False),
+    Column("retired_at", UTCDateTime, nullable=True),
 )
+Index(
+    "ix_status_entries_identifier_holder",
+    status_entries.c.identifier,
+    status_entries.c.holder_kid,
+    unique=True,
+)
+Index("ix_status_entries_holder_kid", status_entries.c.holder_kid)
 
 status_events = Table(
     "status_events",

@@ -51,8 +51,13 @@ def test_minted_credentials_carry_a_random_status_reference(
 ) -> None:
     identifiers = [_mint(service)[0] for _ in range(30)]
     with engine.connect() as conn:
-        rows = conn.execute(select(status_entries.c.idx, status_entries.c.identifier)).all()
-    indices = [idx for idx, ident in rows if ident in identifiers]
+        rows = conn.execute(
+            select(status_entries.c.idx, status_entries.c.identifier, status_entries.c.holder_kid)
+        ).all()
+    # Each certificate's own entry ("") and its primary holder's copy (their key's kid).
+    assert {ident for _, ident, _ in rows} == set(identifiers)
+    assert sum(1 for _, _, kid in rows if kid) == 30
+    indices = [idx for idx, ident, kid in rows if ident in identifiers and not kid]
     assert len(indices) == len(set(indices)) == 30
     # 30 sequential indices would be 0..29 or a run; random draws from 131,072 are spread.
     assert max(indices) - min(indices) > 1000
