@@ -5,7 +5,10 @@
 * ``GET /trust/lists/{region}``: the region's signed trust list (``trustlist+jwt``).
 * ``GET /status/lists``: every status list published here.
 * ``GET /status/{uscc}/{n}``: one status list, JWT by default, CWT when the client
-  sends ``Accept: application/statuslist+cwt`` (IETF Token Status List §8.1).
+  sends ``Accept: application/statuslist+cwt`` (IETF Token Status List §8.1). Its
+  ``max-age`` is what is left of the copy's re-signing period, so that no cache in
+  between serves a list older (by its own ``iat``) than that: verifiers judge its age
+  from ``iat`` and ``ttl`` (see :mod:`issuers.store.publication`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pydantic import BaseModel
 from issuers.api.directory import UsccPath
 from issuers.codes import region_name
 from issuers.error_schema import error_responses
-from issuers.store.publication import STATUS_LIST_TTL_SECONDS, PublicationService
+from issuers.store.publication import PublicationService
 
 router = APIRouter(tags=["publication"])
 RegionPath = Annotated[str, Path(pattern=r"^[0-9]{6}$")]
@@ -42,8 +45,11 @@ class StatusListLink(BaseModel):
     issuer: str
 
 
-def _signed_text(body: str | bytes, media_type: str) -> Response:
-    headers = {"Cache-Control": f"public, max-age={STATUS_LIST_TTL_SECONDS}"}
+TRUST_LIST_MAX_AGE = 300  # a trust list is valid for days; it is re-signed per request
+
+
+def _signed_text(body: str | bytes, media_type: str, max_age: int) -> Response:
+    headers = {"Cache-Control": f"public, max-age={max_age}"}
     return Response(content=body, media_type=media_type, headers=headers)
 
 
@@ -63,7 +69,7 @@ def anchors(service: Annotated[PublicationService, Depends(publication)]) -> lis
 def trust_list(
     region: RegionPath, service: Annotated[PublicationService, Depends(publication)]
 ) -> Response:
-    return _signed_text(service.trust_list(region), "application/trustlist+jwt")
+    return _signed_text(service.trust_list(region), "application/trustlist+jwt", TRUST_LIST_MAX_AGE)
 
 
 @router.get("/status/lists", response_model=list[StatusListLink])
@@ -84,6 +90,6 @@ def status_list(
     request: Request,
     service: Annotated[PublicationService, Depends(publication)],
 ) -> Response:
-    if CWT_STATUS in request.headers.get("accept", ""):
-        return _signed_text(service.status_list_cwt(uscc, list_number), CWT_STATUS)
-    return _signed_text(service.status_list_jwt(uscc, list_number), JWT_STATUS)
+    cwt = CWT_STATUS in request.headers.get("accept", "")
+    signed = service.signed_status_list(uscc, list_number, "cwt" if cwt else "jwt")
+    return _signed_text(signed.body, CWT_STATUS if cwt else JWT_STATUS, signed.max_age)

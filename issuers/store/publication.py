@@ -3,18 +3,28 @@
 * One trust anchor per province served here (made on first use, sealed like issuer
   keys). ``trust_list(region)`` lists the issuers in that province with every key and
   its state, signed by the anchor (``issuers.trust``).
-* ``status_list_jwt`` / ``status_list_cwt`` sign an issuer's status list with the
-  issuer's active key (IETF Token Status List). Signed lists are cached in memory per
-  list version, so a revocation is in the very next response and an unchanged list is
-  not re-signed on every request.
+* ``signed_status_list`` (``status_list_jwt`` / ``status_list_cwt``) signs an issuer's
+  status list with the issuer's active key (IETF Token Status List). One signed copy
+  per list and form is kept in memory and served while three things hold: the list's
+  version is unchanged (a revocation is in the very next response), the key the
+  database names as the issuer's active one is the key that signed it (a rotation or
+  a compromise made by any process, e.g. ``elicense keys compromise``, is in the very
+  next response of every process: the database is read on every request, the memory
+  of this one never trusted for it), and it is younger than
+  ``STATUS_LIST_RESIGN_SECONDS``. Verifiers judge a list's age from its own signed
+  ``iat`` and ``ttl``, so a copy must leave here young: re-signing every 30 s of a
+  300 s ttl means a fetched list stays fresh for at least 270 s, and ``max-age`` tells
+  caches in between (a CDN) to hold it no longer than that re-signing period.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from issuers.codes.gb2260 import province_of
 from issuers.crypto.keys import SigningKey, VerifyingKey
@@ -26,12 +36,31 @@ from issuers.store import repository as repo
 from issuers.store import status_store
 from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService, status_list_uri
-from issuers.store.tables import status_lists, trust_anchors
+from issuers.store.tables import issuer_keys, status_lists, trust_anchors
 from issuers.trust import KeyEntry, TrustedIssuerEntry, sign_trust_list, trust_list_from_issuers
 
 TRUST_LIST_VALIDITY = timedelta(days=7)
 STATUS_LIST_VALIDITY = timedelta(days=1)
 STATUS_LIST_TTL_SECONDS = 300
+STATUS_LIST_RESIGN_SECONDS = 30  # a tenth of the ttl: see the module docstring
+Form = Literal["jwt", "cwt"]
+
+
+@dataclass(frozen=True, slots=True)
+class SignedStatusList:
+    """A signed status list and how long a cache in between may keep it (``max-age``)."""
+
+    body: str | bytes
+    issued_at: datetime
+    max_age: int
+
+
+@dataclass(frozen=True, slots=True)
+class _SignedCopy:
+    version: int
+    kid: str
+    signed_at: datetime
+    body: str | bytes
 
 
 class PublicationService:
@@ -43,7 +72,8 @@ class PublicationService:
         self._master_key = master_key
         self._clock = clock
         self._anchor_keys: dict[str, SigningKey] = {}
-        self._signed: dict[tuple[str, int, int, str], tuple[datetime, str | bytes]] = {}
+        # (issuer, list number, form) -> the last copy signed: one per list and form.
+        self._signed: dict[tuple[str, int, Form], _SignedCopy] = {}
 
     # -- trust lists -------------------------------------------------------------------
     def regions(self) -> list[str]:
@@ -130,25 +160,34 @@ class PublicationService:
         return [(status_list_uri(base, r.issuer_uscc, r.list_number), r.issuer_uscc) for r in rows]
 
     def status_list_jwt(self, issuer_uscc: str, list_number: int) -> str:
-        signed = self._status_list(issuer_uscc, list_number, "jwt")
+        signed = self.signed_status_list(issuer_uscc, list_number, "jwt").body
         assert isinstance(signed, str)
         return signed
 
     def status_list_cwt(self, issuer_uscc: str, list_number: int) -> bytes:
-        signed = self._status_list(issuer_uscc, list_number, "cwt")
+        signed = self.signed_status_list(issuer_uscc, list_number, "cwt").body
         assert isinstance(signed, bytes)
         return signed
 
-    def _status_list(self, issuer_uscc: str, list_number: int, form: str) -> str | bytes:
+    def signed_status_list(
+        self, issuer_uscc: str, list_number: int, form: Form
+    ) -> SignedStatusList:
+        """The list signed by the issuer's active key, at most
+        ``STATUS_LIST_RESIGN_SECONDS`` old; see the module docstring."""
         now = self._clock()
+        cache_key = (issuer_uscc, list_number, form)
         with self._engine.connect() as conn:
-            row = status_store.list_row(conn, issuer_uscc, list_number)
-            cache_key = (issuer_uscc, list_number, int(row.version), form)
+            row = _list_and_active_kid(conn, issuer_uscc, list_number)
             cached = self._signed.get(cache_key)
-            if cached is not None and now - cached[0] < timedelta(seconds=STATUS_LIST_TTL_SECONDS):
-                return cached[1]  # unchanged list: one row read, no entries, no signing
-            pairs = status_store.non_valid_entries(conn, int(row.id))
-        bits = StatusList(int(row.size), bits=int(row.bits))
+            if (
+                cached is not None
+                and cached.version == row.version
+                and cached.kid == row.active_kid
+                and timedelta(0) <= now - cached.signed_at < _RESIGN
+            ):
+                return _served(cached, now)  # one row read, no entries, no signing
+            pairs = status_store.non_valid_entries(conn, row.id)
+        bits = StatusList(row.size, bits=row.bits)
         for idx, value in pairs:
             bits.set(idx, value)
         issued = now.astimezone(UTC).replace(microsecond=0)
@@ -159,10 +198,63 @@ class PublicationService:
             expires=issued + STATUS_LIST_VALIDITY,
             ttl=STATUS_LIST_TTL_SECONDS,
         )
+        # Re-read, not row.active_kid: if the key changed in between, the copy is kept
+        # under the kid that really signed it, and the next request sees the mismatch.
         key = self._issuance.active_signing_key(issuer_uscc)
         signed: str | bytes = sign_jwt(token, key) if form == "jwt" else sign_cwt(token, key)
-        self._signed[cache_key] = (now, signed)
-        return signed
+        copy = _SignedCopy(row.version, key.public.kid, issued, signed)
+        self._signed[cache_key] = copy
+        return _served(copy, now)
+
+
+_RESIGN = timedelta(seconds=STATUS_LIST_RESIGN_SECONDS)
+
+
+@dataclass(frozen=True, slots=True)
+class _ListHead:
+    id: int
+    size: int
+    bits: int
+    version: int
+    active_kid: str | None
+
+
+def _list_and_active_kid(conn: Connection, issuer_uscc: str, list_number: int) -> _ListHead:
+    """The list's row (id, size, bits, version) and the issuer's active kid (None if it
+    has none), in one round trip; NotFound if there is no such list. "Active" is
+    :func:`issuers.store.repository.active_key_row`'s: the newest key in state active."""
+    active_kid = (
+        select(issuer_keys.c.kid)
+        .where(
+            issuer_keys.c.issuer_uscc == status_lists.c.issuer_uscc,
+            issuer_keys.c.state == "active",
+        )
+        .order_by(issuer_keys.c.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = conn.execute(
+        select(
+            status_lists.c.id,
+            status_lists.c.size,
+            status_lists.c.bits,
+            status_lists.c.version,
+            active_kid.label("active_kid"),
+        ).where(
+            status_lists.c.issuer_uscc == issuer_uscc, status_lists.c.list_number == list_number
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no status list {list_number} for {issuer_uscc}", field="list")
+    kid = None if row.active_kid is None else str(row.active_kid)
+    return _ListHead(int(row.id), int(row.size), int(row.bits), int(row.version), kid)
+
+
+def _served(copy: _SignedCopy, now: datetime) -> SignedStatusList:
+    left = STATUS_LIST_RESIGN_SECONDS - int((now - copy.signed_at).total_seconds())
+    return SignedStatusList(
+        copy.body, copy.signed_at, max(0, min(left, STATUS_LIST_RESIGN_SECONDS))
+    )
 
 
 def _seconds(moment: datetime | None) -> datetime | None:
