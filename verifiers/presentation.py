@@ -54,13 +54,22 @@ class VerifiedPresentation:
 
 
 class ReplayGuard(Protocol):
+    """Remembers the live presentations already scanned (single-use mode).
+
+    Recording must be atomic for every verifier that shares the guard: of concurrent
+    calls with one ``token_id``, exactly one may answer False. A server with several
+    worker processes needs a guard they all share (the server's is in its database:
+    ``issuers.store.replay_guard``); this core stays free of any database.
+    """
+
     def seen(self, token_id: bytes, expires: datetime) -> bool:
         """Record ``token_id`` until ``expires``; True when it was already recorded."""
         ...
 
 
 class MemoryReplayGuard:
-    """Thread-safe, bounded, in-memory :class:`ReplayGuard` for one verifier process.
+    """Thread-safe, bounded, in-memory :class:`ReplayGuard` for one verifier process
+    (one process only: other processes never see what it recorded).
 
     Entries are forgotten once ``clock()`` passes their ``expires`` (by then the
     window check rejects the token anyway), so give it the verifier's clock. When

@@ -19,12 +19,12 @@ from issuers.settings import Settings, get_settings
 from issuers.store.database import make_engine
 from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
 from issuers.store.publication import PublicationService
+from issuers.store.replay_guard import DatabaseReplayGuard
 from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
 from verifiers import inspector
 from verifiers.offline.synced import SyncedCache, recognition_context
-from verifiers.presentation import MemoryReplayGuard
 from verifiers.verdict import VerifierContext
 from wallet import api_accounts, api_holders, demo, web
 from wallet.accounts import AccountService
@@ -117,7 +117,8 @@ def verifier_context(settings: Settings, engine: Engine, clock: Clock) -> Verifi
     """Our own registry; with ``trust_cache_dir``, then the regions synced into it."""
     keys = DatabaseKeyResolver(engine)
     status = DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds)
-    replay = MemoryReplayGuard(clock=clock) if settings.single_use_presentations else None
+    # In the database, not in memory: every worker process must see every scan.
+    replay = DatabaseReplayGuard(engine, clock=clock) if settings.single_use_presentations else None
     skew = timedelta(seconds=settings.presentation_skew_seconds)
     if settings.trust_cache_dir is None:
         return VerifierContext(keys, clock, status, replay=replay, skew=skew)

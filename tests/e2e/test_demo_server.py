@@ -63,15 +63,17 @@ def cli(tmp_path: Path, env: dict[str, str], *argv: str) -> subprocess.Completed
 
 
 @contextmanager
-def running_demo_server(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
-    """``elicense serve --demo`` in ``tmp_path`` with ``env`` until the block ends;
-    yields its base URL once ``/healthz`` answers (its log is ``server.log``)."""
+def running_demo_server(tmp_path: Path, env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+    """``elicense serve --demo --workers N`` in ``tmp_path`` with ``env`` until the block
+    ends; yields its base URL once ``/healthz`` answers and every worker has started
+    (its log is ``server.log``)."""
     assert ELICENSE.is_file(), f"console script not installed at {ELICENSE}"
     port = free_port()
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [str(ELICENSE), "serve", "--demo", "--port", str(port), "--host", HOST],
+            [str(ELICENSE), "serve", "--demo", "--port", str(port), "--host", HOST,
+             "--workers", str(workers)],
             cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     base = f"http://{HOST}:{port}"
@@ -81,7 +83,10 @@ def running_demo_server(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
             if server.poll() is not None:
                 pytest.fail(f"server exited with {server.returncode}:\n{log_path.read_text()}")
             try:
-                if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
+                # With several workers, wait until each has started its application.
+                if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200 and (
+                    log_path.read_text().count("Application startup complete") >= workers
+                ):
                     break
             except httpx.TransportError:
                 pass
