@@ -383,7 +383,12 @@ def test_status_unavailable_when_missing_forged_or_signed_by_another_issuer(
 
 
 def test_data_age_is_that_of_the_oldest_data_used(tmp_path: Path) -> None:
-    fill_cache(tmp_path, fetched_at=NOW - timedelta(hours=1), status={})
+    hour_ago = NOW - timedelta(hours=1)  # the trust lists' own iat: what the age counts from
+    trust = {
+        "320000": trust_list("320000", JS_TRANSPORT, at=hour_ago),
+        "330000": zj_list(at=hour_ago),
+    }
+    fill_cache(tmp_path, fetched_at=hour_ago, trust=trust, status={})
     cache = CacheDir(tmp_path)
     cache.write_status_list(
         ZJ_URI, status_list(ZJ_URI, ZJ_TRANSPORT), issuer=ZJ_TRANSPORT, fetched_at=NOW, source=None

@@ -173,7 +173,12 @@ def test_a_new_sync_is_picked_up_without_a_restart(tmp_path: Path) -> None:
     assert cache.loads == 1  # nothing changed: not read again
 
     later = NOW + timedelta(minutes=1)
-    fill_cache(cache_dir, fetched_at=later, trust={"330000": zj_list(at=later, seq=2)})
+    fill_cache(
+        cache_dir,
+        fetched_at=later,
+        trust={"330000": zj_list(at=later, seq=2)},
+        status={ZJ_URI: (ZJ_TRANSPORT, status_list(ZJ_URI, ZJ_TRANSPORT, at=later))},
+    )
     clock.now = later + timedelta(seconds=5)
     fresh = verdict(context, zj)
     assert (fresh.valid, fresh.data_age_seconds) == (True, 5)

@@ -11,13 +11,15 @@ Layout (everything UTF-8; times ISO 8601 with their offset)::
 
 Nothing read from here is believed because it is here: trust lists are verified
 against the anchors, status lists against the trust lists, every time a verifier
-loads. The sidecars carry only what the signed documents cannot: when we fetched them.
+loads. The sidecars are unsigned, so nothing a verdict depends on comes from them:
+how old a document is comes from its own signed ``iat`` (and ``ttl``, ``exp``);
+``fetched_at`` and ``source`` are a record for people. (A sidecar's ``uri`` or
+``region_code`` only says which document a file is meant to be; the signed document
+must say the same.)
 
 Every write goes to a temporary file in the same directory, is flushed to disk and
 then renamed over the target (:func:`atomic_write`), so a crash mid-sync leaves each
-file either wholly old or wholly new. A document is written before its sidecar: a
-crash between the two leaves the new document with the old ``fetched_at``, which
-only makes it look older (staler) than it is, never fresher.
+file either wholly old or wholly new.
 """
 
 from __future__ import annotations

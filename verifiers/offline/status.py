@@ -2,21 +2,29 @@
 
 :class:`OfflineStatusChecker` answers a credential's status reference from the cached
 status list with that ``uri``: none cached is ``status_unavailable``. Every list's
-signature is checked when the checker is made, through the trust-list resolver, as of
-when the list was fetched; what verified is kept, unchanged from then on, so one checker
-serves many verifications at once. The list must be signed by the credential's own
-issuer (the ``issuer`` argument of :meth:`~OfflineStatusChecker.status_of`). A cached
-copy is stale once ``now`` is past ``fetched_at + ttl`` (``default_ttl`` when the list
-has none) or past the list's ``exp``. ``stale_policy="refuse"`` then raises
-``status_list_expired``; ``"warn"`` answers from the stale copy and notes a warning in
-the verification's :class:`Usage`.
+signature is checked when the checker is made, through the trust-list resolver; what
+verified is kept, unchanged from then on, so one checker serves many verifications at
+once. The list must be signed by the credential's own issuer (the ``issuer`` argument
+of :meth:`~OfflineStatusChecker.status_of`).
+
+A list's age is judged from what its issuer signed, never from the cache's sidecar
+(``fetched_at`` is unsigned: anyone who can write the cache could make an old list
+read as new). IETF Token Status List: ``ttl`` is "the maximum amount of time, in
+seconds, that the Status List Token can be cached by a consumer before a fresh copy
+SHOULD be retrieved"; we count it from the list's own ``iat``, never later than when
+we fetched it, so never longer than the spec allows. A copy is stale once ``now`` is
+past ``iat + ttl`` (``default_ttl`` when the list has none) or at or past its ``exp``.
+``stale_policy="refuse"`` then raises ``status_list_expired``; ``"warn"`` answers from
+the stale copy and notes a warning in the verification's :class:`Usage`. A publisher
+must therefore hand out young copies (ours re-signs every tenth of the ttl:
+:mod:`issuers.store.publication`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from issuers.errors import ElicenseError, StatusListExpired, StatusUnavailable
@@ -29,15 +37,20 @@ from verifiers.offline.cache import CachedStatusList
 StalePolicy = Literal["refuse", "warn"]
 STALE_POLICIES: tuple[StalePolicy, ...] = ("refuse", "warn")
 DEFAULT_TTL = timedelta(hours=24)  # for a status list that states no ttl
+# verify_jwt refuses a list past its exp as of ``now``; a cached list is verified once,
+# when loaded, and its exp judged at each use (_staleness), so it is verified as of a
+# time before any exp rather than as of the unsigned fetched_at.
+_BEFORE_ANY_EXP = datetime(1970, 1, 2, tzinfo=UTC)
 
 
 @dataclass
 class Usage:
     """What one verification drew on from the cache. One per verification, never shared:
-    when each cached document it used was fetched, and the warnings to pass on."""
+    when each cached document it used was issued (its signed ``iat``), and the warnings
+    to pass on."""
 
     consulted: bool = False  # it looked something up in the cache, found or not
-    fetched: list[datetime] = field(default_factory=list)
+    issued: list[datetime] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -114,34 +127,33 @@ class OfflineStatusChecker:
                 f"the cached status list {entry.uri} is signed by {verified.signer}, "
                 f"not by the credential's issuer {issuer.uscc}"
             )
-        usage.fetched.append(entry.fetched_at)
-        stale = self._staleness(verified.token, entry, now)
+        usage.issued.append(verified.token.issued_at)
+        stale = self._staleness(verified.token, entry.uri, now)
         if stale is not None:
             if self._policy == "refuse":
                 raise StatusListExpired(f"{stale}; sync again")
             usage.warnings.append(f"status_list_stale: {stale}; answered from that copy")
         return verified.token.status_list.get(reference.idx)
 
-    def _staleness(
-        self, token: StatusListToken, entry: CachedStatusList, now: datetime
-    ) -> str | None:
+    def _staleness(self, token: StatusListToken, uri: str, now: datetime) -> str | None:
+        """Why the list is stale at ``now``, from its signed claims alone; None if fresh."""
         ttl = timedelta(seconds=token.ttl) if token.ttl is not None else self._default_ttl
-        age = now - entry.fetched_at
+        age = now - token.issued_at
         if token.expires is not None and now >= token.expires:
-            return f"the cached status list {entry.uri} expired at {token.expires.isoformat()}"
+            return f"the cached status list {uri} expired at {token.expires.isoformat()}"
         if age > ttl:
             return (
-                f"the cached status list {entry.uri} was fetched {int(age.total_seconds())} s "
+                f"the cached status list {uri} was issued {int(age.total_seconds())} s "
                 f"ago, past its ttl of {int(ttl.total_seconds())} s"
             )
         return None
 
 
 def _verify(entry: CachedStatusList, resolver: KeyResolver) -> _Verified | _Failed:
-    """Signature, ``sub`` and signer, as of when it was fetched; age is judged on use."""
+    """Signature, ``sub`` and signer; age and ``exp`` are judged on each use."""
     keys = _NotingKeys(resolver)
     try:
-        token = verify_jwt(entry.text, keys=keys, now=entry.fetched_at, expected_uri=entry.uri)
+        token = verify_jwt(entry.text, keys=keys, now=_BEFORE_ANY_EXP, expected_uri=entry.uri)
     except StatusUnavailable as exc:
         return _Failed(type(exc), exc.message)
     except ElicenseError as exc:

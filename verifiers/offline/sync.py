@@ -248,7 +248,7 @@ class _Run:
         held = self.cache.status_list(uri)
         if held is not None:
             try:
-                previous = verify_jwt(held.text, keys=keys, now=held.fetched_at, expected_uri=uri)
+                previous = verify_jwt(held.text, keys=keys, now=self.now, expected_uri=uri)
             except ElicenseError:
                 previous = None
             if previous is not None and previous.issued_at > token.issued_at:

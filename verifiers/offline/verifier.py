@@ -40,14 +40,14 @@ class LoadReport:
 class OfflineVerifier:
     """Keys and status from verified cached data; see the module docstring.
 
-    Give it trust lists that :func:`~issuers.trust.verify_trust_list` returned, each with
-    when it was fetched (or use :meth:`load`). Each verification goes through its own
+    Give it trust lists that :func:`~issuers.trust.verify_trust_list` returned (or use
+    :meth:`load`). Each verification goes through its own
     :meth:`session`; :func:`verifiers.offline.verify_offline` does that.
     """
 
     def __init__(
         self,
-        trust_lists: Sequence[tuple[TrustList, datetime]],
+        trust_lists: Sequence[TrustList],
         status_lists: Iterable[CachedStatusList],
         *,
         stale_policy: StalePolicy = "refuse",
@@ -55,19 +55,17 @@ class OfflineVerifier:
         anchors: Sequence[str] = (),
         problems: Sequence[CacheProblem] = (),
     ) -> None:
-        self.resolver = TrustListKeyResolver(trust_list for trust_list, _ in trust_lists)
-        in_effect = {id(trust_list) for trust_list in self.resolver.trust_lists}
-        # Per key: when the oldest list naming it was fetched, and when the first expires.
-        self._fetched: dict[bytes, datetime] = {}
+        self.resolver = TrustListKeyResolver(trust_lists)
+        # Per key: when the oldest list in effect naming it was issued (its signed iat),
+        # and when the first of them expires.
+        self._issued: dict[bytes, datetime] = {}
         self._expires: dict[bytes, datetime] = {}
-        for trust_list, at in trust_lists:
-            if id(trust_list) not in in_effect:
-                continue
-            end = trust_list.next_update
+        for trust_list in self.resolver.trust_lists:
+            at, end = trust_list.issued_at, trust_list.next_update
             for entry in trust_list.issuers:
                 for key in entry.keys:
                     thumbprint = key.key.thumbprint
-                    self._fetched[thumbprint] = min(at, self._fetched.get(thumbprint, at))
+                    self._issued[thumbprint] = min(at, self._issued.get(thumbprint, at))
                     self._expires[thumbprint] = min(end, self._expires.get(thumbprint, end))
         self.status = OfflineStatusChecker(
             status_lists, self.resolver, stale_policy=stale_policy, default_ttl=default_ttl
@@ -78,8 +76,8 @@ class OfflineVerifier:
             status_lists=len(self.status),
             problems=tuple(problems),
         )
-        trust_fetched = [at for _, at in trust_lists]
-        self.oldest_trust_list = min(trust_fetched) if trust_fetched else None
+        issued = [trust_list.issued_at for trust_list in self.resolver.trust_lists]
+        self.oldest_trust_list = min(issued, default=None)
 
     @classmethod
     def load(
@@ -96,7 +94,7 @@ class OfflineVerifier:
         anchor_keys = [anchor.key for anchor in anchors]
         if not anchor_keys:
             problems.append(CacheProblem("anchors", "no_anchors", "no trust anchor configured"))
-        verified: list[tuple[TrustList, datetime]] = []
+        verified: list[TrustList] = []
         cached_lists, trust_problems = cache.trust_lists()
         problems.extend(trust_problems)
         for cached in cached_lists:
@@ -108,7 +106,7 @@ class OfflineVerifier:
             except ElicenseError as exc:
                 problems.append(CacheProblem(name, exc.code, exc.message))
                 continue
-            verified.append((trust_list, cached.fetched_at))
+            verified.append(trust_list)
         status_lists, status_problems = cache.status_lists()
         problems.extend(status_problems)
         return cls(
@@ -126,7 +124,7 @@ class OfflineVerifier:
 
     def lookup(self, kid: bytes, now: datetime, usage: Usage) -> TrustedKey:
         """The key a trust list in effect names, noting in ``usage`` when that list was
-        fetched; refused once the list is past its ``exp`` (``next_update``)."""
+        issued; refused once the list is past its ``exp`` (``next_update``)."""
         usage.consulted = True
         trusted = self.resolver.resolve(kid)
         if now >= self._expires[kid]:
@@ -134,7 +132,7 @@ class OfflineVerifier:
                 f"the trust list naming key {b64url(kid)[:43]} expired at "
                 f"{self._expires[kid].isoformat()}; sync again"
             )
-        usage.fetched.append(self._fetched[kid])
+        usage.issued.append(self._issued[kid])
         return trusted
 
 
@@ -166,10 +164,11 @@ class OfflineSession:
         return list(self.usage.warnings)
 
     def data_age(self) -> timedelta | None:
-        """How old the oldest cached data this verification used is: the trust list
-        that named the credential's key and the status list consulted. If it got no
-        further than looking up the key, the oldest trust list loaded."""
-        oldest = min(self.usage.fetched, default=self.verifier.oldest_trust_list)
+        """How old the oldest cached data this verification used is, by the signed
+        ``iat`` of the trust list that named the credential's key and of the status list
+        consulted. If it got no further than looking up the key, the oldest trust list
+        loaded."""
+        oldest = min(self.usage.issued, default=self.verifier.oldest_trust_list)
         if oldest is None:
             return None
         return max(self.now - oldest, timedelta(0))
