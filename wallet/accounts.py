@@ -7,8 +7,12 @@
 * Login is uniform: an unknown 公民身份号码 is checked against a dummy hash, so it costs
   what a wrong password costs and gets the same :class:`Unauthorized`.
 * ``max_failures`` wrong passwords in a row lock the account for ``lock_for``
-  (:class:`AccountLocked`, 423), whatever password comes next. A number with no
-  account is counted and locked the same way, so a 423 does not reveal an account.
+  (:class:`AccountLocked`, 423), whatever password comes next; failures older than
+  ``lock_for`` stop counting. Each guess is claimed (counted, or refused while locked)
+  atomically before its password is checked, so concurrent logins get no more than
+  ``max_failures`` passwords checked per lock period. A number with no account goes
+  through the same code and the same throttle row, so no answer and no ageing of the
+  count reveals whether an account exists.
 * A session token is ``secrets.token_urlsafe(32)`` (256 bits); only its SHA-256 is
   stored. Web sessions also get a CSRF token (synchronizer pattern, OWASP CSRF
   cheat sheet), likewise stored hashed and compared in constant time.
@@ -24,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Literal, NoReturn
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -133,28 +137,22 @@ class AccountService:
     def login(self, id_number: str, password: str, kind: SessionKind = "api") -> IssuedSession:
         """Check the password and open a session; raise Unauthorized or AccountLocked."""
         code = parse_resident_id(id_number, field="id_number").value
-        with self._engine.connect() as conn:
+        now = self._clock()
+        # The guess is counted before its password is checked, in one write
+        # transaction, so concurrent logins cannot all be checked before the lock
+        # takes hold. The same row and rules serve numbers without an account.
+        with write_transaction(self._engine) as conn:
+            claim = store.claim_guess(
+                conn, code, now=now, max_failures=self._max_failures, lock_for=self._lock_for
+            )
             row = store.citizen_by_id_number(conn, code)
+        if not claim.allowed:
+            raise _locked(claim.locked_until)
         # The slow hash runs outside any transaction (no write lock held while hashing).
         ok = self._verify(self._dummy_hash if row is None else row.password_hash, password)
-        now = self._clock()
-        if row is None:
-            self._fail_unknown(code, now)
-        if row.locked_until is not None and row.locked_until > now:
-            raise AccountLocked(
-                "too many wrong passwords: the account is locked for a while",
-                details={"locked_until": row.locked_until.isoformat()},
-            )
-        if not ok:
-            with write_transaction(self._engine) as conn:
-                locked = store.record_failure(
-                    conn, row.id, self._max_failures, now + self._lock_for
-                )
-            if locked:
-                raise AccountLocked(
-                    "too many wrong passwords: the account is locked for a while",
-                    details={"locked_until": (now + self._lock_for).isoformat()},
-                )
+        if row is None or not ok:
+            if claim.locked_until is not None:  # this guess was the last one allowed
+                raise _locked(claim.locked_until)
             raise Unauthorized(BAD_CREDENTIALS)
         rehash = (
             self._hasher.hash(password)
@@ -165,7 +163,9 @@ class AccountService:
         csrf = secrets.token_urlsafe(32) if kind == "web" else None
         expires_at = now + self._ttl[kind]
         with write_transaction(self._engine) as conn:
-            store.record_success(conn, row.id, rehash)
+            store.clear_guesses(conn, code)
+            if rehash is not None:
+                store.replace_password_hash(conn, row.id, rehash)
             store.insert_session(
                 conn,
                 token_hash=token_hash(token),
@@ -176,22 +176,6 @@ class AccountService:
                 expires_at=expires_at,
             )
         return IssuedSession(token, kind, expires_at, csrf)
-
-    def _fail_unknown(self, id_number: str, now: datetime) -> NoReturn:
-        """A number with no account fails, and locks, exactly like a wrong password."""
-        try:
-            with write_transaction(self._engine) as conn:
-                locked_until = store.throttle_unknown(
-                    conn, id_number, self._max_failures, now, self._lock_for
-                )
-        except IntegrityError:  # a concurrent first failure for the number: not counted
-            locked_until = None
-        if locked_until is not None:
-            raise AccountLocked(
-                "too many wrong passwords: the account is locked for a while",
-                details={"locked_until": locked_until.isoformat()},
-            )
-        raise Unauthorized(BAD_CREDENTIALS)
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
@@ -214,6 +198,13 @@ class AccountService:
     def logout(self, session: Session) -> None:
         with write_transaction(self._engine) as conn:
             store.revoke_session(conn, session.token_hash, self._clock())
+
+
+def _locked(until: datetime | None) -> AccountLocked:
+    return AccountLocked(
+        "too many wrong passwords: the account is locked for a while",
+        details={"locked_until": None if until is None else until.isoformat()},
+    )
 
 
 def check_csrf(session: Session, token: str | None) -> None:

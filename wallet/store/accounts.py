@@ -6,11 +6,14 @@ already hashed: nothing in this module ever sees a bearer token or a password.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from issuers.errors import Busy
 from issuers.store.tables import (
     certificate_holders,
     certificates,
@@ -42,34 +45,8 @@ def citizen_by_id_number(conn: Connection, id_number: str) -> Row[Any] | None:
     return conn.execute(select(citizens).where(citizens.c.id_number == id_number)).first()
 
 
-def record_failure(
-    conn: Connection, citizen_id: int, max_failures: int, lock_until: datetime
-) -> bool:
-    """Count one failed login atomically; at ``max_failures`` lock and reset the count.
-
-    Returns True when this failure locked the account.
-    """
-    failures = conn.execute(
-        update(citizens)
-        .where(citizens.c.id == citizen_id)
-        .values(failed_logins=citizens.c.failed_logins + 1)
-        .returning(citizens.c.failed_logins)
-    ).scalar_one()
-    if int(failures) < max_failures:
-        return False
-    conn.execute(
-        update(citizens)
-        .where(citizens.c.id == citizen_id)
-        .values(failed_logins=0, locked_until=lock_until)
-    )
-    return True
-
-
-def record_success(conn: Connection, citizen_id: int, new_hash: str | None) -> None:
-    values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-    if new_hash is not None:
-        values["password_hash"] = new_hash
-    conn.execute(update(citizens).where(citizens.c.id == citizen_id).values(**values))
+def replace_password_hash(conn: Connection, citizen_id: int, new_hash: str) -> None:
+    conn.execute(update(citizens).where(citizens.c.id == citizen_id).values(password_hash=new_hash))
 
 
 def insert_session(
@@ -140,39 +117,103 @@ def holder_codes(conn: Connection, certificate_id: int) -> list[str]:
     )
 
 
-def throttle_unknown(
-    conn: Connection, id_number: str, max_failures: int, now: datetime, lock_for: timedelta
-) -> datetime | None:
-    """Count a failed login for a number with no account, as :func:`record_failure`
-    counts an account's. Returns when it is locked until, or None when it is not.
+@dataclass(frozen=True, slots=True)
+class GuessClaim:
+    """What claiming a password guess decided, before the password is checked.
 
-    Rows idle for longer than ``lock_for`` are forgotten, so the table holds only the
-    numbers tried in the last lock period."""
-    stale = now - lock_for
-    conn.execute(
-        delete(login_throttle).where(
-            login_throttle.c.last_failure_at < stale,
-            (login_throttle.c.locked_until.is_(None)) | (login_throttle.c.locked_until < now),
-        )
-    )
-    row = conn.execute(
-        select(login_throttle).where(login_throttle.c.id_number == id_number)
-    ).first()
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        still_locked: datetime = row.locked_until  # not counted again
-        return still_locked
-    counting = row is not None and row.locked_until is None and row.last_failure_at >= stale
-    failures = int(row.failures) + 1 if counting and row is not None else 1
+    ``allowed`` False: the number is locked until ``locked_until``; check nothing.
+    ``allowed`` True with ``locked_until`` set: this was the last guess the lock period
+    allows, and the number is now locked (a wrong password answers 423).
+    """
+
+    allowed: bool
+    locked_until: datetime | None
+
+
+PRUNE_BATCH = 100  # idle throttle rows removed per claim: bounded work on the login path
+_CLAIM_ATTEMPTS = 5
+
+
+def claim_guess(
+    conn: Connection,
+    id_number: str,
+    *,
+    now: datetime,
+    max_failures: int,
+    lock_for: timedelta,
+) -> GuessClaim:
+    """Count one password guess for ``id_number`` (with or without an account) before
+    its hash is checked: refused while locked; failures older than ``lock_for`` no
+    longer count; the ``max_failures``-th guess in a row locks for ``lock_for``.
+
+    Run it in :func:`~issuers.store.database.write_transaction`: the row is read and
+    written under a lock (SQLite: the IMMEDIATE write lock; PostgreSQL: SELECT ... FOR
+    UPDATE), so concurrent guesses are counted one after another and no more than
+    ``max_failures`` are ever allowed in a lock period. A success must delete the row
+    (:func:`clear_guesses`); a failure needs no further write.
+    """
+    row = _throttle_row_for_update(conn, id_number, now)
+    if row.locked_until is not None and row.locked_until > now:
+        still_locked: datetime = row.locked_until  # refused, and not counted again
+        _prune_idle(conn, now, lock_for)
+        return GuessClaim(allowed=False, locked_until=still_locked)
+    # A count carries on only within the lock period after the last failure, and a
+    # lock that has run out starts a fresh count.
+    counting = row.locked_until is None and row.last_failure_at >= now - lock_for
+    failures = int(row.failures) + 1 if counting else 1
     locked_until = now + lock_for if failures >= max_failures else None
-    values = {
-        "failures": 0 if locked_until else failures,
-        "locked_until": locked_until,
-        "last_failure_at": now,
-    }
-    if row is None:
-        conn.execute(insert(login_throttle).values(id_number=id_number, **values))
-    else:
-        conn.execute(
-            update(login_throttle).where(login_throttle.c.id_number == id_number).values(**values)
+    conn.execute(
+        update(login_throttle)
+        .where(login_throttle.c.id_number == id_number)
+        .values(failures=failures, locked_until=locked_until, last_failure_at=now)
+    )
+    # After the claim, never before: the claimed row is already ours, and SKIP LOCKED
+    # never waits, so two claims cannot deadlock over each other's rows (PostgreSQL).
+    _prune_idle(conn, now, lock_for)
+    return GuessClaim(allowed=True, locked_until=locked_until)
+
+
+def clear_guesses(conn: Connection, id_number: str) -> None:
+    """A successful login: the number's failures are forgotten."""
+    conn.execute(delete(login_throttle).where(login_throttle.c.id_number == id_number))
+
+
+def _throttle_row_for_update(conn: Connection, id_number: str, now: datetime) -> Row[Any]:
+    """The number's throttle row, locked for this transaction; made if missing.
+
+    On PostgreSQL two first guesses can both find no row: the INSERT runs in a SAVEPOINT
+    and the loser of the unique key reads the winner's row. A row deleted in between
+    (by a success or a prune) is inserted again."""
+    query = select(login_throttle).where(login_throttle.c.id_number == id_number).with_for_update()
+    for _ in range(_CLAIM_ATTEMPTS):
+        row = conn.execute(query).first()
+        if row is not None:
+            return row
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(login_throttle).values(
+                        id_number=id_number, failures=0, locked_until=None, last_failure_at=now
+                    )
+                )
+        except IntegrityError:
+            continue
+        return conn.execute(query).one()
+    raise Busy("too many concurrent logins for this 公民身份号码: try again")
+
+
+def _prune_idle(conn: Connection, now: datetime, lock_for: timedelta) -> None:
+    """Forget rows idle for longer than the lock period (they would count from zero
+    anyway), so the table holds only the numbers tried lately. Rows another login has
+    locked are skipped (PostgreSQL); SQLite ignores FOR UPDATE and serialises writers."""
+    stale = now - lock_for
+    idle = (
+        select(login_throttle.c.id_number)
+        .where(
+            login_throttle.c.last_failure_at < stale,
+            login_throttle.c.locked_until.is_(None) | (login_throttle.c.locked_until <= now),
         )
-    return locked_until
+        .limit(PRUNE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    conn.execute(delete(login_throttle).where(login_throttle.c.id_number.in_(idle)))
