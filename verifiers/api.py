@@ -12,7 +12,9 @@ documents, and the JSON contract of ``/verify`` is untouched. Once the QR is rea
 answer is the same verdict as ``/verify``; an image that cannot be read is a typed
 error instead: 415 for a body that is not multipart, 422 ``invalid_input`` for a
 missing field or an unreadable image, 422 ``no_qr_found``, and 413
-``payload_too_large`` for too many bytes or pixels (a decompression bomb).
+``payload_too_large`` for too many bytes or pixels, or an image whose decoding would
+take more memory than :data:`~verifiers.qr_scan.MAX_DECODE_BYTES` (a decompression
+bomb, a 16-bit 40 Mpx PNG, a large progressive JPEG), judged from its header.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from issuers.error_schema import error_responses
 from issuers.errors import ElicenseError
-from verifiers.qr_scan import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_qr_image
+from verifiers.qr_scan import MAX_DECODE_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_qr_image
 from verifiers.verdict import Verdict, VerifierContext, verdict_for
 
 router = APIRouter(tags=["verify"])
@@ -97,7 +99,10 @@ def verify(
         " QR is `422 no_qr_found`; a file that is not a readable PNG or JPEG is"
         " `422 invalid_input`; over"
         f" {MAX_IMAGE_BYTES // (1024 * 1024)} MiB or {MAX_IMAGE_PIXELS // 1_000_000}"
-        " megapixels is `413 payload_too_large`; a body that is not multipart is"
+        " megapixels, or an image whose decoding would take more than"
+        f" {MAX_DECODE_BYTES // (1024 * 1024)} MiB of memory (judged from its header:"
+        " 4 bytes a pixel for colour, plus every DCT coefficient of a progressive JPEG),"
+        " is `413 payload_too_large`; a body that is not multipart is"
         " `415 unsupported_media_type`. When every image-decoding slot stays busy the"
         " answer is `503 busy` with `Retry-After`."
     ),

@@ -1,23 +1,19 @@
 """Read a QR code out of a photo or screenshot (PNG/JPEG) with zxing-cpp.
 
-Verifier input handling, shared by ``POST /verify/image`` and ``elicense verify
-<image>``. Untrusted images are bounded before decoding: the byte size is capped,
-only PNG and JPEG are opened, and the pixel count read from the header is checked
-against a photo-sized budget (:data:`MAX_IMAGE_PIXELS`, well under Pillow's own
-decompression-bomb limit) before a single pixel is decoded. Pillow's guard still
-applies on top: past twice its ``Image.MAX_IMAGE_PIXELS`` it raises
+Verifier input handling, shared by ``POST /verify/image``, the inspector's upload and
+``elicense verify <image>``. Untrusted images are bounded before decoding: the byte
+size is capped here, and :mod:`verifiers.image_budget` opens only PNG and JPEG and
+refuses, from the header alone, an image past the pixel budget or whose decoding would
+allocate more than :data:`~verifiers.image_budget.MAX_DECODE_BYTES`; it then hands
+zxing-cpp at most 1.5 Mpx of 8-bit grey, which bounds the reader's CPU. Pillow's guard
+still applies on top: past twice its ``Image.MAX_IMAGE_PIXELS`` it raises
 ``DecompressionBombError`` from the header alone. The process-wide warnings filter is
 left alone (``warnings.catch_warnings`` is not thread-safe, and the server decodes in a
 thread pool); every size Pillow only *warns* about is already over our budget.
-
-Decoded pixels are normalised to 8-bit greyscale, with transparency laid on white
-(a QR drawn on a transparent background is otherwise all black) and 16-bit samples
-scaled rather than clipped, then handed to zxing-cpp with only the QR format enabled.
 """
 
 from __future__ import annotations
 
-import io
 import struct
 import threading
 from collections.abc import Iterator
@@ -27,12 +23,24 @@ import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
 from issuers.errors import Busy, InvalidInput, PayloadTooLarge
+from verifiers.image_budget import (
+    MAX_DECODE_BYTES,
+    MAX_IMAGE_PIXELS,
+    MAX_READ_PIXELS,
+    open_within_budget,
+    reading_image,
+)
 
-__all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "NoQrFound", "read_qr_image"]
+__all__ = [
+    "MAX_DECODE_BYTES",
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "MAX_READ_PIXELS",
+    "NoQrFound",
+    "read_qr_image",
+]
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # a 4K photo is 8.3 Mpx; Pillow's default is 89 Mpx
-_FORMATS = ("PNG", "JPEG")
 _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)  # 9x faster than all formats
 # What a corrupt PNG or JPEG makes Pillow raise while reading the header or the pixels.
 _UNREADABLE = (
@@ -52,9 +60,10 @@ class NoQrFound(InvalidInput):
     code = "no_qr_found"
 
 
-# Decoding a photo costs up to about 0.6 s of CPU; without a bound, a burst of public
-# uploads would queue every worker thread behind it. At most this many run at once per
-# process; a request that cannot get a slot within DECODE_WAIT_S is told `busy` (503).
+# Decoding one image costs up to about 0.6 s of CPU and 60 MB (verifiers.image_budget);
+# without a bound, a burst of public uploads would queue every worker thread behind it.
+# At most this many run at once per process; a request that cannot get a slot within
+# DECODE_WAIT_S is told `busy` (503).
 MAX_CONCURRENT_DECODES = 2
 DECODE_WAIT_S = 2.0
 _decoders = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
@@ -91,17 +100,7 @@ def read_qr_image(data: bytes) -> str:
 
 def _decode(data: bytes) -> str:
     try:
-        image = Image.open(io.BytesIO(data), formats=_FORMATS)
-        width, height = image.size
-        if width * height > MAX_IMAGE_PIXELS:
-            raise PayloadTooLarge(
-                f"image is {width}x{height} pixels; the limit is {MAX_IMAGE_PIXELS} pixels",
-                field="image",
-            )
-        if image.format == "JPEG":
-            image.draft("L", image.size)  # decode straight to greyscale, a third of the memory
-        image.load()
-        grey = _greyscale(image)
+        grey = reading_image(open_within_budget(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning is an exception only where a filter says so (e.g. pytest's "error").
         raise PayloadTooLarge("image decompresses past the pixel limit", field="image") from None
@@ -111,18 +110,6 @@ def _decode(data: bytes) -> str:
     if not texts:
         raise NoQrFound("no QR code found in the image", field="image")
     return next((t for t in texts if _looks_like_credential(t)), texts[0]).strip()
-
-
-def _greyscale(image: Image.Image) -> Image.Image:
-    """8-bit greyscale (or 1-bit, kept as is): what zxing-cpp reads best."""
-    if image.mode in ("1", "L"):
-        return image
-    if image.mode.startswith("I"):  # 16-bit PNG: I;16, I;16B or I. convert("L") clips.
-        return image.convert("I").point(lambda v: v * (1 / 257)).convert("L")
-    if "A" in image.getbands() or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("L")
-    return image.convert("L")
 
 
 def _looks_like_credential(text: str) -> bool:
