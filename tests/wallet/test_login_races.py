@@ -13,15 +13,18 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
 
+from issuers.codes.gb11643 import make_resident_id
 from issuers.errors import AccountLocked, ElicenseError
+from issuers.store.tables import login_throttle
 from tests.app_fixtures import FixedClock
 from wallet.accounts import AccountService
 
@@ -119,3 +122,28 @@ def test_http_burst_then_the_right_password_is_locked(
         right = post(PASSWORD)
         assert right.status_code == 423, right.text
         assert right.json()["error"]["code"] == "account_locked"
+
+
+def test_claims_on_many_numbers_while_idle_rows_are_pruned(
+    engine: Engine, clock: FixedClock, accounts: AccountService
+) -> None:
+    """Every claim also prunes idle rows, while other claims hold theirs: all are
+    answered (no lock error, no deadlock), idle counts do not count, idle rows go."""
+    numbers = [make_resident_id("110105", date(1980, 1, 1), n) for n in range(1, 2 * PARALLEL)]
+    idle, tried = numbers[:PARALLEL], numbers[PARALLEL:] + numbers[: PARALLEL // 3]
+    with engine.begin() as conn:
+        conn.execute(
+            insert(login_throttle),
+            [
+                {"id_number": n, "failures": 3, "locked_until": None, "last_failure_at": clock.now}
+                for n in idle
+            ],
+        )
+    clock.now += timedelta(minutes=16)  # every seeded row is now idle
+    answers = _in_parallel(
+        lambda i: _outcome(lambda: accounts.login(tried[i], "wrong")), len(tried)
+    )
+    assert answers == {"unauthorized": len(tried)}  # the idle counts no longer count
+    with engine.connect() as conn:
+        left = set(conn.execute(select(login_throttle.c.id_number)).scalars())
+    assert left == set(tried)
