@@ -199,6 +199,7 @@ citizens = Table(
     Column("name", String(100), nullable=False),
     Column("password_hash", String(255), nullable=False),  # argon2id PHC string, never the password
     Column("created_at", UTCDateTime, nullable=False),
+    # Unused since logins are throttled in login_throttle (kept: no schema change).
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", UTCDateTime, nullable=True),
 )
@@ -248,9 +249,10 @@ holder_credentials = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
-# Failed logins for 公民身份号码 that have no account: counted and locked exactly like
-# an account's, so a 423 does not tell that an account exists. A row goes once its
-# lock and its last failure are older than the lock period.
+# Password guesses per 公民身份号码, with or without an account (one code path, so no
+# answer tells that an account exists). A guess is counted here before its password
+# is checked; a success deletes the row, and a row goes once its lock and its last
+# failure are older than the lock period.
 login_throttle = Table(
     "login_throttle",
     metadata,
