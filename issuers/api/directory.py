@@ -54,15 +54,38 @@ class IssuerPublic(BaseModel):
     allowed_types: list[str]
 
 
-class Jwk(BaseModel):
+class _PublicJwk(BaseModel):
+    """Members every published key has. A JWK member is a string or absent, never
+    null (RFC 7517 section 4): a ``"y": null`` on an Ed25519 key made jwcrypto refuse
+    the whole set, so each key type is its own model with exactly its members."""
+
     kty: str
     crv: str
     x: str
-    y: str | None = None
     kid: str
     alg: str
-    use: str
+    use: Literal["sig"]
     status: Literal["active", "retired", "compromised"]
+
+
+class OkpJwk(_PublicJwk):
+    """An Ed25519 public key (RFC 8037 section 2)."""
+
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    alg: Literal["EdDSA"]
+
+
+class EcJwk(_PublicJwk):
+    """A P-256 public key (RFC 7518 section 6.2.1)."""
+
+    kty: Literal["EC"]
+    crv: Literal["P-256"]
+    alg: Literal["ES256"]
+    y: str
+
+
+Jwk = Annotated[OkpJwk | EcJwk, Field(discriminator="kty")]
 
 
 class Jwks(BaseModel):
@@ -155,11 +178,10 @@ def issuer_jwks(uscc: UsccPath, service: Annotated[IssuanceService, Depends(issu
         if repo.get_issuer(conn, uscc) is None:
             raise NotFound(f"no issuer {uscc}", field="uscc")
         rows = repo.public_key_rows(conn, uscc)
-    keys = []
-    for row in rows:
-        public = VerifyingKey.from_jwk(row.public_jwk).public_jwk()
-        keys.append(Jwk(**public, status=row.state))
-    return Jwks(keys=keys)
+    keys = [
+        {**VerifyingKey.from_jwk(row.public_jwk).public_jwk(), "status": row.state} for row in rows
+    ]
+    return Jwks.model_validate({"keys": keys})
 
 
 @router.get("/catalogue", response_model=list[CertificateTypePublic], tags=["catalogue"])
