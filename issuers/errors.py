@@ -15,6 +15,7 @@ it raises one of these.
     ├── PayloadTooLarge .......................... payload_too_large        413
     ├── NotFound ................................. not_found                404
     ├── Unauthorized ............................. unauthorized             401
+    │   └── ReauthenticationRequired ............. reauthentication_required 401
     ├── Forbidden ................................ forbidden                403
     ├── Conflict ................................. conflict                 409
     ├── KeyUnavailable ........................... key_unavailable          503
@@ -113,6 +114,13 @@ class NotFound(ElicenseError):
 class Unauthorized(ElicenseError):
     code = "unauthorized"
     status = 401
+
+
+class ReauthenticationRequired(Unauthorized):
+    """A sensitive change (registering a device key) needs a session signed in within
+    the last few minutes; the session itself stays valid for everything else."""
+
+    code = "reauthentication_required"
 
 
 class Forbidden(ElicenseError):

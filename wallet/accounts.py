@@ -36,7 +36,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from issuers.codes import parse_resident_id
-from issuers.errors import AccountLocked, Conflict, Forbidden, InvalidInput, Unauthorized
+from issuers.errors import (
+    AccountLocked,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    ReauthenticationRequired,
+    Unauthorized,
+)
 from issuers.store.database import write_transaction
 from wallet.store import accounts as store
 
@@ -77,6 +84,7 @@ class Session:
     kind: SessionKind
     expires_at: datetime
     csrf_token_hash: str | None
+    signed_in_at: datetime
 
 
 def token_hash(token: str) -> str:
@@ -94,6 +102,7 @@ class AccountService:
         lock_for: timedelta = timedelta(minutes=15),
         api_session_ttl: timedelta = timedelta(hours=12),
         web_session_ttl: timedelta = timedelta(hours=2),
+        fresh_sign_in: timedelta = timedelta(minutes=5),
     ) -> None:
         self._engine = engine
         self._clock = clock
@@ -101,6 +110,7 @@ class AccountService:
         self._max_failures = max_failures
         self._lock_for = lock_for
         self._ttl: dict[SessionKind, timedelta] = {"api": api_session_ttl, "web": web_session_ttl}
+        self._fresh_sign_in = fresh_sign_in
 
     @property
     def engine(self) -> Engine:
@@ -193,7 +203,28 @@ class AccountService:
         citizen = Citizen(
             row.citizen_id, row.citizen_id_number, row.citizen_name, row.citizen_created_at
         )
-        return Session(hashed, citizen, row.kind, row.expires_at, row.csrf_token_hash)
+        return Session(
+            hashed, citizen, row.kind, row.expires_at, row.csrf_token_hash, row.created_at
+        )
+
+    def require_recent_sign_in(self, session: Session) -> None:
+        """Refuse a sensitive change (registering a device key) from a session signed in
+        longer ago than the fresh sign-in window: a phone left signed in, or stolen,
+        cannot hand the citizen's presentations to a key of the thief's."""
+        if self._clock() - session.signed_in_at > self._fresh_sign_in:
+            minutes = int(self._fresh_sign_in.total_seconds() // 60)
+            raise ReauthenticationRequired(
+                f"sign in again (within {minutes} minutes) to make this change",
+                field="session",
+            )
+
+    def end_other_sessions(self, session: Session) -> int:
+        """End every session of the citizen except ``session`` (a device forgotten: the
+        lost phone's session must not outlive it). Returns how many were ended."""
+        with write_transaction(self._engine) as conn:
+            return store.revoke_other_sessions(
+                conn, session.citizen.id, session.token_hash, self._clock()
+            )
 
     def logout(self, session: Session) -> None:
         with write_transaction(self._engine) as conn:

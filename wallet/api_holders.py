@@ -2,8 +2,10 @@
 
 * ``GET /wallet/holder-key``: the citizen's active key (public half) and its custody.
 * ``PUT /wallet/holder-key``: register a device's public key (JWK); the device then
-  signs presentations itself over ``GET /wallet/certificates/{id}``'s ``qr``.
-* ``DELETE /wallet/holder-key``: forget the device (lost phone); back to custodial.
+  signs presentations itself over ``GET /wallet/certificates/{id}``'s ``qr``. Needs a
+  fresh sign-in.
+* ``DELETE /wallet/holder-key``: forget the device (lost phone); back to custodial,
+  every other session ended, every copy bound to the device key invalidated.
 * ``POST /wallet/certificates/{id}/presentation``: a live presentation signed with the
   custodial key, as text and as an SVG QR code, valid for the configured window.
 """
@@ -22,7 +24,8 @@ from pydantic import BaseModel, Field
 from issuers.error_schema import error_responses
 from issuers.errors import InvalidInput
 from issuers.formats.presentation import MAX_NONCE_BYTES
-from wallet.api_accounts import CurrentSession, no_store, presentation_service
+from wallet.accounts import AccountService
+from wallet.api_accounts import CurrentSession, accounts, no_store, presentation_service
 from wallet.holders import HolderKey, HolderKeyring
 from wallet.presentations import PresentationService
 from wallet.qr_image import LIVE_MASK, render_svg
@@ -37,6 +40,7 @@ def keyring(request: Request) -> HolderKeyring:
 
 Keyring = Annotated[HolderKeyring, Depends(keyring)]
 Presentations = Annotated[PresentationService, Depends(presentation_service)]
+Accounts = Annotated[AccountService, Depends(accounts)]
 
 
 class HolderKeyView(BaseModel):
@@ -97,8 +101,13 @@ def holder_key(session: CurrentSession, ring: Keyring) -> HolderKeyView:
     response_model=HolderKeyView,
     responses=error_responses(401, 403, 409, 413, 422),
 )
-def register_device(body: DeviceKey, session: CurrentSession, ring: Keyring) -> HolderKeyView:
-    """Presentations must then be signed on the device; the custodial key is destroyed."""
+def register_device(
+    body: DeviceKey, session: CurrentSession, ring: Keyring, accounts: Accounts
+) -> HolderKeyView:
+    """Presentations must then be signed on the device; the custodial key is destroyed.
+    Needs a session signed in within the last few minutes (401
+    `reauthentication_required` otherwise)."""
+    accounts.require_recent_sign_in(session)
     proof = _base64url(body.proof, "proof", max_bytes=128)
     return _view(
         ring.register_device(
@@ -111,8 +120,14 @@ def register_device(body: DeviceKey, session: CurrentSession, ring: Keyring) -> 
 
 
 @router.delete("/holder-key", response_model=HolderKeyView, responses=error_responses(401, 403))
-def forget_device(session: CurrentSession, ring: Keyring) -> HolderKeyView:
-    """Retire the active key (a lost device) and go back to a fresh custodial key."""
+def forget_device(session: CurrentSession, ring: Keyring, accounts: Accounts) -> HolderKeyView:
+    """Retire the active key (a lost device) and go back to a fresh custodial key. Every
+    other session of the citizen ends (the lost phone's among them), and every copy of
+    a credential bound to the retired key stops verifying."""
+    # Sessions first: if the key change then fails, the citizen is only signed out
+    # elsewhere and tries again; never the other way round (a key retired while the
+    # phone's session lives on).
+    accounts.end_other_sessions(session)
     return _view(ring.reset_to_custodial(session.citizen.id_number))
 
 

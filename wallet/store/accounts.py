@@ -91,6 +91,20 @@ def revoke_session(conn: Connection, token_hash: str, now: datetime) -> None:
     )
 
 
+def revoke_other_sessions(conn: Connection, citizen_id: int, keep: str, now: datetime) -> int:
+    """End every live session of the citizen but the one whose token hashes to ``keep``."""
+    ended = conn.execute(
+        update(sessions)
+        .where(
+            sessions.c.citizen_id == citizen_id,
+            sessions.c.token_hash != keep,
+            sessions.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    ).rowcount
+    return int(ended)
+
+
 def holder_certificate(conn: Connection, identifier: str, holder_code: str) -> Row[Any] | None:
     """The certificate ``identifier`` if ``holder_code`` is one of its holders, else None.
 
