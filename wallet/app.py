@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
 from issuers import api as issuers_api
@@ -26,7 +25,7 @@ from verifiers import api as verifiers_api
 from verifiers import inspector
 from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import VerifierContext
-from wallet import api_accounts, api_holders, demo, web
+from wallet import api_accounts, api_holders, demo, docs, web
 from wallet.accounts import AccountService
 from wallet.holders import HolderKeyring
 from wallet.http_errors import install_error_handlers
@@ -72,6 +71,10 @@ def create_app(
         title="elicense",
         version="0.1.0",
         summary="Electronic licences and certificates: issue, hold, show, verify.",
+        # wallet.docs serves /docs from a packaged Swagger UI, with the pages' headers.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -101,14 +104,11 @@ def create_app(
         app.include_router(router)
     inspector.install(app)  # GET/POST /inspector, /static/inspector
     web.install(app)  # /web/... pages, /static/web, login redirect
+    docs.install(app)  # /, /docs, /static/docs
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> str:
-        return _INDEX_HTML
 
     return app
 
@@ -145,14 +145,3 @@ def admin_token(settings: Settings) -> str | None:
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` workers: the CLI prepared the database already."""
     return create_app(prepare=False)
-
-
-_INDEX_HTML = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
-<title>elicense 电子证照</title></head><body>
-<h1>elicense 电子证照</h1>
-<ul><li><a href="/web/">My certificates 我的证照 (web wallet)</a></li>
-<li><a href="/inspector">Verify 核验 (inspector)</a></li>
-<li><a href="/docs">API docs (OpenAPI)</a></li>
-<li><a href="/issuers">Issuers 发证机关</a></li>
-<li><a href="/catalogue">Certificate types 证照目录</a></li></ul>
-</body></html>"""
