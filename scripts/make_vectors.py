@@ -179,7 +179,7 @@ def _vector(
 ) -> Vector:
     """One file. A layer is None when it cannot be reached from ``qr`` (decoding stops
     earlier) or is too large to keep in git; ``description`` says which."""
-    payload = None if cose is None else cose_sign1.decode(cose).payload
+    payload = None if cose is None else _payload_of(cose)
     return {
         "description": description,
         "type": slug,
@@ -195,6 +195,15 @@ def _vector(
         "issuer": _issuer_json(issuer),
         "expected": expected,
     }
+
+
+def _payload_of(cose: bytes) -> bytes:
+    """The payload of a COSE_Sign1 read with cbor2 alone: the non-canonical cases are
+    refused by ``cose_sign1.decode``, yet their layers are recorded."""
+    message = cbor2.loads(cose)
+    items = message.value if isinstance(message, cbor2.CBORTag) else message
+    payload: bytes = items[2]
+    return payload
 
 
 def _layers(qr: str) -> dict[str, Any]:
@@ -483,6 +492,106 @@ def _negatives(s: _Samples, base: Vector) -> dict[str, Vector]:
     return out
 
 
+def _bstr(data: bytes) -> bytes:
+    """A byte string with its shortest head (RFC 8949 §4.2.1)."""
+    return cbor2.dumps(data)
+
+
+def _chunked(data: bytes) -> bytes:
+    """The same bytes as an indefinite-length byte string of two chunks (RFC 8949 §3.2.3)."""
+    return b"\x5f" + _bstr(data[:8]) + _bstr(data[8:]) + b"\xff"
+
+
+def _reencodings(s: _Samples, base: Vector) -> dict[str, Vector]:
+    """One credential, one encoding (issue 8): each case spells valid_resident_id's
+    COSE_Sign1, or a payload its issuer signs, another way CBOR or COSE allows. The
+    signature stays valid in every case; a verifier must answer ``malformed``."""
+    psb = s.issuer_of("resident_id")
+    key = s.keys[psb.uscc]
+    protected, _, payload, signature = cbor2.loads(bytes.fromhex(base["cose_hex"])).value
+    rogue_kid = vector_key("untrusted").public.thumbprint
+    tail = _bstr(payload) + _bstr(signature)
+    message = b"\xd2\x84" + _bstr(protected) + b"\xa0" + tail
+    outer = {
+        "trailing_cbor": (
+            "valid_resident_id's COSE_Sign1 followed by one more CBOR item (0x00).",
+            message + b"\x00",
+        ),
+        "untagged": ("valid_resident_id's COSE_Sign1 without its tag 18.", message[1:]),
+        "indefinite_array": (
+            "valid_resident_id's COSE_Sign1 array written with indefinite length (0x9f…0xff).",
+            b"\xd2\x9f" + message[2:] + b"\xff",
+        ),
+        "indefinite_payload": (
+            "valid_resident_id with its payload written as an indefinite-length byte "
+            "string of two chunks: the same bytes, so the same signature.",
+            message[: -len(tail)] + _chunked(payload) + _bstr(signature),
+        ),
+        "long_length_head": (
+            "valid_resident_id with the payload's length in a 4-byte head (0x5a) where "
+            "a 2-byte head (0x59) is the shortest.",
+            message[: -len(tail)]
+            + b"\x5a"
+            + len(payload).to_bytes(4, "big")
+            + payload
+            + _bstr(signature),
+        ),
+        "unprotected_alg": (
+            "valid_resident_id with alg -7 (ES256) in the unprotected header, contradicting "
+            "the protected -8 (EdDSA).",
+            b"\xd2\x84" + _bstr(protected) + cbor2.dumps({1: -7}) + tail,
+        ),
+        "unprotected_kid": (
+            "valid_resident_id with an extra kid in the unprotected header (the TEST key "
+            "'untrusted''s thumbprint).",
+            b"\xd2\x84" + _bstr(protected) + cbor2.dumps({4: rogue_kid}) + tail,
+        ),
+    }
+    out: dict[str, Vector] = {}
+    for name, (description, cose) in outer.items():
+        qr = qr_envelope.wrap(cose)
+        out[name] = _vector(
+            description + " Only one encoding is accepted.",
+            slug="resident_id",
+            qr=qr,
+            signer=key.public,
+            trusted=key.public,
+            issuer=psb,
+            expected=_invalid("malformed"),
+            **_layers(qr),
+        )
+
+    claims = cbor2.loads(s.record("resident_id", 110).claims().to_cbor())
+    items = b"".join(cbor2.dumps(k) + cbor2.dumps(v) for k, v in claims.items())
+    later = cbor2.dumps(EXP) + cbor2.dumps(YEAR_10000 - 1)
+    signed = {
+        "indefinite_claims": (
+            "A Resident ID whose CWT claims map has indefinite length (0xbf…0xff), "
+            "validly signed by its issuer.",
+            b"\xbf" + items + b"\xff",
+        ),
+        "duplicate_claim": (
+            f"A Resident ID whose CWT claims carry exp twice, {YEAR_10000 - 1} first and "
+            "the real one last, validly signed by its issuer: decoders that keep the first "
+            "and those that keep the last would disagree.",
+            bytes([0xA0 | len(claims) + 1]) + later + items,
+        ),
+    }
+    for name, (description, cwt) in signed.items():
+        qr = _resign(cwt, key)
+        out[name] = _vector(
+            description,
+            slug="resident_id",
+            qr=qr,
+            signer=key.public,
+            trusted=key.public,
+            issuer=psb,
+            expected=_invalid("malformed"),
+            **_layers(qr),
+        )
+    return out
+
+
 def build_vectors() -> dict[str, Vector]:
     """Every vector, by file stem. Pure: same code and samples, same output."""
     s = _Samples()
@@ -492,6 +601,7 @@ def build_vectors() -> dict[str, Vector]:
         vectors[f"valid_{slug}"] = _positive(s, slug, serial)
     vectors["valid_es256_resident_id"] = _positive_es256(s)
     vectors.update(_negatives(s, vectors["valid_resident_id"]))
+    vectors.update(_reencodings(s, vectors["valid_resident_id"]))
     return vectors
 
 

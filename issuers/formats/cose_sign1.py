@@ -8,6 +8,20 @@ Built directly on cbor2 and :mod:`issuers.crypto.keys`: DESIGN.md measured this 
 1.16× a raw signature verify, where pycose's ES256 path costs 20×. The algorithm and
 ``kid`` sit in the protected header, so neither can be swapped without breaking the
 signature.
+
+One encoding only. The signature covers the protected header's and the payload's
+bytes, not how the array around them is written, so a decoder that took any CBOR
+spelling of the same four items would let anyone re-encode a signed credential
+(bytes after it, indefinite lengths, longer heads, parameters added to the
+unprotected header) and still see it verify. :func:`decode` accepts exactly what
+:func:`sign` writes: tag 18, the array and every byte string in RFC 8949 §4.2.1
+preferred (shortest, definite-length) form, an empty unprotected header (RFC 9052 §3
+lets a parameter sit unprotected; none of ours may: ``alg`` and ``kid`` are signed;
+status list tokens alone may carry ``kid`` there, see :func:`decode`),
+nothing after the message, and a protected header that is itself a canonical map.
+Checking costs one comparison with the bytes :func:`sign` would have written (about
+1 µs), not a second parse; :mod:`.canonical_cbor` holds the protected header and the
+signed payloads (CWT claims, the presentation) to the same rule.
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ import cbor2
 
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.errors import InvalidInput, Malformed
+from issuers.formats.canonical_cbor import CBOR_ERRORS, canonical_loads
 
 # cbor2 6 decodes containers inside a tag as tuple/frozendict; exact types are checked
 # (not ABCs): faster, and a subclass has no business here.
@@ -106,19 +121,50 @@ def sign(
         protected.update(extra_protected)
     protected_raw = cbor2.dumps(protected)
     signature = key.sign(_sig_structure(protected_raw, payload, external_aad))
-    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected_raw, {}, payload, signature]))
+    return _encoding(protected_raw, payload, signature)
 
 
-def decode(data: bytes) -> Sign1:
-    """Parse a COSE_Sign1 (tagged or untagged) without verifying it."""
+_MESSAGE_HEAD = b"\xd2\x84"  # tag 18, array(4)
+_EMPTY_MAP = b"\xa0"
+
+
+def _encoding(
+    protected_raw: bytes, payload: bytes, signature: bytes, unprotected_raw: bytes = _EMPTY_MAP
+) -> bytes:
+    """The one encoding of a tagged COSE_Sign1: ``cbor2.dumps(CBORTag(18,
+    [protected_raw, unprotected, payload, signature]))``, written directly (a property
+    test holds it to that)."""
+    return b"".join(
+        (
+            _MESSAGE_HEAD,
+            _bstr_head(len(protected_raw)),
+            protected_raw,
+            unprotected_raw,
+            _bstr_head(len(payload)),
+            payload,
+            _bstr_head(len(signature)),
+            signature,
+        )
+    )
+
+
+def decode(data: bytes, *, unprotected_kid: bool = False) -> Sign1:
+    """Parse a tagged COSE_Sign1 in its one accepted encoding, without verifying it.
+
+    Raises :class:`Malformed` for anything :func:`sign` would not have written (see
+    the module docstring), before any key is looked up. ``unprotected_kid`` lets
+    ``kid`` alone sit in the unprotected header, as the Token Status List draft's own
+    example CWT has it; a label in both headers is refused even then (RFC 9052 §3:
+    "The same Header Parameter MUST NOT occur in both the protected and unprotected
+    headers")."""
     try:
         obj = cbor2.loads(data)
-    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
+    except CBOR_ERRORS:
         raise Malformed("COSE_Sign1 is not well-formed CBOR") from None
-    if isinstance(obj, cbor2.CBORTag):
-        if obj.tag != COSE_SIGN1_TAG:
-            raise Malformed(f"expected COSE_Sign1 tag 18, found tag {obj.tag}")
-        obj = obj.value
+    if not isinstance(obj, cbor2.CBORTag) or obj.tag != COSE_SIGN1_TAG:
+        found = f"tag {obj.tag}" if isinstance(obj, cbor2.CBORTag) else "no tag"
+        raise Malformed(f"expected COSE_Sign1 tag 18, found {found}")
+    obj = obj.value
     if type(obj) not in _ARRAYS or len(obj) != 4:
         raise Malformed("COSE_Sign1 must be an array of four items")
     protected_raw, unprotected, payload, signature = obj
@@ -126,14 +172,30 @@ def decode(data: bytes) -> Sign1:
         raise Malformed("COSE_Sign1 headers have the wrong types")
     if type(payload) is not bytes or type(signature) is not bytes:
         raise Malformed("COSE_Sign1 payload and signature must be byte strings")
+    unprotected_raw = _EMPTY_MAP
+    if unprotected:
+        if not unprotected_kid or set(unprotected) != {HEADER_KID}:
+            raise Malformed(
+                f"COSE_Sign1 unprotected header must be empty; found labels"
+                f" {sorted(unprotected, key=repr)} (alg and kid are accepted in the signed,"
+                " protected header only)"
+            )
+        try:
+            unprotected_raw = cbor2.dumps(dict(unprotected))
+        except CBOR_ERRORS:
+            raise Malformed("COSE_Sign1 unprotected kid is not a CBOR value") from None
+    if data != _encoding(protected_raw, payload, signature, unprotected_raw):
+        raise Malformed(
+            "COSE_Sign1 is not in its canonical encoding (definite lengths, shortest"
+            " heads, nothing after the message)"
+        )
     protected: Any = {}
     if protected_raw:
-        try:
-            protected = cbor2.loads(protected_raw)
-        except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
-            raise Malformed("COSE_Sign1 protected header is not well-formed CBOR") from None
+        protected = canonical_loads(protected_raw, "COSE_Sign1 protected header")
     if type(protected) not in _MAPS:
         raise Malformed("COSE_Sign1 protected header must be a map")
+    if HEADER_KID in protected and HEADER_KID in unprotected:
+        raise Malformed("COSE_Sign1 kid is in both the protected and unprotected headers")
     kid = protected.get(HEADER_KID, unprotected.get(HEADER_KID))
     if type(kid) is not bytes:
         raise Malformed("COSE_Sign1 header carries no kid")

@@ -27,6 +27,7 @@ from typing import Any
 import cbor2
 
 from issuers.errors import ClaimsInvalid
+from issuers.formats.canonical_cbor import CBOR_ERRORS, require_canonical
 
 ISS, SUB, EXP, NBF, IAT, CNF, STATUS = 1, 2, 4, 5, 6, 8, 65535
 _MAPS = (dict, cbor2.frozendict)  # exact types: cbor2 6 may hand back either
@@ -83,8 +84,11 @@ class CredentialClaims:
     def from_cbor(cls, payload: bytes) -> CredentialClaims:
         try:
             claims = cbor2.loads(payload)
-        except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
+        except CBOR_ERRORS:
             raise ClaimsInvalid("the CWT claims are not well-formed CBOR") from None
+        # Malformed, not ClaimsInvalid: one signed credential, one encoding (RFC 8949
+        # §4.2.1); a duplicate claim would otherwise be read as whichever came last.
+        require_canonical(claims, payload, "the CWT claims")
         if type(claims) not in _MAPS:
             raise ClaimsInvalid("the CWT claims must be a map")
         licence = claims.get(ELICENCE)

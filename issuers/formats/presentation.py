@@ -31,7 +31,9 @@ RFC 9285 §5, with its own prefix so a scanner tells the two apart before decodi
    =====  ========  ====================================================
 
 The replay token id is SHA-256 of the payload bytes: covered by the signature and not
-malleable, unlike an ECDSA signature, which has two valid forms.
+malleable, unlike an ECDSA signature, which has two valid forms. Each layer has one
+accepted encoding (:mod:`.cose_sign1`, :mod:`.canonical_cbor`): a presentation, or the
+credential in it, re-encoded another way CBOR allows is ``malformed``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import cbor2
 from issuers.crypto.keys import SigningKey
 from issuers.errors import InvalidInput, Malformed
 from issuers.formats import cose_sign1, qr_envelope
+from issuers.formats.canonical_cbor import canonical_loads
 from issuers.formats.cwt import CredentialClaims
 from issuers.formats.holder_binding import holder_key_from
 
@@ -125,10 +128,7 @@ def decode(
     message = cose_sign1.decode(qr_envelope.unwrap(text, limits, PREFIX))
     if message.protected.get(HEADER_CONTENT_TYPE) != CONTENT_TYPE:
         raise Malformed("the COSE_Sign1 is not an elicense presentation (content type)")
-    try:
-        payload = cbor2.loads(message.payload)
-    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError, OverflowError):
-        raise Malformed("the presentation payload is not well-formed CBOR") from None
+    payload = canonical_loads(message.payload, "the presentation payload")
     if type(payload) not in _MAPS:
         raise Malformed("the presentation payload must be a map")
     credential, iat, exp = payload.get(P_CREDENTIAL), payload.get(P_IAT), payload.get(P_EXP)

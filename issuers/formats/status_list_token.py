@@ -145,7 +145,7 @@ def verify_cwt(
     _check_input(data, bytes, now, max_bytes)
     if not data.startswith(b"\xd2"):
         raise Malformed("a status list CWT must be COSE_Sign1_Tagged (tag 18)")
-    message = cose_sign1.decode(data)
+    message = cose_sign1.decode(data, unprotected_kid=True)  # as the draft's example
     typ = message.protected.get(cose_sign1.HEADER_TYP)
     if type(typ) is not str or typ.lower() != CWT_TYP:
         raise Malformed(f"protected typ (16) must be {CWT_TYP!r}, not {typ!r}")

@@ -91,6 +91,16 @@ def test_the_vector_set_covers_every_type_and_the_brief_cases() -> None:
         "not_zlib",
         "untrusted_issuer",
         "claims_invalid",
+        # one encoding only (issue 8): re-encodings that keep a valid signature
+        "trailing_cbor",
+        "untagged",
+        "indefinite_array",
+        "indefinite_payload",
+        "long_length_head",
+        "unprotected_alg",
+        "unprotected_kid",
+        "indefinite_claims",
+        "duplicate_claim",
     } <= stems
     for path in VECTOR_FILES:
         expected = load(path)["expected"]
@@ -138,9 +148,16 @@ def test_layers_agree(path: Path) -> None:
         assert base45.decode(vector["base45"]).hex() == vector["zlib_hex"]
     if vector["cose_hex"] is not None:
         assert zlib.decompress(bytes.fromhex(vector["zlib_hex"])).hex() == vector["cose_hex"]
-        message = cose_sign1.decode(bytes.fromhex(vector["cose_hex"]))
-        assert message.payload.hex() == vector["cbor_hex"]
-        assert message.kid.hex() == vector["kid_hex"]
+        cose = bytes.fromhex(vector["cose_hex"])
+        if vector["expected"]["valid"]:
+            message = cose_sign1.decode(cose)
+            payload, kid = message.payload, message.kid
+        else:  # the re-encoded cases (issue 8) are refused by our decoder: read the layers
+            outer = cbor2.loads(cose)
+            protected, _, payload, _ = outer.value if isinstance(outer, cbor2.CBORTag) else outer
+            kid = cbor2.loads(protected)[4]
+        assert payload.hex() == vector["cbor_hex"]
+        assert kid.hex() == vector["kid_hex"]
     if vector["claims"] is not None:
         assert readable(cbor2.loads(bytes.fromhex(vector["cbor_hex"]))) == vector["claims"]
 
