@@ -136,7 +136,13 @@ class HolderKeyring:
 
     def ensure(self, conn: Connection, holder_code: str, now: datetime) -> HolderKey:
         """The active key, or a new custodial one. Two workers making one at once: the
-        UNIQUE ``active_for`` lets one win; the other reads the winner's key."""
+        UNIQUE ``active_for`` lets one win; the other reads the winner's key.
+
+        Read under the holder's lock, the one key changes take: a copy bound to the key
+        read here is then written before a retirement starts (which invalidates it) or
+        after it ends (and binds the new key). Unlocked, a copy made for a key retired
+        meanwhile would keep a live status entry (PostgreSQL, READ COMMITTED)."""
+        store.lock_holder(conn, holder_code)
         found = self.active(conn, holder_code)
         if found is not None:
             return found

@@ -23,7 +23,6 @@ from sqlalchemy import Connection, Engine, Row
 
 from issuers.errors import NotFound
 from issuers.formats import presentation
-from issuers.status_codes import CertificateStatus
 from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService
 from wallet.holders import HolderKey, HolderKeyring, key_view
@@ -85,7 +84,6 @@ class PresentationService:
                 certificate.issuer_uscc,
                 certificate.qr,
                 key.verifying_key,
-                CertificateStatus(certificate.status),
             )
             store.save_credential(
                 conn,

@@ -131,6 +131,14 @@ class IssuanceService:
                 raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
             key = self._open_key(key_row.kid, key_row.sealed_private_key)
             now = self._clock()
+            # The primary holder's key before anything else: reading it takes the
+            # holder's lock, which a key retirement takes before the status lists, so a
+            # mint holding a list row first could deadlock with one (PostgreSQL).
+            binder = self._holder_keys if certificate_type.holder_kind == "person" else None
+            custodial = None
+            if holder_key is None and binder is not None:
+                primary = certificate_type.holder_codes(parsed)[0]
+                custodial = binder.binding_key(conn, primary, now)
             serial = repo.allocate_serials(conn, issuer_uscc, certificate_type.slug)
             identifier = build_identifier(certificate_type.type_code, issuer_uscc, serial)
             list_number, idx = status_store.reserve_index(conn, issuer_uscc, identifier, now)
@@ -152,21 +160,14 @@ class IssuanceService:
             certificate_id = repo.insert_certificate(
                 conn, _certificate_row(record, key_row.kid, qr), record.holder_codes
             )
-            if (
-                holder_key is None
-                and self._holder_keys
-                and certificate_type.holder_kind == "person"
-            ):
+            if binder is not None and custodial is not None:
                 # The primary holder's copy, bound to their own key (made on first need)
                 # with a status entry of its own; the other holders get theirs from the
                 # wallet when they first present.
-                primary = record.holder_codes[0]
-                custodial = self._holder_keys.binding_key(conn, primary, now)
-                if custodial is not None:
-                    copy = self._bind(conn, record.identifier, issuer_uscc, qr, custodial, key, now)
-                    self._holder_keys.keep_copy(
-                        conn, certificate_id, primary, custodial.kid, copy, now
-                    )
+                copy = self._bind(conn, record.identifier, issuer_uscc, qr, custodial, key, now)
+                binder.keep_copy(
+                    conn, certificate_id, record.holder_codes[0], custodial.kid, copy, now
+                )
         return MintedCertificate(record, qr, key_row.kid)
 
     def bound_copy(
@@ -176,12 +177,15 @@ class IssuanceService:
         issuer_uscc: str,
         qr: str,
         holder_key: VerifyingKey,
-        status: CertificateStatus,
     ) -> str:
         """Certificate ``identifier``'s credential ``qr`` bound to ``holder_key`` (its
-        ``cnf``), with a status entry of its own that starts at ``status``, signed with
-        the issuer's active key. Retiring ``holder_key`` invalidates this copy alone
-        (:func:`issuers.store.status_store.retire_copies`)."""
+        ``cnf``), with a status entry of its own that starts at the certificate's
+        status, signed with the issuer's active key. Retiring ``holder_key`` invalidates
+        this copy alone (:func:`issuers.store.status_store.retire_copies`)."""
+        # The status is read under the certificate's row lock, the one a status change
+        # takes: a status read earlier could be revoked before this entry exists, and
+        # the revocation would then miss it (PostgreSQL, READ COMMITTED).
+        status = status_store.locked_status(conn, identifier)
         key_row = repo.active_key_row(conn, issuer_uscc)
         if key_row is None:
             raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")

@@ -149,6 +149,19 @@ def change_status(
     return current
 
 
+def locked_status(conn: Connection, identifier: str) -> CertificateStatus:
+    """The certificate's status, its row locked until commit as :func:`change_status`
+    locks it, so an entry started at this status cannot miss a change made meanwhile."""
+    status = conn.execute(
+        select(certificates.c.status)
+        .where(certificates.c.identifier == identifier)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if status is None:
+        raise NotFound(f"no certificate {identifier}", field="identifier")
+    return CertificateStatus(status)
+
+
 def retire_copies(conn: Connection, holder_kid: str, now: datetime) -> int:
     """Invalidate for good every copy bound to ``holder_kid`` (its key was retired: a
     lost or replaced device), whatever the certificates' status. Returns how many."""
