@@ -12,31 +12,64 @@ import binascii
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+DEMO_ADDRESS_FILE = "demo-public-base-url"
 
 
 class SettingsError(RuntimeError):
     """The configuration is unusable; the message says what to set."""
 
 
-class Settings(BaseSettings):
+class PublicSettings(BaseSettings):
+    """What verifying needs: where the registry is and where its lists are published.
+    No secret: ``elicense verify`` runs with these alone (verifying is public)."""
+
     model_config = SettingsConfigDict(env_prefix="ELICENSE_", extra="ignore")
 
     demo: bool = False
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
+    public_base_url: str = Field(
+        default=DEFAULT_PUBLIC_BASE_URL,
+        description=(
+            "Where status references point. In demo mode, unless set: the address"
+            " `serve --demo` last served on (recorded in the data directory)."
+        ),
+    )
+    status_cache_seconds: float = Field(
+        default=1.0, ge=0, description="How long an online verifier holds a status list."
+    )
+
+    @model_validator(mode="after")
+    def _demo_address(self) -> Self:
+        # A demo's CLI verbs run in other processes than its server: they mint and check
+        # status at the address the server recorded, not at a default nobody serves.
+        if self.demo and "public_base_url" not in self.model_fields_set:
+            recorded = read_demo_address(self.data_dir)
+            if recorded is not None:
+                self.public_base_url = recorded
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'elicense.db'}"
+
+
+class Settings(PublicSettings):
+    """Everything ``serve`` and the issuing verbs need, secrets included."""
+
     master_key: SecretStr | None = Field(
         default=None, description="32+ random bytes, base64 (standard or URL-safe)."
     )
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for issuer administration endpoints."
     )
-    public_base_url: str = "http://127.0.0.1:8000"
     max_request_bytes: int = 64 * 1024
     single_use_presentations: bool = Field(
         default=False, description="Refuse a second scan of the same live presentation."
@@ -53,14 +86,19 @@ class Settings(BaseSettings):
         le=300,
         description="Clock difference tolerated between a phone and this verifier.",
     )
-    status_cache_seconds: float = Field(
-        default=1.0, ge=0, description="How long an online verifier holds a status list."
-    )
     trust_cache_dir: Path | None = Field(
         default=None,
         description=(
             "An `elicense sync` cache: POST /verify also recognises the regions whose trust"
             " lists it holds (互认), and picks up each new sync without a restart."
+        ),
+    )
+    trust_anchors: Path | None = Field(
+        default=None,
+        description=(
+            "The trust anchors the lists in ELICENSE_TRUST_CACHE_DIR must verify against:"
+            " a JSON file (GET /trust/anchors saved whole, obtained out of band), outside"
+            " that directory. Required with it."
         ),
     )
     stale_policy: Literal["refuse", "warn"] = Field(
@@ -72,7 +110,8 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_unsafe(self) -> Settings:
+    def _refuse_unsafe(self) -> Self:
+        self._check_trust_anchors()
         if self.demo:
             return self
         if self.master_key is None:
@@ -86,9 +125,23 @@ class Settings(BaseSettings):
             raise ValueError("ELICENSE_ADMIN_TOKEN must be at least 24 characters")
         return self
 
-    @property
-    def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'elicense.db'}"
+    def _check_trust_anchors(self) -> None:
+        """A synced cache is only as trustworthy as the anchors it is checked against,
+        and those must not be files that whoever writes the cache can write."""
+        if self.trust_cache_dir is None:
+            return
+        if self.trust_anchors is None:
+            raise ValueError(
+                "ELICENSE_TRUST_CACHE_DIR needs ELICENSE_TRUST_ANCHORS: the file of trust"
+                " anchors (GET /trust/anchors saved whole, obtained out of band) its lists"
+                " must verify against"
+            )
+        anchors, cache = self.trust_anchors.resolve(), self.trust_cache_dir.resolve()
+        if anchors == cache or cache in anchors.parents:
+            raise ValueError(
+                "ELICENSE_TRUST_ANCHORS lies inside ELICENSE_TRUST_CACHE_DIR, which sync"
+                " writes: keep the anchors file elsewhere"
+            )
 
     def master_key_bytes(self) -> bytes:
         """The master key; in demo mode, the one kept in ``data_dir`` (made if missing)."""
@@ -120,6 +173,24 @@ def demo_master_key(data_dir: Path) -> bytes:
     with os.fdopen(fd, "w") as handle:
         handle.write(base64.urlsafe_b64encode(key).decode() + "\n")
     return key
+
+
+def read_demo_address(data_dir: Path) -> str | None:
+    """The base URL ``serve --demo`` last served on with this data directory, if any."""
+    try:
+        text = (data_dir / DEMO_ADDRESS_FILE).read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text or None
+
+
+def record_demo_address(data_dir: Path, base_url: str) -> None:
+    """Remember where the demo is served, for the demo's CLI verbs (see PublicSettings)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DEMO_ADDRESS_FILE
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(base_url + "\n", "utf-8")
+    partial.replace(path)  # readers see the old address or the new one, never half
 
 
 @lru_cache(maxsize=1)

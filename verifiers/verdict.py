@@ -26,6 +26,14 @@ from issuers.status_codes import StatusChecker
 from verifiers.presentation import DEFAULT_SKEW, ReplayGuard, verify_any
 from verifiers.result import VerifiedCredential
 
+# A valid verdict whose status was not looked up says so among its warnings, so that
+# every output (JSON, the CLI's text, the inspector page) carries it, not only the
+# status_checked flag a reader of the text would never see.
+STATUS_NOT_CHECKED = (
+    "status_not_checked: no status list was consulted (the credential names none, or"
+    " this verifier has none), so a revocation or suspension would not show"
+)
+
 
 class VerificationSession(Protocol):
     """One verification's own view of a verifier's data; never shared between calls."""
@@ -159,13 +167,16 @@ def _verdict(
     except ElicenseError as exc:
         return Verdict(valid=False, code=exc.code, message=exc.message, checked_at=now)
     result = shown.credential
+    warnings = list(result.warnings)
+    if not result.status_checked:
+        warnings.append(STATUS_NOT_CHECKED)
     return Verdict(
         valid=True,
         code=None,
         message=None,
         checked_at=now,
         credential=credential_view(result),
-        warnings=list(result.warnings),
+        warnings=warnings,
         kind=shown.kind,
         presented_at=shown.presented_at,
         expires_at=shown.expires_at,

@@ -122,7 +122,12 @@ def verifier_context(settings: Settings, engine: Engine, clock: Clock) -> Verifi
     skew = timedelta(seconds=settings.presentation_skew_seconds)
     if settings.trust_cache_dir is None:
         return VerifierContext(keys, clock, status, replay=replay, skew=skew)
-    cache = SyncedCache(settings.trust_cache_dir, clock=clock, stale_policy=settings.stale_policy)
+    cache = SyncedCache.configured(
+        settings.trust_cache_dir,
+        settings.trust_anchors,  # out of band: never the anchors a sync left in the cache
+        clock=clock,
+        stale_policy=settings.stale_policy,
+    )
     return dataclasses.replace(
         recognition_context(keys, status, cache, clock), replay=replay, skew=skew
     )

@@ -20,7 +20,7 @@ from verifiers.offline import STALE_POLICIES
 from wallet.cli_device import add_device_verbs
 from wallet.cli_fields import UsageError, parse_field_args
 from wallet.cli_keys import add_key_verbs
-from wallet.cli_offline import add_offline_verbs
+from wallet.cli_offline import add_anchor_option, add_offline_verbs
 from wallet.cli_status import add_status_verbs
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--cache", type=Path, metavar="DIR", help="the offline cache (with --offline)"
     )
+    add_anchor_option(verify)  # with --offline
     verify.add_argument(
         "--stale",
         choices=STALE_POLICIES,

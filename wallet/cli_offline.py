@@ -1,19 +1,26 @@
 """``elicense sync`` and ``elicense verify-offline``: the inspector's offline verbs.
 
 ``sync`` (online) fills a cache directory with the trust lists and status lists that
-verify against the configured anchors; ``verify-offline`` verifies a QR credential
-from that cache with no network. Neither imports the web stack or the database:
-only :mod:`verifiers.offline` (and, for an image, :mod:`verifiers.qr_scan`).
+verify against the configured anchors; ``verify-offline`` (and ``verify --offline``)
+verifies a QR credential from that cache with no network, against the same anchors.
+Neither imports the web stack or the database: only :mod:`verifiers.offline` (and, for
+an image, :mod:`verifiers.qr_scan`).
+
+Anchors are configuration: ``--anchor FILE`` (repeatable), or else the file named by
+``ELICENSE_TRUST_ANCHORS``; never anything in the cache directory, and a file inside it
+is refused. ``sync`` stops at its ``--timeout`` (default 30 s) whatever the servers do.
 
 Exit codes: ``verify-offline`` 0 valid, 1 invalid, 2 usage; ``sync`` 0 when every
 fetch got an answer (lists that did not verify are skipped and reported, not failures),
-1 when some fetch failed, 2 usage.
+1 when some fetch failed or the deadline passed, 2 usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,12 +29,14 @@ from typing import Any
 
 from issuers.errors import InvalidInput, PayloadTooLarge
 from verifiers.offline import (
+    DEFAULT_DEADLINE_S,
     STALE_POLICIES,
+    Anchor,
     Fetch,
     OfflineVerifier,
     SyncReport,
+    load_anchors,
     sync,
-    urllib_fetch,
     verify_offline,
 )
 from verifiers.verdict import Verdict
@@ -35,6 +44,8 @@ from wallet.cli_fields import UsageError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 MAX_INPUT_BYTES = 8 * 1024 * 1024  # verifiers.qr_scan.MAX_IMAGE_BYTES; text is far smaller
+ANCHORS_ENV = "ELICENSE_TRUST_ANCHORS"
+MAX_TIMEOUT_S = 24 * 3600.0
 Clock = Callable[[], datetime]
 
 
@@ -51,15 +62,15 @@ def add_offline_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
         description="Fetch what verifies against the anchors into the cache directory.",
     )
     pull.add_argument("--server", action="append", required=True, metavar="URL")
-    pull.add_argument(
-        "--anchor",
-        action="append",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="a trust anchor's public JWK (JSON), obtained out of band; repeatable",
-    )
+    add_anchor_option(pull)
     pull.add_argument("--cache", required=True, type=Path, metavar="DIR")
+    pull.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_DEADLINE_S,
+        metavar="SECONDS",
+        help=f"stop the whole sync after this long (default {DEFAULT_DEADLINE_S:g})",
+    )
     pull.add_argument("--json", action="store_true")
     pull.set_defaults(handler=sync_command)
 
@@ -70,6 +81,7 @@ def add_offline_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     )
     verify.add_argument("credential", help="QR text, a file holding it, an image of it, or -")
     verify.add_argument("--cache", required=True, type=Path, metavar="DIR")
+    add_anchor_option(verify)
     verify.add_argument(
         "--stale",
         choices=STALE_POLICIES,
@@ -80,11 +92,61 @@ def add_offline_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     verify.set_defaults(handler=verify_offline_command)
 
 
-def sync_command(
-    args: argparse.Namespace, *, clock: Clock = _utc_now, fetch: Fetch = urllib_fetch
-) -> int:
+def add_anchor_option(parser: argparse.ArgumentParser) -> None:
+    """``--anchor FILE``, repeatable; see the module docstring."""
+    parser.add_argument(
+        "--anchor",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "trust anchors obtained out of band: GET /trust/anchors saved whole, or one"
+            f' {{"region_code", "jwk"}} entry of it; repeatable (default: ${ANCHORS_ENV})'
+        ),
+    )
+
+
+def anchor_paths(args: argparse.Namespace) -> list[Path]:
+    """The files ``--anchor`` names, or else ``ELICENSE_TRUST_ANCHORS``; UsageError if
+    neither names any."""
+    paths: list[Path] = list(getattr(args, "anchor", None) or [])
+    if not paths and os.environ.get(ANCHORS_ENV):
+        paths = [Path(os.environ[ANCHORS_ENV])]
+    if not paths:
+        raise UsageError(
+            f"name the trust anchors: --anchor FILE (repeatable) or {ANCHORS_ENV}=FILE; "
+            "they come out of band, never from the cache"
+        )
+    return paths
+
+
+def configured_anchors(args: argparse.Namespace, cache: Path) -> list[Anchor]:
+    """The anchors :func:`anchor_paths` names; UsageError if a file is unusable or lies
+    inside ``cache``."""
     try:
-        report = sync(args.server, args.cache, args.anchor, now=clock(), fetch=fetch)
+        return load_anchors(anchor_paths(args), cache_dir=cache)
+    except InvalidInput as exc:
+        raise UsageError(exc.message) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
+        raise argparse.ArgumentTypeError(f"give seconds above 0, at most {MAX_TIMEOUT_S:g}")
+    return value
+
+
+def sync_command(
+    args: argparse.Namespace, *, clock: Clock = _utc_now, fetch: Fetch | None = None
+) -> int:
+    paths = anchor_paths(args)
+    try:
+        report = sync(
+            args.server, args.cache, paths, now=clock(), fetch=fetch, timeout=args.timeout
+        )
     except InvalidInput as exc:
         raise UsageError(exc.message) from None
     except OSError as exc:  # the cache directory cannot be written
@@ -93,6 +155,12 @@ def sync_command(
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
         _print_sync(report)
+    if any(item.code == "deadline_exceeded" for item in report.of("failed")):
+        print(
+            f"elicense: sync stopped at its {args.timeout:g} s deadline (--timeout); "
+            "what it stored before then is kept",
+            file=sys.stderr,
+        )
     return EXIT_FAILED if report.of("failed") else EXIT_OK
 
 
@@ -108,9 +176,12 @@ def _print_sync(report: SyncReport) -> None:
 def verify_offline_command(args: argparse.Namespace, *, clock: Clock = _utc_now) -> int:
     if not Path(args.cache).is_dir():
         raise UsageError(f"--cache {args.cache} is not a directory; run elicense sync first")
+    anchors = configured_anchors(args, Path(args.cache))
     qr = read_credential(args.credential)
     now = clock()
-    verifier = OfflineVerifier.load(Path(args.cache), now=now, stale_policy=args.stale)
+    verifier = OfflineVerifier.load(
+        Path(args.cache), anchors=anchors, now=now, stale_policy=args.stale
+    )
     for problem in verifier.report.problems:
         print(f"elicense: cache {problem.path}: {problem.code}: {problem.message}", file=sys.stderr)
     verdict = verify_offline(qr, verifier, now)
@@ -123,7 +194,8 @@ def verify_offline_command(args: argparse.Namespace, *, clock: Clock = _utc_now)
 
 def _print_verdict(verdict: Verdict) -> None:
     age = "unknown" if verdict.data_age_seconds is None else _duration(verdict.data_age_seconds)
-    where = f"(offline, data {age} old)"
+    unchecked = "" if verdict.status_checked or not verdict.valid else ", status NOT checked"
+    where = f"(offline, data {age} old{unchecked})"
     if verdict.valid and verdict.credential is not None:
         cred = verdict.credential
         print(

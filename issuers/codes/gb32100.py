@@ -50,3 +50,11 @@ def validate_uscc(value: str, *, field: str = "uscc") -> str:
 def make_uscc(first17: str) -> str:
     """Append the check character (for synthetic sample organisations)."""
     return first17 + uscc_check(first17)
+
+
+def registration_region(uscc: str) -> str:
+    """Positions 3-8 of a (validated) USCC: the 登记管理机关行政区划码, the GB/T 2260
+    region of the authority that registered the organisation (100000 for central
+    registrations). Not checked against a table here; the caller decides what it must
+    lie in."""
+    return uscc[2:8]

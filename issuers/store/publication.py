@@ -2,7 +2,9 @@
 
 * One trust anchor per province served here (made on first use, sealed like issuer
   keys). ``trust_list(region)`` lists the issuers in that province with every key and
-  its state, signed by the anchor (``issuers.trust``).
+  its state, signed by the anchor (``issuers.trust``). An issuer whose USCC was
+  registered in another province is left out (and logged): a verifier would refuse
+  the whole list for it.
 * ``signed_status_list`` (``status_list_jwt`` / ``status_list_cwt``) signs an issuer's
   status list with the issuer's active key (IETF Token Status List). One signed copy
   per list and form is kept in memory and served while three things hold: the list's
@@ -19,6 +21,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +30,7 @@ from typing import Literal
 from sqlalchemy import Connection, Engine, insert, select
 
 from issuers.codes.gb2260 import province_of
+from issuers.codes.gb32100 import registration_region
 from issuers.crypto.keys import SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import NotFound
@@ -37,7 +41,15 @@ from issuers.store import status_store
 from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService, status_list_uri
 from issuers.store.tables import issuer_keys, status_lists, trust_anchors
-from issuers.trust import KeyEntry, TrustedIssuerEntry, sign_trust_list, trust_list_from_issuers
+from issuers.trust import (
+    KeyEntry,
+    TrustedIssuerEntry,
+    in_province,
+    sign_trust_list,
+    trust_list_from_issuers,
+)
+
+log = logging.getLogger("elicense.publication")
 
 TRUST_LIST_VALIDITY = timedelta(days=7)
 STATUS_LIST_VALIDITY = timedelta(days=1)
@@ -129,6 +141,15 @@ class PublicationService:
         with self._engine.connect() as conn:
             for info in repo.list_issuers(conn):
                 if province_of(info.region_code) != region:
+                    continue
+                if not in_province(region, registration_region(info.uscc)):
+                    # Every verifier would refuse the whole list for it (issuers.trust).
+                    log.warning(
+                        "trust list %s: %s left out: its USCC is registered in %s",
+                        region,
+                        info.uscc,
+                        registration_region(info.uscc),
+                    )
                     continue
                 keys = tuple(
                     KeyEntry.of(

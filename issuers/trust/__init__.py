@@ -4,8 +4,17 @@ A region (a province such as 江苏 ``320000``, or a city) keeps a trust-anchor 
 Ed25519 by default or ES256. It signs a list of the issuers it vouches for: each
 issuer's USCC, names, region, the certificate types it may issue, and its public
 keys with their validity and state. A verifier is configured with the anchor keys
-it trusts (its own region's and other provinces') and accepts a credential only if
-a trusted list names the key that signed it and allows that issuer the type.
+it trusts (its own region's and other provinces'), each with the region it is the
+anchor of (:class:`TrustAnchor`), and accepts a credential only if a trusted list
+names the key that signed it and allows that issuer the type.
+
+An anchor vouches only for its own province: it signs only the list of the region it
+is configured for, and that list names only issuers registered in that province (the
+USCC's 登记管理机关行政区划码, GB 32100 positions 3-8) that declare a region inside the
+list's region. Central authorities, registered in ``100000`` (:data:`NATIONAL_REGION`),
+are vouched for by a national anchor, configured with region ``100000``, whose list
+names only them. So a Jiangsu anchor cannot make a Shanghai USCC trusted, whatever
+region code its list gives it.
 
 Wire format
 -----------
@@ -20,14 +29,17 @@ Protected header, all required::
 ``kid`` is the anchor key's RFC 7638 thumbprint (SHA-256, base64url). ``crit`` is
 refused. Payload claims:
 
-``iss``          GB/T 2260 code of the anchor's region (required)
+``iss``          GB/T 2260 code of the anchor's region, or ``100000`` for the
+                 national anchor (required); must be the region the verifier
+                 configured the signing anchor with
 ``region_name``  its name, display only (optional)
 ``iat``, ``exp`` NumericDates (whole seconds); ``exp`` is the next update: from
                  then on the list is refused and must be fetched again (required)
 ``seq``          the list's number, 0 to 2^53-1; a later list has a higher one
 ``issuers``      array of issuer objects (required, may be empty):
 
-    ``uscc``           GB 32100 code, valid check character, in capitals
+    ``uscc``           GB 32100 code, valid check character, in capitals, registered
+                       (positions 3-8) in the province of ``iss``
     ``name_zh``        non-empty text; ``name_en`` text, may be empty
     ``region_code``    GB/T 2260 code inside ``iss`` (a province's anchor lists its
                        own cities' issuers, not another province's)
@@ -85,11 +97,14 @@ from issuers.trust._errors import (
 )
 from issuers.trust._model import (
     KEY_STATES,
+    NATIONAL_REGION,
     KeyEntry,
     KeyState,
+    TrustAnchor,
     TrustedIssuerEntry,
     TrustList,
     covers,
+    in_province,
     trust_list_from_issuers,
 )
 from issuers.trust._resolver import TrustListKeyResolver
@@ -97,9 +112,11 @@ from issuers.trust._resolver import TrustListKeyResolver
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "KEY_STATES",
+    "NATIONAL_REGION",
     "TYP",
     "KeyEntry",
     "KeyState",
+    "TrustAnchor",
     "TrustList",
     "TrustListExpired",
     "TrustListInvalid",
@@ -108,6 +125,7 @@ __all__ = [
     "TrustedIssuerEntry",
     "UntrustedAnchor",
     "covers",
+    "in_province",
     "sign_trust_list",
     "trust_list_from_issuers",
     "verify_trust_list",

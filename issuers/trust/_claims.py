@@ -12,11 +12,20 @@ from typing import Any, NoReturn
 
 from issuers.catalogue import CATALOGUE
 from issuers.codes import validate_region, validate_uscc
+from issuers.codes.gb32100 import registration_region
 from issuers.crypto.keys import VerifyingKey
 from issuers.errors import InvalidCode, InvalidInput
 from issuers.registry import IssuerInfo
 from issuers.trust._errors import TrustListInvalid
-from issuers.trust._model import KEY_STATES, KeyEntry, TrustedIssuerEntry, TrustList, covers
+from issuers.trust._model import (
+    KEY_STATES,
+    NATIONAL_REGION,
+    KeyEntry,
+    TrustedIssuerEntry,
+    TrustList,
+    covers,
+    in_province,
+)
 
 MAX_SEQUENCE = 2**53 - 1  # I-JSON (RFC 7493 §2.2): integers every JSON parser holds exactly
 MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime holds
@@ -112,6 +121,13 @@ def _issuer(item: object, field: str, scope: str) -> TrustedIssuerEntry:
             _invalid("must be written in capitals without spaces", f"{field}.uscc")
     except InvalidCode as exc:
         _invalid(exc.message, exc.field or f"{field}.uscc")
+    registered = registration_region(uscc)
+    if not (registered.isdigit() and in_province(scope, registered)):
+        _invalid(
+            f"{uscc} is registered in region {registered}, outside the province of the "
+            f"list's region {scope}: an anchor vouches only for its own province's issuers",
+            f"{field}.uscc",
+        )
     region = _region(item.get("region_code"), f"{field}.region_code")
     if not covers(scope, region):
         _invalid(f"{region} lies outside the list's region {scope}", f"{field}.region_code")
@@ -170,6 +186,8 @@ def _key(item: object, field: str) -> KeyEntry:
 
 
 def _region(value: object, field: str) -> str:
+    if value == NATIONAL_REGION:
+        return NATIONAL_REGION
     try:
         return validate_region(value, field=field)  # type: ignore[arg-type]
     except InvalidCode as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from issuers.crypto.keys import SigningKey, VerifyingKey
+from issuers.crypto.keys import SigningKey
 from issuers.errors import InvalidInput, PayloadTooLarge
 from issuers.formats import jws
 from issuers.trust._claims import from_claims, to_claims
@@ -15,7 +15,7 @@ from issuers.trust._errors import (
     TrustListSignatureInvalid,
     UntrustedAnchor,
 )
-from issuers.trust._model import TrustList
+from issuers.trust._model import TrustAnchor, TrustList
 
 TYP = "trustlist+jwt"
 DEFAULT_MAX_BYTES = 1 << 20  # 1 MiB: thousands of issuers; a CDN file, not a stream
@@ -42,17 +42,20 @@ def sign_trust_list(trust_list: TrustList, anchor: SigningKey) -> str:
 def verify_trust_list(
     text: str,
     *,
-    anchors: Sequence[VerifyingKey],
+    anchors: Sequence[TrustAnchor],
     now: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> TrustList:
-    """Return the list if a trusted anchor signed it and it is not past ``exp``.
+    """Return the list if a trusted anchor signed it for its own region and it is not
+    past ``exp``.
 
     Checks, in order: size (``PayloadTooLarge``); JWS shape and header, ``typ``
     (``trust_list_invalid``); ``kid`` among ``anchors`` (``untrusted_anchor``); ``alg``
     and signature (``trust_list_signature_invalid``); then the claims
-    (``trust_list_invalid``) and ``exp`` > ``now`` (``trust_list_expired``). No claim
-    is read before the signature verified.
+    (``trust_list_invalid``: among them, every issuer registered in the list's
+    province), ``iss`` equal to the anchor's configured region (``trust_list_invalid``)
+    and ``exp`` > ``now`` (``trust_list_expired``). No claim is read before the
+    signature verified.
     """
     if not isinstance(text, str):
         raise TrustListInvalid("a trust list is text", field="jws")
@@ -71,12 +74,20 @@ def verify_trust_list(
         raise TrustListInvalid(f"alg must be one of {sorted(jws.ALGORITHMS)}", field="alg")
     if not isinstance(kid, str):
         raise TrustListInvalid("the JWS header needs the anchor's kid", field="kid")
-    anchor = next((key for key in anchors if key.kid == kid), None)
+    anchor = next((a for a in anchors if a.kid == kid), None)
     if anchor is None:
         raise UntrustedAnchor(f"no trusted anchor has kid {kid[:43]}", field="kid")
-    jws.verify(parsed, anchor, error=TrustListSignatureInvalid)
+    jws.verify(parsed, anchor.key, error=TrustListSignatureInvalid)
     claims = jws.load_object(parsed.payload, "payload", error=TrustListInvalid)
     trust_list = from_claims(claims, anchor_kid=kid)
+    if trust_list.region_code != anchor.region_code:
+        # Else one province's anchor could sign a list "of" another province and vouch
+        # for its issuers: the anchor's region comes from our configuration.
+        raise TrustListInvalid(
+            f"trust list iss: {trust_list.region_code}, but anchor {kid[:43]} is "
+            f"configured as {anchor.region_code}'s",
+            field="iss",
+        )
     if trust_list.next_update.timestamp() <= now.timestamp():
         raise TrustListExpired(
             f"trust list {trust_list.region_code} #{trust_list.sequence} expired at "

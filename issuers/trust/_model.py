@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from issuers.codes import region_name
+from issuers.codes import region_name, validate_region
 from issuers.crypto.keys import Algorithm, VerifyingKey
-from issuers.errors import InvalidInput
+from issuers.errors import InvalidCode, InvalidInput
 from issuers.registry import IssuerInfo, TrustedKey
 
 KeyState = Literal["active", "retired", "compromised"]
 KEY_STATES: tuple[KeyState, ...] = ("active", "retired", "compromised")
+# The region of central authorities: the 登记管理机关行政区划码 (GB 32100 positions 3-8)
+# that central registrations carry. Not a GB/T 2260 province: only a national anchor's
+# list has it as ``iss``, and it names only issuers registered there.
+NATIONAL_REGION = "100000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,47 @@ class TrustList:
         return next((entry for entry in self.issuers if entry.info.uscc == uscc), None)
 
 
+@dataclass(frozen=True, slots=True)
+class TrustAnchor:
+    """A region's trust-anchor key as a verifier is configured with it, out of band.
+
+    The region is part of the configuration, not of what the anchor signs: an anchor
+    signs only its own region's list (``iss`` equal to ``region_code``), and so vouches
+    only for issuers registered in its province (:func:`in_province`). A national
+    anchor has ``region_code`` :data:`NATIONAL_REGION`.
+    """
+
+    key: VerifyingKey
+    region_code: str
+
+    def __post_init__(self) -> None:
+        if self.region_code != NATIONAL_REGION:
+            try:
+                validate_region(self.region_code, field="region_code")
+            except InvalidCode as exc:
+                raise InvalidInput(f"anchor region: {exc.message}", field="region_code") from None
+
+    @property
+    def kid(self) -> str:
+        return self.key.kid
+
+
+def in_province(scope: str, region_code: str) -> bool:
+    """Whether ``region_code`` lies in the province of the list region ``scope`` (for
+    the national region: is the national region itself)."""
+    if scope == NATIONAL_REGION:
+        return region_code == NATIONAL_REGION
+    return region_code[:2] == scope[:2]
+
+
 def covers(scope: str, region_code: str) -> bool:
     """Whether the GB/T 2260 region ``scope`` contains ``region_code``.
 
     A province (``320000``) contains its prefectures and counties, a prefecture
-    (``320100``) its counties, a county only itself.
+    (``320100``) its counties, a county only itself; the national region only itself.
     """
+    if scope == NATIONAL_REGION:
+        return region_code == NATIONAL_REGION
     if scope.endswith("0000"):
         return region_code[:2] == scope[:2]
     if scope.endswith("00"):

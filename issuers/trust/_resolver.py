@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from issuers.crypto.keys import VerifyingKey, b64url
+from issuers.crypto.keys import b64url
 from issuers.errors import UnknownKey, UntrustedIssuer
 from issuers.registry import TrustedKey
 from issuers.trust._document import DEFAULT_MAX_BYTES, verify_trust_list
 from issuers.trust._errors import TrustListInvalid
-from issuers.trust._model import KEY_STATES, TrustList
+from issuers.trust._model import KEY_STATES, TrustAnchor, TrustList
 
 # KEY_STATES runs active, retired, compromised: the later, the more severe.
 _SEVERITY: dict[str, int] = {state: rank for rank, state in enumerate(KEY_STATES)}
@@ -62,7 +62,7 @@ class TrustListKeyResolver:
         cls,
         documents: Iterable[str],
         *,
-        anchors: Sequence[VerifyingKey],
+        anchors: Sequence[TrustAnchor],
         now: datetime,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> TrustListKeyResolver:

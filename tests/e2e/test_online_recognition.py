@@ -2,8 +2,10 @@
 
 The same two ``elicense serve --demo`` platforms as in :mod:`tests.e2e.test_two_regions`,
 on loopback ports, each with its own data and keys. The Jiangsu server is started with
-``ELICENSE_TRUST_CACHE_DIR`` naming a directory that is empty at first; the operator
-then runs ``elicense sync`` into it with Jiangsu's and Zhejiang's anchors only. The
+``ELICENSE_TRUST_CACHE_DIR`` naming a directory that is empty at first, and
+``ELICENSE_TRUST_ANCHORS`` naming a file (outside it) with Zhejiang's anchor, handed
+over out of band (here: read from the Zhejiang server before Jiangsu starts); the
+operator then runs ``elicense sync`` into it with Jiangsu's and Zhejiang's anchors. The
 Jiangsu server picks up each sync while it runs: the same process answers before the
 first sync, after it, and after a second sync that carries a Zhejiang revocation.
 """
@@ -42,17 +44,25 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def platforms(tmp_path: Path) -> Iterator[tuple[Server, Server, Path]]:
-    """Jiangsu (recognising what is synced into the returned cache dir) and Zhejiang."""
+    """Jiangsu (recognising what is synced into the returned cache dir, against
+    Zhejiang's anchor) and Zhejiang."""
     assert ELICENSE.is_file(), f"console script not installed at {ELICENSE}"
     cache = tmp_path / "jiangsu-trust-cache"
     started: list[Server] = []
     try:
-        started.append(start("jiangsu", tmp_path / "jiangsu", ELICENSE_TRUST_CACHE_DIR=str(cache)))
-        started.append(start("zhejiang", tmp_path / "zhejiang"))
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        for server in started:
-            wait_ready(server, deadline)
-        yield started[0], started[1], cache
+        zhejiang = start("zhejiang", tmp_path / "zhejiang")
+        started.append(zhejiang)
+        wait_ready(zhejiang, time.monotonic() + STARTUP_TIMEOUT_S)
+        anchors = zhejiang.anchor_file("330000", tmp_path / "jiangsu-anchors.json")
+        jiangsu = start(
+            "jiangsu",
+            tmp_path / "jiangsu",
+            ELICENSE_TRUST_CACHE_DIR=str(cache),
+            ELICENSE_TRUST_ANCHORS=str(anchors),
+        )
+        started.append(jiangsu)
+        wait_ready(jiangsu, time.monotonic() + STARTUP_TIMEOUT_S)
+        yield jiangsu, zhejiang, cache
     finally:
         for server in started:
             stop(server)

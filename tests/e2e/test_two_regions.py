@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
-from verifiers.offline import OfflineVerifier, SyncReport, sync, verify_offline
+from verifiers.offline import OfflineVerifier, SyncReport, load_anchors, sync, verify_offline
 from verifiers.verdict import Verdict
 from wallet import demo
 
@@ -169,9 +169,11 @@ def outcome(report: SyncReport, server: Server, kind: str, name: str) -> tuple[s
     return item.outcome, item.code
 
 
-def verify(cache: Path, qr: str) -> Verdict:
+def verify(cache: Path, anchors: list[Path], qr: str) -> Verdict:
+    """Offline, against the configured anchor files (never anything in the cache)."""
     now = datetime.now(UTC)
-    return verify_offline(qr, OfflineVerifier.load(cache, now=now), now)
+    verifier = OfflineVerifier.load(cache, anchors=load_anchors(anchors), now=now)
+    return verify_offline(qr, verifier, now)
 
 
 def test_jiangsu_inspector_verifies_zhejiang_permits_offline(
@@ -211,26 +213,26 @@ def test_jiangsu_inspector_verifies_zhejiang_permits_offline(
 
     # From here on, no network: the verdicts come from the cache directory.
     for qr in (zj_permit["qr"], js_permit["qr"]):
-        verdict = verify(cache, qr)
+        verdict = verify(cache, anchors, qr)
         assert verdict.valid, verdict
         assert verdict.offline
         assert verdict.status_checked
         assert verdict.data_age_seconds is not None
         assert 0 <= verdict.data_age_seconds < 120
-    credential = verify(cache, zj_permit["qr"]).credential
+    credential = verify(cache, anchors, zj_permit["qr"]).credential
     assert credential is not None
     assert credential.issuer.region_name == "浙江省"
     for qr in (sh_id["qr"], impostor["qr"]):
-        verdict = verify(cache, qr)
+        verdict = verify(cache, anchors, qr)
         assert not verdict.valid
         assert verdict.code in ("unknown_key", "untrusted_issuer"), verdict
 
     zhejiang.revoke(ZJ_TRANSPORT, zj_permit["identifier"])
-    assert verify(cache, zj_permit["qr"]).valid  # offline: the cache has not heard yet
+    assert verify(cache, anchors, zj_permit["qr"]).valid  # offline: the cache has not heard yet
     report = sync(servers, cache, anchors, now=datetime.now(UTC))
     assert report.of("failed") == [], report.to_dict()
     assert outcome(report, zhejiang, "status_list", zj_uri) == ("stored", None)
-    revoked = verify(cache, zj_permit["qr"])
+    revoked = verify(cache, anchors, zj_permit["qr"])
     assert not revoked.valid
     assert revoked.code == "revoked"
-    assert verify(cache, js_permit["qr"]).valid
+    assert verify(cache, anchors, js_permit["qr"]).valid

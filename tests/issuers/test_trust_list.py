@@ -21,7 +21,7 @@ from jwcrypto.jwk import JWK
 from jwcrypto.jws import JWS
 
 from issuers.catalogue import CATALOGUE
-from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey, b64url
+from issuers.crypto.keys import Algorithm, SigningKey, b64url
 from issuers.errors import (
     InvalidInput,
     KeyCompromised,
@@ -33,6 +33,7 @@ from issuers.minting import build_record, sign_qr
 from issuers.trust import (
     DEFAULT_MAX_BYTES,
     KeyEntry,
+    TrustAnchor,
     TrustedIssuerEntry,
     TrustList,
     TrustListInvalid,
@@ -70,7 +71,7 @@ JS_TRANSPORT_OLD = ed25519(2)
 JS_CIVIL_KEY = p256(3)
 ZJ_TRANSPORT_KEY = ed25519(4)
 SH_POLICE_KEY = ed25519(5)
-BOTH = (JS_ANCHOR.public, ZJ_ANCHOR.public)
+BOTH = (TrustAnchor(JS_ANCHOR.public, "320000"), TrustAnchor(ZJ_ANCHOR.public, "330000"))
 
 
 # --- building lists and credentials --------------------------------------------------
@@ -125,7 +126,7 @@ def mint(uscc: str, type_slug: str, key: SigningKey, *, at: datetime | None = No
     return sign_qr(record, key)
 
 
-def resolver(*documents: str, anchors: tuple[VerifyingKey, ...] = BOTH) -> TrustListKeyResolver:
+def resolver(*documents: str, anchors: tuple[TrustAnchor, ...] = BOTH) -> TrustListKeyResolver:
     return TrustListKeyResolver.from_documents(documents, anchors=anchors, now=NOW)
 
 
@@ -171,7 +172,7 @@ def test_sign_then_verify_returns_the_same_list(anchor: SigningKey, region: str)
     document = sign_trust_list(source, anchor)
     header, _ = parts(document)
     assert header == {"alg": anchor.alg.value, "kid": anchor.public.kid, "typ": "trustlist+jwt"}
-    got = verify_trust_list(document, anchors=[anchor.public], now=NOW)
+    got = verify_trust_list(document, anchors=[TrustAnchor(anchor.public, region)], now=NOW)
     assert got == replace(source, anchor_kid=anchor.public.kid)
     assert got.issuers[0].keys[-1].state == "compromised"
 
@@ -268,9 +269,9 @@ def test_mutual_recognition_needs_the_other_provinces_anchor() -> None:
     assert verify_qr(zj_credential, keys=both, now=NOW).issuer.uscc == ZJ_TRANSPORT
 
     with pytest.raises(TrustListInvalid) as caught:  # a Jiangsu-only verifier refuses it
-        verify_trust_list(zhejiang, anchors=[JS_ANCHOR.public], now=NOW)
+        verify_trust_list(zhejiang, anchors=BOTH[:1], now=NOW)
     assert caught.value.code == "untrusted_anchor"
-    jiangsu_only = resolver(jiangsu, anchors=(JS_ANCHOR.public,))
+    jiangsu_only = resolver(jiangsu, anchors=BOTH[:1])
     verify_qr(js_credential, keys=jiangsu_only, now=NOW)
     with pytest.raises(UnknownKey):
         verify_qr(zj_credential, keys=jiangsu_only, now=NOW)
@@ -322,7 +323,7 @@ def test_different_anchors_listing_one_issuer_keep_both_keys() -> None:
     second_anchor = ed25519(0x34)  # e.g. Jiangsu's next anchor key, both configured
     one = signed("320000", JS_ANCHOR, listed(JS_TRANSPORT, active(JS_TRANSPORT_KEY)), seq=5)
     two = signed("320000", second_anchor, listed(JS_TRANSPORT, active(JS_TRANSPORT_OLD)), seq=1)
-    keys = resolver(one, two, anchors=(JS_ANCHOR.public, second_anchor.public))
+    keys = resolver(one, two, anchors=(BOTH[0], TrustAnchor(second_anchor.public, "320000")))
     assert len(keys) == 2
     for key in (JS_TRANSPORT_KEY, JS_TRANSPORT_OLD):
         credential = mint(JS_TRANSPORT, "road_transport_permit", key)
@@ -331,7 +332,7 @@ def test_different_anchors_listing_one_issuer_keep_both_keys() -> None:
 
 def test_one_key_listed_twice_takes_the_most_severe_state_or_is_ambiguous() -> None:
     second_anchor = ed25519(0x34)
-    anchors = (JS_ANCHOR.public, second_anchor.public)
+    anchors = (BOTH[0], TrustAnchor(second_anchor.public, "320000"))
     base = listed(JS_TRANSPORT, active(JS_TRANSPORT_KEY))
     compromised = listed(JS_TRANSPORT, replace(active(JS_TRANSPORT_KEY), state="compromised"))
     keys = resolver(
@@ -568,7 +569,7 @@ def test_the_signer_refuses_what_a_verifier_would_refuse() -> None:
     bad = replace(jiangsu_list(), region_code="330000")  # Jiangsu issuers in a Zhejiang list
     with pytest.raises(InvalidInput) as caught:
         sign_trust_list(bad, JS_ANCHOR)
-    assert caught.value.field == "issuers[0].region_code"
+    assert caught.value.field == "issuers[0].uscc"  # registered in Jiangsu, not Zhejiang
     with pytest.raises(InvalidInput) as caught:
         sign_trust_list(replace(jiangsu_list(), anchor_kid=ZJ_ANCHOR.public.kid), JS_ANCHOR)
     assert caught.value.field == "anchor_kid"

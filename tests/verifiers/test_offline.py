@@ -77,6 +77,7 @@ ROGUE = ed25519(0x66)
 KEYS = {JS_TRANSPORT: ed25519(1), ZJ_TRANSPORT: ed25519(4), SH_POLICE: ed25519(5)}
 REGION_OF = {JS_TRANSPORT: "320000", ZJ_TRANSPORT: "330000", SH_POLICE: "310000"}
 ANCHOR_OF = {"320000": JS_ANCHOR, "330000": ZJ_ANCHOR, "310000": SH_ANCHOR}
+CONFIGURED = (Anchor(JS_ANCHOR.public, "320000"), Anchor(ZJ_ANCHOR.public, "330000"))
 
 
 # --- building signed documents and credentials ------------------------------------------
@@ -146,11 +147,10 @@ def fill_cache(
     trust: dict[str, str] | None = None,
     status: dict[str, tuple[str, str]] | None = None,
 ) -> CacheDir:
-    """Configured anchors: Jiangsu and Zhejiang. Trust lists by region, status lists by
-    uri -> (issuer, token)."""
+    """The cache a sync against Jiangsu and Zhejiang (CONFIGURED) leaves. Trust lists by
+    region, status lists by uri -> (issuer, token)."""
     cache = CacheDir(root)
     cache.ensure()
-    cache.replace_anchors([Anchor(JS_ANCHOR.public, "320000"), Anchor(ZJ_ANCHOR.public, "330000")])
     if trust is None:
         trust = {"320000": trust_list("320000", JS_TRANSPORT), "330000": zj_list()}
     if status is None:
@@ -170,8 +170,15 @@ def zj_list(**changes: Any) -> str:
 
 
 def check(root: Path, qr: str, now: datetime, stale: StalePolicy = "refuse") -> Verdict:
-    verifier = OfflineVerifier.load(root, now=now, stale_policy=stale)
+    verifier = OfflineVerifier.load(root, anchors=CONFIGURED, now=now, stale_policy=stale)
     return verify_offline(qr, verifier, now)
+
+
+def write_anchors(path: Path) -> Path:
+    """The configured anchors as an operator keeps them: a file outside the cache."""
+    entries = [{"region_code": a.region_code, "jwk": a.key.public_jwk()} for a in CONFIGURED]
+    path.write_text(json.dumps(entries))
+    return path
 
 
 # --- verdicts from the cache ------------------------------------------------------------
@@ -195,7 +202,7 @@ def test_valid_revoked_suspended_across_two_regions(tmp_path: Path) -> None:
 
 def test_one_verifier_answers_many_scans_and_keeps_each_verdict_apart(tmp_path: Path) -> None:
     fill_cache(tmp_path)
-    verifier = OfflineVerifier.load(tmp_path, now=NOW, stale_policy="warn")
+    verifier = OfflineVerifier.load(tmp_path, anchors=CONFIGURED, now=NOW, stale_policy="warn")
     stale = NOW + timedelta(seconds=TTL + 1)
     first = verify_offline(js_credential(VALID_IDX), verifier, stale)
     assert first.valid
@@ -218,7 +225,7 @@ def test_one_verifier_serves_many_threads_and_no_call_sees_anothers_data(
     for uri, signer, at in ((JS_URI, JS_TRANSPORT, NOW), (ZJ_URI, ZJ_TRANSPORT, zj_at)):
         text = status_list(uri, signer, at=at)
         cache.write_status_list(uri, text, issuer=signer, fetched_at=at, source=None)
-    verifier = OfflineVerifier.load(tmp_path, now=NOW, stale_policy="warn")
+    verifier = OfflineVerifier.load(tmp_path, anchors=CONFIGURED, now=NOW, stale_policy="warn")
     offset = {JS_TRANSPORT: 0, ZJ_TRANSPORT: 100, SH_POLICE: 100}  # SH: oldest trust list
     cases = [
         (credential(uscc, idx), uscc, code)
@@ -315,7 +322,7 @@ def test_an_expired_trust_list_is_dropped_so_its_issuers_are_unknown(tmp_path: P
         },
     )
     later = NOW + timedelta(hours=2)
-    verifier = OfflineVerifier.load(tmp_path, now=later, stale_policy="warn")
+    verifier = OfflineVerifier.load(tmp_path, anchors=CONFIGURED, now=later, stale_policy="warn")
     [problem] = verifier.report.problems
     assert (problem.path, problem.code) == ("trust/330000.jwt", "trust_list_expired")
     assert verifier.report.trust_lists == ("320000 #1",)
@@ -325,7 +332,7 @@ def test_an_expired_trust_list_is_dropped_so_its_issuers_are_unknown(tmp_path: P
     assert verify_offline(js_credential(VALID_IDX), verifier, later).valid
 
     # Loaded while the list was current, used after it expired: refused all the same.
-    verifier = OfflineVerifier.load(tmp_path, now=NOW)
+    verifier = OfflineVerifier.load(tmp_path, anchors=CONFIGURED, now=NOW)
     assert verifier.report.problems == ()
     assert verify_offline(credential(ZJ_TRANSPORT, VALID_IDX), verifier, later).code == (
         "unknown_key"
@@ -342,7 +349,7 @@ def test_a_third_regions_issuer_is_not_trusted(tmp_path: Path) -> None:
         },
         status={SH_URI: (SH_POLICE, status_list(SH_URI, SH_POLICE))},
     )
-    verifier = OfflineVerifier.load(tmp_path, now=NOW)
+    verifier = OfflineVerifier.load(tmp_path, anchors=CONFIGURED, now=NOW)
     assert [(p.path, p.code) for p in verifier.report.problems] == [
         ("trust/310000.jwt", "untrusted_anchor")
     ]
@@ -400,7 +407,8 @@ def test_data_age_is_that_of_the_oldest_data_used(tmp_path: Path) -> None:
     CacheDir(empty).ensure()
     nothing = check(empty, credential(ZJ_TRANSPORT, VALID_IDX), NOW)
     assert (nothing.code, nothing.data_age_seconds) == ("unknown_key", None)
-    assert [p.code for p in OfflineVerifier.load(empty, now=NOW).report.problems] == ["no_anchors"]
+    problems = OfflineVerifier.load(empty, anchors=[], now=NOW).report.problems
+    assert [p.code for p in problems] == ["no_anchors"]
 
 
 def test_cache_problems_are_reported_not_raised(tmp_path: Path) -> None:
@@ -408,10 +416,8 @@ def test_cache_problems_are_reported_not_raised(tmp_path: Path) -> None:
     (tmp_path / "trust" / "330000.meta.json").unlink()
     status_meta = cache_module._meta_path(cache._status_path(JS_URI))
     status_meta.write_text(json.dumps({"uri": ZJ_URI, "fetched_at": NOW.isoformat()}))
-    (tmp_path / "anchors" / "junk.jwk.json").write_text("{not json")
-    report = OfflineVerifier.load(tmp_path, now=NOW).report
+    report = OfflineVerifier.load(tmp_path, anchors=CONFIGURED, now=NOW).report
     assert sorted(p.code for p in report.problems) == [
-        "anchor_invalid",
         "cache_meta_invalid",
         "cache_meta_missing",
     ]
@@ -484,7 +490,8 @@ def _json(value: Any) -> bytes:
 def anchor_files(tmp_path: Path) -> list[Path]:
     js, zj = tmp_path / "js-anchor.json", tmp_path / "zj-anchor.jwk"
     js.write_text(json.dumps({"region_code": "320000", "jwk": JS_ANCHOR.public.public_jwk()}))
-    zj.write_text(json.dumps(ZJ_ANCHOR.public.public_jwk()))  # a bare JWK works too
+    # A JWK carrying its region works too.
+    zj.write_text(json.dumps({**ZJ_ANCHOR.public.public_jwk(), "region_code": "330000"}))
     return [js, zj]
 
 
@@ -548,9 +555,7 @@ def test_sync_stores_only_what_verifies_and_says_why_not(tmp_path: Path) -> None
         "330000.jwt",
         "330000.meta.json",
     ]
-    assert sorted(p.name for p in (cache_dir / "anchors").iterdir()) == sorted(
-        f"{key.public.kid}.jwk.json" for key in (JS_ANCHOR, ZJ_ANCHOR)
-    )
+    assert not (cache_dir / "anchors").exists()  # anchors are configuration, not cache
     meta = json.loads((cache_dir / "trust" / "330000.meta.json").read_text())
     assert meta["fetched_at"] == NOW.isoformat()
     assert meta["region_code"] == "330000"
@@ -602,13 +607,14 @@ def test_sync_carries_on_past_a_failed_fetch(tmp_path: Path) -> None:
     failed = [(i.name, i.code) for i in report.of("failed")]
     assert failed == [
         ("https://down.example/trust/anchors", "fetch_failed"),
-        ("320000", "fetch_failed"),  # down: tried the anchor files' declared region
+        ("320000", "fetch_failed"),  # down: tried the configured anchors' regions
+        ("330000", "fetch_failed"),
         (JS_URI, "fetch_failed"),
         ("https://down.example/status/lists", "fetch_failed"),
         ("https://zj.example/status/lists", "malformed"),
     ]
     assert [i.name for i in report.of("stored")] == ["320000", "330000"]
-    assert report.to_dict()["failed"] == 5
+    assert report.to_dict()["failed"] == 6
 
 
 def test_a_crash_mid_sync_leaves_the_previous_cache_usable(tmp_path: Path) -> None:
@@ -637,7 +643,7 @@ def test_a_crash_mid_sync_leaves_the_previous_cache_usable(tmp_path: Path) -> No
     js_file = cache_module.status_file_stem(JS_URI)
     assert after[f"{js_file}.jwt"] != before[f"{js_file}.jwt"]  # got there before the crash
     # The old Zhejiang list still answers (the revocation never arrived), and says so.
-    verifier = OfflineVerifier.load(cache_dir, now=later, stale_policy="warn")
+    verifier = OfflineVerifier.load(cache_dir, anchors=CONFIGURED, now=later, stale_policy="warn")
     assert verifier.report.problems == ()
     verdict = verify_offline(credential(ZJ_TRANSPORT, VALID_IDX), verifier, later)
     assert verdict.valid
@@ -655,8 +661,19 @@ def test_sync_refuses_bad_arguments_before_touching_the_cache(tmp_path: Path) ->
     private = tmp_path / "private.json"
     private.write_text(json.dumps({**JS_ANCHOR.public.public_jwk(), "d": "AAAA"}))
     wrong_kid = tmp_path / "kid.json"
-    wrong_kid.write_text(json.dumps({**JS_ANCHOR.public.public_jwk(), "kid": "nope"}))
+    wrong_kid.write_text(
+        json.dumps({**JS_ANCHOR.public.public_jwk(), "kid": "nope", "region_code": "320000"})
+    )
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(JS_ANCHOR.public.public_jwk()))
+    twice = tmp_path / "twice.json"
+    twice.write_text(
+        json.dumps(
+            [{"region_code": r, "jwk": JS_ANCHOR.public.public_jwk()} for r in ("320000", "310000")]
+        )
+    )
     cache_dir = tmp_path / "cache"
+    planted = cache_dir / "anchors.json"  # inside the cache: not created, refused by path
     for servers, anchors, message in [
         ([], anchor_files(tmp_path), "at least one server"),
         (["file:///etc"], anchor_files(tmp_path), "not an http"),
@@ -664,6 +681,9 @@ def test_sync_refuses_bad_arguments_before_touching_the_cache(tmp_path: Path) ->
         (["https://js.example"], [private], "private key"),
         (["https://js.example"], [wrong_kid], "thumbprint"),
         (["https://js.example"], [tmp_path / "missing.json"], "not a readable JSON"),
+        (["https://js.example"], [bare], "region"),
+        (["https://js.example"], [twice], "configured for 320000 and for 310000"),
+        (["https://js.example"], [planted], "inside the cache directory"),
     ]:
         with pytest.raises(Exception, match=message) as caught:
             sync(servers, cache_dir, anchors, now=NOW, fetch=FakeNet().fetch)
@@ -740,7 +760,15 @@ def test_cli_sync_then_verify_offline(
 
     qr_file = tmp_path / "qr.txt"
     qr_file.write_text(credential(ZJ_TRANSPORT, VALID_IDX, uri) + "\n")
-    argv = ["verify-offline", str(qr_file), "--cache", str(cache), "--json"]
+    argv = [
+        "verify-offline",
+        str(qr_file),
+        "--cache",
+        str(cache),
+        "--anchor",
+        str(anchor),
+        "--json",
+    ]
     args = parser().parse_args(argv)
     assert args.handler(args, clock=lambda: NOW + timedelta(seconds=42)) == 0
     verdict = json.loads(capsys.readouterr().out)
@@ -750,20 +778,33 @@ def test_cli_sync_then_verify_offline(
 
     image = tmp_path / "qr.png"
     image.write_bytes(render_png(credential(ZJ_TRANSPORT, REVOKED_IDX, uri)))
-    args = parser().parse_args(["verify-offline", str(image), "--cache", str(cache)])
+    args = parser().parse_args(
+        ["verify-offline", str(image), "--cache", str(cache), "--anchor", str(anchor)]
+    )
     assert args.handler(args, clock=clock) == 1
     assert capsys.readouterr().out.startswith("INVALID revoked: ")
 
     stale = NOW + timedelta(hours=2)
     args = parser().parse_args(
-        ["verify-offline", str(qr_file), "--cache", str(cache), "--stale", "warn"]
+        [
+            "verify-offline",
+            str(qr_file),
+            "--cache",
+            str(cache),
+            "--anchor",
+            str(anchor),
+            "--stale",
+            "warn",
+        ]
     )
     assert args.handler(args, clock=lambda: stale) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("VALID 道路运输经营许可证")
     assert out[0].endswith("(offline, data 2 h old)")
     assert out[1].startswith("warning: status_list_stale")
-    args = parser().parse_args(["verify-offline", str(qr_file), "--cache", str(cache)])
+    args = parser().parse_args(
+        ["verify-offline", str(qr_file), "--cache", str(cache), "--anchor", str(anchor)]
+    )
     assert args.handler(args, clock=lambda: stale) == 1
     assert "INVALID status_list_expired" in capsys.readouterr().out
 
@@ -786,9 +827,26 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     args = parser().parse_args(["verify-offline", "EL1:X", "--cache", str(tmp_path / "none")])
     with pytest.raises(UsageError, match="not a directory"):
         args.handler(args)
-    args = parser().parse_args(["verify-offline", "no-such-file", "--cache", str(tmp_path)])
+    (tmp_path / "etc").mkdir()
+    anchors = str(write_anchors(tmp_path / "etc" / "anchors.json"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    argv = ["verify-offline", "no-such-file", "--cache", str(empty), "--anchor", anchors]
     with pytest.raises(UsageError, match="neither QR text"):
-        args.handler(args)
+        parser().parse_args(argv).handler(parser().parse_args(argv))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "anchors.json").write_text(Path(anchors).read_text())
+    argv = [
+        "verify-offline",
+        "EL1:X",
+        "--cache",
+        str(cache),
+        "--anchor",
+        str(cache / "anchors.json"),
+    ]
+    with pytest.raises(UsageError, match="inside the cache directory"):
+        parser().parse_args(argv).handler(parser().parse_args(argv))
     args = parser().parse_args(
         ["sync", "--server", "ftp://x", "--anchor", "a.json", "--cache", str(tmp_path)]
     )
@@ -813,6 +871,7 @@ def test_urllib_fetch_caps_size_and_refuses_other_schemes(
 def test_the_offline_verb_runs_with_the_web_stack_blocked(tmp_path: Path) -> None:
     """DESIGN.md: the offline verifier runs with FastAPI and SQLAlchemy absent."""
     fill_cache(tmp_path / "cache")
+    anchors = write_anchors(tmp_path / "anchors.json")
     (tmp_path / "qr.txt").write_text(credential(ZJ_TRANSPORT, REVOKED_IDX))
     program = textwrap.dedent(
         f"""
@@ -833,14 +892,23 @@ def test_the_offline_verb_runs_with_the_web_stack_blocked(tmp_path: Path) -> Non
 
         root = argparse.ArgumentParser()
         add_offline_verbs(root.add_subparsers(), argparse.ArgumentParser(add_help=False))
-        args = root.parse_args(["verify-offline", sys.argv[1], "--cache", sys.argv[2]])
+        args = root.parse_args(
+            ["verify-offline", sys.argv[1], "--cache", sys.argv[2], "--anchor", sys.argv[3]]
+        )
         code = args.handler(args, clock=lambda: datetime.fromisoformat({NOW.isoformat()!r}))
         leaked = [m for m in sys.modules if m.split(".")[0] in BLOCKED]
         print(code, leaked)
         """
     )
     completed = subprocess.run(
-        [sys.executable, "-c", program, str(tmp_path / "qr.txt"), str(tmp_path / "cache")],
+        [
+            sys.executable,
+            "-c",
+            program,
+            str(tmp_path / "qr.txt"),
+            str(tmp_path / "cache"),
+            str(anchors),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -857,6 +925,7 @@ def test_the_offline_verb_runs_with_the_web_stack_blocked(tmp_path: Path) -> Non
 def test_elicense_verify_offline_runs_with_the_web_stack_blocked(tmp_path: Path) -> None:
     """The real entry point, ``elicense verify --offline``, not only the handler."""
     fill_cache(tmp_path / "cache")
+    anchors = write_anchors(tmp_path / "anchors.json")
     (tmp_path / "qr.txt").write_text(credential(ZJ_TRANSPORT, REVOKED_IDX))
     program = textwrap.dedent(
         """
@@ -875,13 +944,20 @@ def test_elicense_verify_offline_runs_with_the_web_stack_blocked(tmp_path: Path)
         from wallet.cli import main
 
         code = main(["verify", "--offline", sys.argv[1], "--cache", sys.argv[2],
-                     "--stale", "warn", "--json"])
+                     "--anchor", sys.argv[3], "--stale", "warn", "--json"])
         leaked = [m for m in sys.modules if m.split(".")[0] in BLOCKED]
         print(json.dumps({"code": code, "leaked": leaked}))
         """
     )
     completed = subprocess.run(
-        [sys.executable, "-c", program, str(tmp_path / "qr.txt"), str(tmp_path / "cache")],
+        [
+            sys.executable,
+            "-c",
+            program,
+            str(tmp_path / "qr.txt"),
+            str(tmp_path / "cache"),
+            str(anchors),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

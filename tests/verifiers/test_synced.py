@@ -21,6 +21,7 @@ from issuers.errors import KeyUnavailable, StatusUnavailable, UnknownKey
 from issuers.formats.cwt import StatusReference
 from issuers.registry import ChainKeyResolver, IssuerInfo, StaticKeyResolver, TrustedKey
 from tests.verifiers.test_offline import (
+    CONFIGURED,
     ISSUERS,
     JS_TRANSPORT,
     KEYS,
@@ -41,7 +42,7 @@ from tests.verifiers.test_offline import (
     zj_list,
 )
 from verifiers.offline import StalePolicy
-from verifiers.offline.cache import ANCHORS, STATUS, TRUST
+from verifiers.offline.cache import STATUS, TRUST
 from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import Verdict, VerifierContext, verdict_for
 
@@ -76,7 +77,7 @@ class OwnStatus:
 def server(
     root: Path, clock: Clock, own: OwnStatus, stale: StalePolicy = "refuse"
 ) -> tuple[VerifierContext, SyncedCache]:
-    cache = SyncedCache(root, clock=clock, stale_policy=stale, check_seconds=0)
+    cache = SyncedCache(root, anchors=CONFIGURED, clock=clock, stale_policy=stale, check_seconds=0)
     return recognition_context(OWN_KEYS, own, cache, clock), cache
 
 
@@ -158,7 +159,7 @@ def test_stale_synced_lists_are_refused_or_warned_about_online(tmp_path: Path) -
 def age_directories(root: Path) -> None:
     """Back-date the cache's directories, as if the last sync were long ago."""
     then = time.time() - 3600
-    for directory in (root, root / ANCHORS, root / TRUST, root / STATUS):
+    for directory in (root, root / TRUST, root / STATUS):
         os.utime(directory, (then, then))
 
 
@@ -192,7 +193,7 @@ def test_a_new_sync_is_picked_up_without_a_restart(tmp_path: Path) -> None:
 def test_the_check_runs_at_most_every_check_seconds(tmp_path: Path) -> None:
     fill_cache(tmp_path)
     clock = Clock(NOW)
-    cache = SyncedCache(tmp_path, clock=clock, check_seconds=3600)
+    cache = SyncedCache(tmp_path, anchors=CONFIGURED, clock=clock, check_seconds=3600)
     context = recognition_context(OWN_KEYS, OwnStatus(), cache, clock)
     assert verdict(context, credential(ZJ_TRANSPORT, VALID_IDX)).valid
     revoked = status_list(ZJ_URI, ZJ_TRANSPORT, revoked=VALID_IDX)

@@ -11,7 +11,7 @@ import pytest
 
 from issuers.crypto.keys import VerifyingKey
 from issuers.errors import KeyCompromised
-from issuers.trust import TrustListKeyResolver, verify_trust_list
+from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.wallet.test_api import sample
 from tests.wallet.test_cli import cli_env  # noqa: F401  (the CLI's environment fixture)
 from verifiers.qr import verify_qr
@@ -38,7 +38,10 @@ def test_rotate_export_compromise(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert new["kid"] == new_kid != old["kid"]
 
     code, out = _run(capsys, "trust", "anchors")
-    anchors = {a["region_code"]: VerifyingKey.from_jwk(a["jwk"]) for a in json.loads(out)}
+    anchors = {
+        a["region_code"]: TrustAnchor(VerifyingKey.from_jwk(a["jwk"]), a["region_code"])
+        for a in json.loads(out)
+    }
     assert code == 0
     assert "330000" in anchors
     exported = tmp_path / "zj.jwt"

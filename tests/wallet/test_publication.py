@@ -15,7 +15,7 @@ from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims, StatusReference
 from issuers.formats.status_list_token import verify_cwt, verify_jwt
 from issuers.status_codes import LIST_INVALID, LIST_VALID
-from issuers.trust import TrustListKeyResolver, verify_trust_list
+from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.app_fixtures import FixedClock
 from tests.wallet.test_api import assert_error, mint, verify
 from verifiers.qr import verify_qr
@@ -23,9 +23,9 @@ from verifiers.qr import verify_qr
 ZHEJIANG_TRANSPORT = "11330000000000003M"
 
 
-def _anchor(client: TestClient, region: str) -> VerifyingKey:
+def _anchor(client: TestClient, region: str) -> TrustAnchor:
     anchors = {a["region_code"]: a["jwk"] for a in client.get("/trust/anchors").json()}
-    return VerifyingKey.from_jwk(anchors[region])
+    return TrustAnchor(VerifyingKey.from_jwk(anchors[region]), region)
 
 
 def _resolver(client: TestClient, clock: FixedClock, region: str) -> TrustListKeyResolver:

@@ -27,6 +27,7 @@ from tests.verifiers.test_offline import (
     ZJ_TRANSPORT,
     credential,
     fill_cache,
+    write_anchors,
 )
 from wallet import demo
 from wallet.app import create_app
@@ -45,7 +46,11 @@ def client_for(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
 def synced_client(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
     fill_cache(tmp_path / "trust-cache")
     configured = settings.model_copy(
-        update={"trust_cache_dir": tmp_path / "trust-cache", "stale_policy": "warn"}
+        update={
+            "trust_cache_dir": tmp_path / "trust-cache",
+            "trust_anchors": write_anchors(tmp_path / "anchors.json"),
+            "stale_policy": "warn",
+        }
     )
     yield from client_for(configured, FixedClock(NOW + timedelta(seconds=TTL + 30)))
 
@@ -55,9 +60,10 @@ def test_settings_read_the_cache_dir_and_refuse_an_unknown_stale_policy(
 ) -> None:
     monkeypatch.setenv("ELICENSE_DEMO", "1")
     assert (Settings().trust_cache_dir, Settings().stale_policy) == (None, "refuse")
-    monkeypatch.setenv("ELICENSE_TRUST_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("ELICENSE_TRUST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ELICENSE_TRUST_ANCHORS", str(tmp_path / "anchors.json"))
     monkeypatch.setenv("ELICENSE_STALE_POLICY", "warn")
-    assert (Settings().trust_cache_dir, Settings().stale_policy) == (tmp_path, "warn")
+    assert (Settings().trust_cache_dir, Settings().stale_policy) == (tmp_path / "cache", "warn")
     monkeypatch.setenv("ELICENSE_STALE_POLICY", "ignore")
     with pytest.raises(ValidationError, match="stale_policy"):
         Settings()

@@ -21,7 +21,7 @@ from issuers.formats import cose_sign1, jws
 from issuers.formats.status_list_token import verify_jwt
 from issuers.settings import Settings
 from issuers.store import publication
-from issuers.trust import TrustListKeyResolver, verify_trust_list
+from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.app_fixtures import FixedClock
 from tests.wallet.test_api import mint
 from wallet import demo
@@ -58,7 +58,7 @@ def key_states(client: TestClient, clock: FixedClock) -> dict[str, str]:
     anchors = {a["region_code"]: a for a in client.get("/trust/anchors").json()}
     listed = verify_trust_list(
         client.get("/trust/lists/330000").text,
-        anchors=[VerifyingKey.from_jwk(anchors["330000"]["jwk"])],
+        anchors=[TrustAnchor(VerifyingKey.from_jwk(anchors["330000"]["jwk"]), "330000")],
         now=clock.now,
     )
     return {key.kid: key.state for entry in listed.issuers for key in entry.keys}
@@ -103,7 +103,7 @@ def test_a_served_list_is_fresh_by_its_own_iat_for_most_of_its_ttl(
         [
             verify_trust_list(
                 client.get("/trust/lists/330000").text,
-                anchors=[VerifyingKey.from_jwk(anchors["330000"]["jwk"])],
+                anchors=[TrustAnchor(VerifyingKey.from_jwk(anchors["330000"]["jwk"]), "330000")],
                 now=clock.now,
             )
         ]

@@ -2,7 +2,6 @@
 
 Layout (everything UTF-8; times ISO 8601 with their offset)::
 
-    <cache>/anchors/<kid>.jwk.json       configured trust anchors: public JWK + region_code
     <cache>/trust/<region>.jwt           a region's signed trust list (trustlist+jwt)
     <cache>/trust/<region>.meta.json     {"region_code", "fetched_at", "source"}
     <cache>/status/<h>.jwt               a status list token (statuslist+jwt), where
@@ -11,11 +10,13 @@ Layout (everything UTF-8; times ISO 8601 with their offset)::
 
 Nothing read from here is believed because it is here: trust lists are verified
 against the anchors, status lists against the trust lists, every time a verifier
-loads. The sidecars are unsigned, so nothing a verdict depends on comes from them:
-how old a document is comes from its own signed ``iat`` (and ``ttl``, ``exp``);
-``fetched_at`` and ``source`` are a record for people. (A sidecar's ``uri`` or
-``region_code`` only says which document a file is meant to be; the signed document
-must say the same.)
+loads. The anchors themselves are not here: they are configuration
+(:mod:`verifiers.offline.anchors`), and an ``anchors/`` directory an older sync wrote,
+or someone planted, is never read. The sidecars are unsigned, so nothing a verdict
+depends on comes from them: how old a document is comes from its own signed ``iat``
+(and ``ttl``, ``exp``); ``fetched_at`` and ``source`` are a record for people. (A
+sidecar's ``uri`` or ``region_code`` only says which document a file is meant to be;
+the signed document must say the same.)
 
 Every write goes to a temporary file in the same directory, is flushed to disk and
 then renamed over the target (:func:`atomic_write`), so a crash mid-sync leaves each
@@ -35,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from issuers.errors import InvalidInput
-from verifiers.offline.anchors import REGION, Anchor, read_anchor_file
+from verifiers.offline.anchors import REGION
 
-ANCHORS, TRUST, STATUS = "anchors", "trust", "status"
-ANCHOR_SUFFIX, DOCUMENT_SUFFIX, META_SUFFIX = ".jwk.json", ".jwt", ".meta.json"
+TRUST, STATUS = "trust", "status"
+DOCUMENT_SUFFIX, META_SUFFIX = ".jwt", ".meta.json"
 MAX_FILE_BYTES = 16 << 20  # larger than any document verify_* accepts
 
 
@@ -111,33 +112,8 @@ class CacheDir:
         self.root = Path(root)
 
     def ensure(self) -> None:
-        for sub in (ANCHORS, TRUST, STATUS):
+        for sub in (TRUST, STATUS):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-
-    # -- anchors -----------------------------------------------------------------------
-    def replace_anchors(self, anchors: list[Anchor]) -> None:
-        """Make the cached anchors exactly ``anchors``: write each, drop the others."""
-        keep = set()
-        for anchor in anchors:
-            document: dict[str, Any] = anchor.key.public_jwk()
-            if anchor.region_code is not None:
-                document["region_code"] = anchor.region_code
-            path = self.root / ANCHORS / f"{anchor.key.kid}{ANCHOR_SUFFIX}"
-            atomic_write(path, _json(document))
-            keep.add(path.name)
-        for path in (self.root / ANCHORS).glob(f"*{ANCHOR_SUFFIX}"):
-            if path.name not in keep:
-                path.unlink()
-
-    def anchors(self) -> tuple[list[Anchor], list[CacheProblem]]:
-        anchors: list[Anchor] = []
-        problems: list[CacheProblem] = []
-        for path in sorted((self.root / ANCHORS).glob(f"*{ANCHOR_SUFFIX}")):
-            try:
-                anchors.extend(read_anchor_file(path))
-            except InvalidInput as exc:
-                problems.append(CacheProblem(self._name(path), "anchor_invalid", exc.message))
-        return anchors, problems
 
     # -- trust lists -------------------------------------------------------------------
     def write_trust_list(

@@ -4,9 +4,10 @@ For each server, in two passes:
 
 1. ``GET /trust/anchors`` says which regions it publishes lists for. It is only a
    hint: a region is fetched (``GET /trust/lists/{region}``) when the anchor the
-   server names for it is one of the *configured* anchors, and the list is stored
-   only if it verifies against a configured anchor (:func:`issuers.trust.verify_trust_list`),
-   is the region asked for, and is not older (lower ``seq``) than the cached one.
+   server names for it is one of the *configured* anchors, configured for that
+   region, and the list is stored only if it verifies against a configured anchor
+   for its own region (:func:`issuers.trust.verify_trust_list`), is the region asked
+   for, and is not older (lower ``seq``) than the cached one.
 2. ``GET /status/lists`` names the status lists; each is fetched as a JWT and stored
    only if it verifies (:func:`issuers.formats.status_list_token.verify_jwt`) with a
    key the trust lists in effect vouch for, with ``sub`` equal to its URI and signed by
@@ -17,30 +18,42 @@ no: the code says why) or failed (the network or the server's answer). A failed 
 does not stop the sync; any other exception does, and leaves every cache file either
 as it was or wholly replaced (:func:`verifiers.offline.cache.atomic_write`).
 
+The whole sync has one deadline (``timeout``, default 30 s): once it is spent, the
+fetch under way is cut off and the sync stops, reporting one failed item
+(``kind="sync"``, ``deadline_exceeded``); what it stored until then stays, each file
+whole. No server, however slowly it answers, keeps a sync running longer.
+
 The fetch function is injected (:mod:`verifiers.offline.fetch`): ``fetch(url, headers)
 -> body``, raising ``FetchFailed`` (or an ``OSError``) when it cannot; by default
-``urllib_fetch``, the standard library with a timeout and a size cap.
+``urllib_fetch`` under the sync's :class:`~verifiers.offline.fetch.Deadline`, the
+standard library with a size cap. An injected fetch is asked nothing once the deadline
+has passed, but must bound each call itself.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from issuers.crypto.keys import VerifyingKey
 from issuers.errors import ElicenseError, InvalidInput
 from issuers.formats.status_list_token import verify_jwt
-from issuers.trust import TrustList, TrustListKeyResolver, verify_trust_list
-from verifiers.offline.anchors import REGION, parse_anchors, read_anchor_file
+from issuers.trust import TrustAnchor, TrustList, TrustListKeyResolver, verify_trust_list
+from verifiers.offline.anchors import REGION, load_anchors, parse_anchors
 from verifiers.offline.cache import CacheDir
-from verifiers.offline.fetch import Fetch, FetchFailed, urllib_fetch
+from verifiers.offline.fetch import (
+    DEFAULT_DEADLINE_S,
+    Deadline,
+    Fetch,
+    FetchFailed,
+    urllib_fetch,
+)
+from verifiers.offline.report import Outcome, SyncItem, SyncReport
 
-Outcome = Literal["stored", "skipped", "failed"]
 JSON, TRUST_JWT, STATUS_JWT = (
     "application/json",
     "application/trustlist+jwt",
@@ -48,29 +61,12 @@ JSON, TRUST_JWT, STATUS_JWT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SyncItem:
-    server: str
-    kind: str  # "anchors" | "trust_list" | "status_lists" | "status_list"
-    name: str  # the region code or the status list URI
-    outcome: Outcome
-    code: str | None = None
-    message: str | None = None
-
-
-@dataclass
-class SyncReport:
-    items: list[SyncItem] = field(default_factory=list)
-
-    def of(self, outcome: Outcome) -> list[SyncItem]:
-        return [item for item in self.items if item.outcome == outcome]
-
-    def to_dict(self) -> dict[str, Any]:
-        counts = {outcome: len(self.of(outcome)) for outcome in ("stored", "skipped", "failed")}
-        return {**counts, "items": [asdict(item) for item in self.items]}
-
-
 _FETCH_ERRORS = (FetchFailed, OSError)
+
+
+class _Stop(Exception):
+    """The sync's deadline passed: stop fetching (not a FetchFailed, so no one step's
+    handler notes it as its own failure)."""
 
 
 def sync(
@@ -79,43 +75,79 @@ def sync(
     anchors: Sequence[Path],
     *,
     now: datetime,
-    fetch: Fetch = urllib_fetch,
+    fetch: Fetch | None = None,
+    timeout: float = DEFAULT_DEADLINE_S,
 ) -> SyncReport:
     """Fetch and verify the servers' trust and status lists into ``cache_dir``.
 
-    ``anchors`` are anchor files (see :mod:`verifiers.offline.anchors`): the cache's
-    anchors become exactly these. Raises InvalidInput for bad arguments, before the
-    cache is touched."""
+    ``anchors`` are anchor files (see :mod:`verifiers.offline.anchors`), outside
+    ``cache_dir``; they are not copied into it. Raises InvalidInput for bad arguments,
+    before the cache is touched."""
     if not servers:
         raise InvalidInput("name at least one server", field="server")
     for server in servers:
         if urlsplit(server).scheme not in ("http", "https") or not urlsplit(server).netloc:
             raise InvalidInput(f"{server!r} is not an http(s) URL", field="server")
-    configured = [anchor for path in anchors for anchor in read_anchor_file(Path(path))]
-    if not configured:
-        raise InvalidInput("configure at least one trust anchor", field="anchor")
-    cache = CacheDir(Path(cache_dir))
-    cache.ensure()
-    cache.replace_anchors(configured)
-    run = _Run(cache, [anchor.key for anchor in configured], now, fetch)
-    declared = sorted({a.region_code for a in configured if a.region_code is not None})
-    for server in servers:
-        base = server.rstrip("/")
-        for region in run.regions(base, declared):
-            run.trust_list(base, region)
-    resolver = run.resolver()
-    seen: set[str] = set()
-    for server in servers:
-        run.status_lists(server.rstrip("/"), resolver, seen)
+    configured = load_anchors(anchors, cache_dir=Path(cache_dir))
+    try:
+        deadline = Deadline(timeout)
+    except ValueError as exc:
+        raise InvalidInput(f"timeout: {exc}", field="timeout") from None
+    with deadline:
+        cache = CacheDir(Path(cache_dir))
+        cache.ensure()
+        run = _Run(
+            cache,
+            configured,
+            now,
+            fetch or functools.partial(urllib_fetch, deadline=deadline),
+            deadline,
+        )
+        try:
+            run.all(servers)
+        except _Stop as exc:
+            run.note(run.server, "sync", "deadline", "failed", "deadline_exceeded", str(exc))
     return run.report
 
 
 class _Run:
-    def __init__(self, cache: CacheDir, anchors: list[VerifyingKey], now: datetime, fetch: Fetch):
-        self.cache, self.anchors, self.now, self.fetch = cache, anchors, now, fetch
-        self.kids = {anchor.kid for anchor in anchors}
+    def __init__(
+        self,
+        cache: CacheDir,
+        anchors: list[TrustAnchor],
+        now: datetime,
+        fetch: Fetch,
+        deadline: Deadline,
+    ) -> None:
+        self.cache, self.anchors, self.now = cache, anchors, now
+        self._fetch, self._deadline = fetch, deadline
+        self.regions_of = {anchor.kid: anchor.region_code for anchor in anchors}
         self.fresh: dict[str, TrustList] = {}
         self.report = SyncReport()
+        self.server = ""  # the one being synced, for the report
+
+    def all(self, servers: Sequence[str]) -> None:
+        declared = sorted({anchor.region_code for anchor in self.anchors})
+        for server in servers:
+            self.server = base = server.rstrip("/")
+            for region in self.regions(base, declared):
+                self.trust_list(base, region)
+        resolver = self.resolver()
+        seen: set[str] = set()
+        for server in servers:
+            self.server = base = server.rstrip("/")
+            self.status_lists(base, resolver, seen)
+
+    def fetch(self, url: str, headers: dict[str, str]) -> bytes:
+        """The injected fetch, within the deadline: once it is spent, :class:`_Stop`."""
+        if self._deadline.expired():
+            raise _Stop(f"sync stopped before {url}: {self._deadline.explain()}")
+        try:
+            return self._fetch(url, headers)
+        except _FETCH_ERRORS:
+            if self._deadline.expired():  # cut off by the deadline, not the server's doing
+                raise _Stop(f"sync stopped at {url}: {self._deadline.explain()}") from None
+            raise
 
     def note(
         self,
@@ -143,8 +175,8 @@ class _Run:
         return value
 
     def regions(self, server: str, declared: list[str]) -> list[str]:
-        """The regions whose lists to fetch from ``server``: those it advertises with a
-        configured anchor (or, if it cannot tell, those the anchor files declare)."""
+        """The regions whose lists to fetch from ``server``: those it advertises with an
+        anchor configured for that region (or, if it cannot tell, the configured ones)."""
         entries = self.get_json(server, "anchors", f"{server}/trust/anchors")
         if entries is None:
             return declared
@@ -156,11 +188,12 @@ class _Run:
                 message = exc.message if isinstance(exc, InvalidInput) else str(exc)
                 self.note(server, "anchors", "?", "skipped", "anchor_invalid", message)
                 continue
-            region = advertised.region_code
-            if region is None:
-                self.note(server, "anchors", "?", "skipped", "anchor_invalid", "no region_code")
-            elif advertised.key.kid not in self.kids:
-                message = f"the server's anchor {advertised.key.kid} is not a configured one"
+            region, kid = advertised.region_code, advertised.kid
+            if kid not in self.regions_of:
+                message = f"the server's anchor {kid} is not a configured one"
+                self.note(server, "trust_list", region, "skipped", "anchor_not_configured", message)
+            elif self.regions_of[kid] != region:
+                message = f"anchor {kid} is configured for {self.regions_of[kid]}, not {region}"
                 self.note(server, "trust_list", region, "skipped", "anchor_not_configured", message)
             elif region not in regions:
                 regions.append(region)

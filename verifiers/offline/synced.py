@@ -2,7 +2,9 @@
 cache, and picks up each new sync without a restart.
 
 :class:`SyncedCache` holds the cache directory loaded as an
-:class:`~verifiers.offline.OfflineVerifier`. At most once per ``check_seconds`` it
+:class:`~verifiers.offline.OfflineVerifier`, verified against the anchors it is
+configured with (``ELICENSE_TRUST_ANCHORS``; never anything found in the cache
+directory, which whoever runs ``sync`` can write). At most once per ``check_seconds`` it
 looks at the modification times of the cache's directories (a sync writes every file
 by creating a temporary file and renaming it over the old one, which changes the
 directory's mtime) and loads the directory again when they changed. The loaded
@@ -23,16 +25,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from issuers.errors import ElicenseError
+from issuers.errors import ElicenseError, InvalidInput
 from issuers.formats.cwt import StatusReference
 from issuers.registry import ChainKeyResolver, IssuerInfo, KeyResolver, TrustedKey
 from issuers.status_codes import StatusChecker
-from verifiers.offline.cache import ANCHORS, STATUS, TRUST
+from issuers.trust import TrustAnchor
+from verifiers.offline.anchors import load_anchors
+from verifiers.offline.cache import STATUS, TRUST
 from verifiers.offline.status import DEFAULT_TTL, StalePolicy, Usage
 from verifiers.offline.verifier import OfflineSession, OfflineVerifier, with_data_age
 from verifiers.verdict import Verdict, VerifierContext
@@ -56,12 +60,14 @@ class SyncedCache:
         self,
         root: Path,
         *,
+        anchors: Sequence[TrustAnchor],
         clock: Clock,
         stale_policy: StalePolicy = "refuse",
         default_ttl: timedelta = DEFAULT_TTL,
         check_seconds: float = 1.0,
     ) -> None:
         self.root = Path(root)
+        self._anchors = tuple(anchors)
         self._clock = clock
         self._stale_policy: StalePolicy = stale_policy
         self._default_ttl = default_ttl
@@ -72,6 +78,25 @@ class SyncedCache:
         self._racy = False
         self._next_check = float("-inf")
         self.loads = 0  # how many times the directory was (re)loaded
+
+    @classmethod
+    def configured(
+        cls,
+        root: Path,
+        anchors_file: Path | None,
+        *,
+        clock: Clock,
+        stale_policy: StalePolicy = "refuse",
+    ) -> SyncedCache:
+        """The cache at ``root`` verified against the anchors in ``anchors_file``
+        (``ELICENSE_TRUST_ANCHORS``). InvalidInput if there is none, if it is unusable, or
+        if it lies inside ``root``: read once, when the server starts."""
+        if anchors_file is None:
+            raise InvalidInput(
+                "ELICENSE_TRUST_CACHE_DIR needs ELICENSE_TRUST_ANCHORS", field="trust_anchors"
+            )
+        anchors = load_anchors([anchors_file], cache_dir=root)
+        return cls(root, anchors=anchors, clock=clock, stale_policy=stale_policy)
 
     def current(self) -> OfflineVerifier:
         """The verifier over the cache as it is now (checked at most every
@@ -93,6 +118,7 @@ class SyncedCache:
         try:
             loaded = OfflineVerifier.load(
                 self.root,
+                anchors=self._anchors,
                 now=self._clock(),
                 stale_policy=self._stale_policy,
                 default_ttl=self._default_ttl,
@@ -114,9 +140,9 @@ class SyncedCache:
             log.warning("trust cache %s: %s: %s", problem.path, problem.code, problem.message)
 
     def _read_signature(self) -> tuple[int, ...]:
-        """The mtimes (ns) of the cache directory and its three subdirectories."""
+        """The mtimes (ns) of the cache directory and its two subdirectories."""
         stamps = []
-        for directory in (self.root, self.root / ANCHORS, self.root / TRUST, self.root / STATUS):
+        for directory in (self.root, self.root / TRUST, self.root / STATUS):
             try:
                 stamps.append(directory.stat().st_mtime_ns)
             except OSError:

@@ -1,7 +1,8 @@
 """Verify at the roadside with no network: trust and status from the cache directory.
 
-:meth:`OfflineVerifier.load` reads the configured anchors, verifies every cached trust
-list against them at ``now`` (a list that fails, e.g. ``trust_list_expired``, is
+:meth:`OfflineVerifier.load` verifies every cached trust list against the anchors it
+is given (configuration, never read from the cache: :mod:`verifiers.offline.anchors`)
+at ``now`` (a list that fails, e.g. ``trust_list_expired``, is
 dropped and reported, so its issuers' credentials come out ``unknown_key``) and
 resolves keys over the rest (:class:`~issuers.trust.TrustListKeyResolver`). Status
 comes from :class:`~verifiers.offline.status.OfflineStatusChecker`.
@@ -23,7 +24,7 @@ from issuers.crypto.keys import b64url
 from issuers.errors import ElicenseError, TrustListInvalid, UnknownKey
 from issuers.formats.cwt import StatusReference
 from issuers.registry import IssuerInfo, TrustedKey
-from issuers.trust import TrustList, TrustListKeyResolver, verify_trust_list
+from issuers.trust import TrustAnchor, TrustList, TrustListKeyResolver, verify_trust_list
 from verifiers.offline.cache import CacheDir, CachedStatusList, CacheProblem
 from verifiers.offline.status import DEFAULT_TTL, OfflineStatusChecker, StalePolicy, Usage
 from verifiers.verdict import Verdict
@@ -84,15 +85,16 @@ class OfflineVerifier:
         cls,
         cache_dir: Path,
         *,
+        anchors: Sequence[TrustAnchor],
         now: datetime,
         stale_policy: StalePolicy = "refuse",
         default_ttl: timedelta = DEFAULT_TTL,
     ) -> OfflineVerifier:
-        """Read ``cache_dir``; whatever fails to verify is left out and reported."""
+        """Read ``cache_dir`` and verify it against ``anchors``; whatever fails to
+        verify is left out and reported."""
         cache = CacheDir(cache_dir)
-        anchors, problems = cache.anchors()
-        anchor_keys = [anchor.key for anchor in anchors]
-        if not anchor_keys:
+        problems: list[CacheProblem] = []
+        if not anchors:
             problems.append(CacheProblem("anchors", "no_anchors", "no trust anchor configured"))
         verified: list[TrustList] = []
         cached_lists, trust_problems = cache.trust_lists()
@@ -100,7 +102,7 @@ class OfflineVerifier:
         for cached in cached_lists:
             name = cached.path.relative_to(cache.root).as_posix()
             try:
-                trust_list = verify_trust_list(cached.text, anchors=anchor_keys, now=now)
+                trust_list = verify_trust_list(cached.text, anchors=anchors, now=now)
                 if trust_list.region_code != cached.region_code:
                     raise TrustListInvalid(f"it is the list of {trust_list.region_code}")
             except ElicenseError as exc:
@@ -114,7 +116,7 @@ class OfflineVerifier:
             status_lists,
             stale_policy=stale_policy,
             default_ttl=default_ttl,
-            anchors=[anchor.key.kid for anchor in anchors],
+            anchors=[anchor.kid for anchor in anchors],
             problems=problems,
         )
 
