@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Final, Literal, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from issuers.catalogue._base import CertificateFields, CertificateType, DepartmentKind, years
 from issuers.catalogue._types import (
     Address,
     ChineseName,
     OrganisationName,
+    PrintedNumber,
     RegionCode,
     ResidentId,
     SexCode,
@@ -56,10 +57,7 @@ RoadPermitNumber = Annotated[
 """The common 12-digit form of the permit 字号, e.g. ``330100000123`` printed as
 ``浙交运管许可杭字330100000123号``: the licensing office's region code and a serial."""
 
-PermitNumber = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
-]
+PermitNumber = PrintedNumber
 """A permit or certificate number whose form varies by province (kept as printed)."""
 
 # 准驾车型 (公安部令第162号 机动车驾驶证申领和使用规定) that allow driving a 小型载客汽车.
