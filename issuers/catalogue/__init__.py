@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from issuers.catalogue._base import CertificateFields, CertificateType, DepartmentKind
+from issuers.catalogue._text import ChineseName
 from issuers.catalogue._types import (
     ETHNICITY_NAMES,
     SEX_NAMES,
-    ChineseName,
     EthnicityCode,
     RegionCode,
     ResidentId,

@@ -18,12 +18,10 @@ from issuers.catalogue._base import (
     Record,
     age_on,
 )
+from issuers.catalogue._text import ChineseName, OrganisationName, ShortText
 from issuers.catalogue._types import (
-    ChineseName,
-    OrganisationName,
     ResidentId,
     SexCode,
-    ShortText,
     field_error,
     id_agreement_error,
     region_prefixed_number,

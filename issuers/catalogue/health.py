@@ -13,13 +13,11 @@ from typing import Annotated, Final, Self
 from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema, model_validator
 
 from issuers.catalogue._base import CertificateFields, CertificateType, DepartmentKind
+from issuers.catalogue._text import ChineseName, OrganisationName, ShortText
 from issuers.catalogue._types import (
-    ChineseName,
-    OrganisationName,
     RegionCode,
     ResidentId,
     SexCode,
-    ShortText,
     code_error,
     field_error,
     id_agreement_error,

@@ -21,11 +21,9 @@ from issuers.catalogue._base import (
     age_on,
     years,
 )
+from issuers.catalogue._text import Address, ChineseName, OrganisationName
 from issuers.catalogue._types import (
-    Address,
-    ChineseName,
     EthnicityCode,
-    OrganisationName,
     RegionCode,
     ResidentId,
     SexCode,

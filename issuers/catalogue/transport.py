@@ -16,15 +16,11 @@ from typing import Annotated, Final, Literal, Self
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from issuers.catalogue._base import CertificateFields, CertificateType, DepartmentKind, years
+from issuers.catalogue._text import Address, ChineseName, OrganisationName, PrintedNumber, ShortText
 from issuers.catalogue._types import (
-    Address,
-    ChineseName,
-    OrganisationName,
-    PrintedNumber,
     RegionCode,
     ResidentId,
     SexCode,
-    ShortText,
     Uscc,
     field_error,
     region_prefixed_number,

@@ -204,7 +204,7 @@ def test_the_refused_set_covers_every_control_and_format_character() -> None:
     """The pattern is written out (no scan of Unicode at import); it must cover every
     Cc, Cf, Cs, Zl and Zp code point this Python knows, except the joiners scripts
     written in China need, and match nothing else that is assigned."""
-    from issuers.catalogue._types import REFUSED_TEXT_CHARACTERS
+    from issuers.catalogue._text import REFUSED_TEXT_CHARACTERS
 
     joiners = {"\u200c", "\u200d", "\u180e"}
     for code in range(0x110000):
