@@ -112,8 +112,9 @@ class Verdict(BaseModel):
     data_age_seconds: int | None = Field(
         default=None,
         description=(
-            "Age in seconds of the oldest cached (synced) trust or status data used:"
-            " offline, or online for another region's credential; null when none was."
+            "Age in seconds of the oldest cached (synced) trust or status data used, by"
+            " the signed iat of each list: offline, or online for another region's"
+            " credential; null when none was."
         ),
     )
     offline: bool = Field(

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.verifiers.test_offline import NOW, ZJ_ANCHOR
-from verifiers.offline import Deadline, DeadlinePassed, sync, urllib_fetch
+from verifiers.offline import Deadline, DeadlinePassed, FetchFailed, sync, urllib_fetch
 from wallet.cli import main
 
 DRIP_S = 0.3  # one byte this often: far inside any per-read timeout
@@ -156,3 +156,27 @@ def test_deadline_bookkeeping_with_an_injected_clock() -> None:
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive"):
             Deadline(bad)
+
+
+def test_an_injected_fetch_is_asked_nothing_once_the_deadline_has_passed(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def slow(url: str, headers: dict[str, str]) -> bytes:
+        asked.append(url)
+        time.sleep(0.4)
+        raise FetchFailed(f"{url}: HTTP 503")
+
+    report = sync(
+        ["http://a.example", "http://b.example", "http://c.example"],
+        tmp_path / "cache",
+        [anchor_file(tmp_path)],
+        now=NOW,
+        fetch=slow,
+        timeout=1.0,
+    )
+    assert 1 <= len(asked) <= 3  # 0.4 s each: a fourth would start past 1 s
+    *failures, last = [item.code for item in report.of("failed")]
+    assert last == "deadline_exceeded"
+    # A fetch that ended past the deadline is the deadline's doing, not the server's.
+    assert failures == ["fetch_failed"] * len(failures)
+    assert len(failures) in (len(asked) - 1, len(asked))
