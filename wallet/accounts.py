@@ -173,7 +173,7 @@ class AccountService:
         csrf = secrets.token_urlsafe(32) if kind == "web" else None
         expires_at = now + self._ttl[kind]
         with write_transaction(self._engine) as conn:
-            store.clear_guesses(conn, code)
+            store.clear_guesses(conn, code, claim)
             if rehash is not None:
                 store.replace_password_hash(conn, row.id, rehash)
             store.insert_session(

@@ -138,10 +138,13 @@ class GuessClaim:
     ``allowed`` False: the number is locked until ``locked_until``; check nothing.
     ``allowed`` True with ``locked_until`` set: this was the last guess the lock period
     allows, and the number is now locked (a wrong password answers 423).
+    ``failures`` and ``at``: the row as this claim left it (what a success may clear).
     """
 
     allowed: bool
     locked_until: datetime | None
+    failures: int = 0
+    at: datetime | None = None
 
 
 PRUNE_BATCH = 100  # idle throttle rows removed per claim: bounded work on the login path
@@ -163,8 +166,8 @@ def claim_guess(
     Run it in :func:`~issuers.store.database.write_transaction`: the row is read and
     written under a lock (SQLite: the IMMEDIATE write lock; PostgreSQL: SELECT ... FOR
     UPDATE), so concurrent guesses are counted one after another and no more than
-    ``max_failures`` are ever allowed in a lock period. A success must delete the row
-    (:func:`clear_guesses`); a failure needs no further write.
+    ``max_failures`` are ever allowed in a lock period. A success must clear the row
+    with its claim (:func:`clear_guesses`); a failure needs no further write.
     """
     row = _throttle_row_for_update(conn, id_number, now)
     if row.locked_until is not None and row.locked_until > now:
@@ -184,12 +187,21 @@ def claim_guess(
     # After the claim, never before: the claimed row is already ours, and SKIP LOCKED
     # never waits, so two claims cannot deadlock over each other's rows (PostgreSQL).
     _prune_idle(conn, now, lock_for)
-    return GuessClaim(allowed=True, locked_until=locked_until)
+    return GuessClaim(allowed=True, locked_until=locked_until, failures=failures, at=now)
 
 
-def clear_guesses(conn: Connection, id_number: str) -> None:
-    """A successful login: the number's failures are forgotten."""
-    conn.execute(delete(login_throttle).where(login_throttle.c.id_number == id_number))
+def clear_guesses(conn: Connection, id_number: str, claim: GuessClaim) -> None:
+    """A successful login: the number's failures are forgotten, unless guesses were
+    claimed after ``claim`` while its password was being checked. Those, and the lock
+    they may have set, stand: wiping them would give an attacker guessing during the
+    owner's sign-in a fresh set of guesses in the same lock period."""
+    conn.execute(
+        delete(login_throttle).where(
+            login_throttle.c.id_number == id_number,
+            login_throttle.c.failures == claim.failures,
+            login_throttle.c.last_failure_at == claim.at,
+        )
+    )
 
 
 def _throttle_row_for_update(conn: Connection, id_number: str, now: datetime) -> Row[Any]:
