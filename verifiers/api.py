@@ -23,9 +23,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from issuers.error_schema import error_responses
-from issuers.errors import ElicenseError
+from issuers.errors import ElicenseError, InvalidInput
 from verifiers.qr_scan import MAX_DECODE_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_qr_image
 from verifiers.verdict import Verdict, VerifierContext, verdict_for
 
@@ -68,9 +69,30 @@ def require_multipart(request: Request) -> None:
         )
 
 
+# The longest qr the schema admits. Longer than any QR code holds (4,296 characters at
+# version 40), so an over-long text still gets its payload_too_large *verdict*; short
+# enough that every JSON spelling of it (worst: an astral character as a \u escape
+# pair, 12 bytes) fits the default 64 KiB body cap, so a client that keeps to the
+# schema never meets a 413 instead.
+MAX_QR_FIELD_CHARS = 5000
+
+
+async def require_file_part(request: Request) -> None:
+    """422 in our words for a *text* field named ``image`` (a form posted without a file
+    input). FastAPI has parsed the form before dependencies run (``request.form()``
+    returns that parse); left to validation, the answer would be pydantic's
+    ``Expected UploadFile, received: <class 'str'>``."""
+    image = (await request.form()).get("image")
+    if image is not None and not isinstance(image, StarletteUploadFile):
+        raise InvalidInput(
+            "image must be a file part (a PNG or JPEG sent with a filename), not a text field",
+            field="image",
+        )
+
+
 class VerifyRequest(BaseModel):
     qr: str = Field(
-        max_length=65536,
+        max_length=MAX_QR_FIELD_CHARS,
         description="The QR text as scanned, e.g. `EL1:...`.",
         examples=["EL1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE"],
     )
@@ -107,7 +129,7 @@ def verify(
         " answer is `503 busy` with `Retry-After`."
     ),
     responses=error_responses(413, 415, 422, 503),
-    dependencies=[Depends(require_multipart)],
+    dependencies=[Depends(require_multipart), Depends(require_file_part)],
     openapi_extra={  # the part's media type, for clients; the server sniffs the bytes
         "requestBody": {
             "content": {

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from issuers.errors import Busy, ElicenseError
 
@@ -31,6 +32,26 @@ def error_response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """``Allow`` for a 405 (RFC 9110 §15.5.6: "the target resource's currently supported
+    methods"). Starlette names only the methods of the first route whose path matched,
+    and GET, PUT and DELETE of one path are three routes; so ask every route, through
+    the public ``BaseRoute.matches``, which methods it would take for this path.
+    Mounts are left out: they match any method below their prefix."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -63,7 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:
             # FastAPI's only bare 400 is a body it could not decode (e.g. bad UTF-8):
             # malformed input like any other, so the same typed 422.
@@ -71,7 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(422, body)
         code = _STARLETTE_CODES.get(exc.status_code, "http_error")
         body = {"code": code, "message": str(exc.detail)}
-        return error_response(exc.status_code, body, dict(exc.headers or {}) or None)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(exc.status_code, body, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
