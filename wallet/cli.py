@@ -1,7 +1,10 @@
 """``elicense``: serve, mint, verify and render QR credentials from the shell.
 
 Exit codes: 0 success (or "valid"), 1 a typed failure (or "invalid"), 2 a usage
-error. Web-stack modules are imported only by ``serve``.
+error: input the verb cannot use (arguments, files, stdin, settings), always a one-line
+message and never a traceback (:func:`main` is the one place that says so; the
+checks themselves are in :mod:`wallet.cli_input`). Web-stack modules are imported
+only by ``serve``.
 """
 
 from __future__ import annotations
@@ -15,34 +18,48 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from issuers.errors import ElicenseError, InvalidInput
+from issuers.errors import ElicenseError
 from verifiers.offline import STALE_POLICIES
 from wallet.cli_device import add_device_verbs
 from wallet.cli_fields import UsageError, parse_field_args
+from wallet.cli_input import qr_suffix, read_credential, read_json_object, require_utf8, write_qr
 from wallet.cli_keys import add_key_verbs
 from wallet.cli_offline import add_anchor_option, add_offline_verbs
+from wallet.cli_serve import add_serve_verb
 from wallet.cli_status import add_status_verbs
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_FILE_NAME_ARGUMENTS = frozenset({"credential"})  # QR text or a file name (any bytes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # argparse's own usage errors: message, exit 2
     if getattr(args, "demo", False):
         os.environ["ELICENSE_DEMO"] = "1"
     try:
+        require_utf8(args, except_for=_FILE_NAME_ARGUMENTS)
         code: int = args.handler(args)
-    except UsageError as exc:
-        print(f"elicense: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except ElicenseError as exc:
         _print_error(exc, as_json=getattr(args, "json", False))
         return EXIT_FAILED
-    except ValueError as exc:  # settings refused to be unsafe
-        print(f"elicense: {exc}", file=sys.stderr)
+    except (UsageError, ValueError, OSError) as exc:
+        # UsageError: input checked and refused. ValueError: settings that refuse to be
+        # unsafe or malformed (pydantic), text that is not UTF-8. OSError: a file or
+        # directory named in the settings (ELICENSE_DATA_DIR) or the arguments.
+        print(f"elicense: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("elicense: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        return f"{where}: {exc.strerror}" if where else exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,11 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="elicense", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
 
-    serve = verbs.add_parser("serve", parents=[common], help="serve the API and pages")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(handler=_serve)
+    add_serve_verb(verbs, common)
 
     mint = verbs.add_parser("mint", parents=[common], help="mint a certificate")
     mint.add_argument("type", help="catalogue slug (e.g. resident_id) or type code")
@@ -118,40 +131,10 @@ def _print_error(exc: ElicenseError, *, as_json: bool) -> None:
         print(f"elicense: {exc.code}{where}: {exc.message}", file=sys.stderr)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from issuers.settings import get_settings
-    from wallet.app import admin_token, create_app
-
-    settings = get_settings()
-    create_app(settings)  # migrate, and seed in demo mode, once before workers start
-    if settings.demo:
-        print(
-            f"elicense: DEMO MODE. Demo master key in {settings.data_dir}/demo-master-key; "
-            f"never use it for real certificates.",
-            file=sys.stderr,
-        )
-        print(f"elicense: demo admin token: {admin_token(settings)}", file=sys.stderr)
-    print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
-    uvicorn.run(
-        "wallet.app:app_from_environment",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-    )
-    return EXIT_OK
-
-
 def _mint(args: argparse.Namespace) -> int:
     fields: dict[str, Any] = {}
     if args.fields_json is not None:
-        try:
-            fields = json.loads(args.fields_json.read_text("utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UsageError(f"--fields-json: {exc}") from None
+        fields = read_json_object(args.fields_json, "--fields-json")
     from issuers.catalogue import get_type
 
     schema = get_type(args.type).model.model_json_schema()
@@ -185,26 +168,6 @@ def _mint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def read_credential(arg: str) -> str:
-    """QR text from an argument, a text file, an image (via zxing-cpp) or stdin."""
-    if arg == "-":
-        return sys.stdin.read().strip()
-    if arg.startswith("EL") and ":" in arg[:6]:
-        return arg
-    path = Path(arg)
-    if not path.is_file():
-        raise UsageError(f"{arg!r} is neither QR text nor a readable file")
-    data = path.read_bytes()
-    if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff":
-        from wallet.qr_scan import read_qr_image
-
-        return read_qr_image(data)
-    try:
-        return data.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{arg} is neither text nor a PNG/JPEG image") from None
-
-
 def _verify(args: argparse.Namespace) -> int:
     if args.offline:
         if args.cache is None:
@@ -212,20 +175,11 @@ def _verify(args: argparse.Namespace) -> int:
         from wallet.cli_offline import verify_offline_command
 
         return verify_offline_command(args)
-    from datetime import UTC, datetime
-
-    from issuers.store.issuance import DatabaseKeyResolver
-    from issuers.store.status_checker import DatabaseStatusChecker
-    from verifiers.verdict import VerifierContext, verdict_for
-    from wallet.local import local_service
+    from verifiers.verdict import verdict_for
+    from wallet.local import local_verifier
 
     qr = read_credential(args.credential)
-    with local_service() as service:
-        context = VerifierContext(
-            DatabaseKeyResolver(service.engine),
-            lambda: datetime.now(UTC),
-            DatabaseStatusChecker(service.engine, service.public_base_url),
-        )
+    with local_verifier() as context:  # public keys and status lists: no secret needed
         verdict = verdict_for(qr, context)
     if args.json:
         print(verdict.model_dump_json())
@@ -238,16 +192,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from wallet.qr_image import render_png, render_svg
-
-    qr = read_credential(args.credential)
-    suffix = args.out.suffix.lower()
-    if suffix == ".png":
-        args.out.write_bytes(render_png(qr))
-    elif suffix == ".svg":
-        args.out.write_text(render_svg(qr), "utf-8")
-    else:
-        raise UsageError("--out must end in .png or .svg")
+    qr_suffix(args.out)
+    write_qr(read_credential(args.credential), args.out)
     print(str(args.out))
     return EXIT_OK
 

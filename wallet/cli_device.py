@@ -5,16 +5,17 @@ with the wallet, and signs live presentations (亮证) itself over the credentia
 wallet binds to that key. Without ``--key``, ``present`` asks the wallet to sign with
 the citizen's custodial key instead.
 
-The password comes from ``ELICENSE_PASSWORD`` or, when that is unset, a prompt: never
-from the command line, where other users of the machine could read it. Only the
-standard library speaks HTTP here (``urllib.request``).
+The password comes from ``ELICENSE_PASSWORD`` or, when that is unset, a prompt on the
+terminal: never from the command line, where other users of the machine could read it,
+nor from a stdin that would echo it (no terminal: a usage error). Local input (the key
+file, ``--out``, ``--lifetime``, ``--nonce``) is checked before the network is used.
+Only the standard library speaks HTTP here (``urllib.request``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import json
 import os
 import sys
@@ -25,10 +26,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from issuers.crypto.keys import SigningKey
+from issuers.crypto.keys import SigningKey, b64url
 from issuers.errors import ElicenseError, InvalidInput, all_error_classes
 from issuers.formats import presentation
 from wallet.cli_fields import UsageError
+from wallet.cli_input import (
+    MAX_KEY_BYTES,
+    base64url_bytes,
+    bounded_int,
+    qr_suffix,
+    read_file,
+    read_password,
+    write_qr,
+)
 from wallet.device_proof import sign_registration
 
 EXIT_OK = 0
@@ -65,9 +75,18 @@ def add_device_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     present.add_argument(
         "--key", type=Path, metavar="FILE", help="sign on this device with the key in FILE"
     )
-    present.add_argument("--nonce", help="the verifier's nonce, base64url")
     present.add_argument(
-        "--lifetime", type=int, default=60, metavar="S", help="seconds (with --key)"
+        "--nonce",
+        type=base64url_bytes(presentation.MAX_NONCE_BYTES),
+        help=f"the verifier's nonce, base64url, 1 to {presentation.MAX_NONCE_BYTES} bytes",
+    )
+    max_lifetime = int(presentation.MAX_LIFETIME.total_seconds())
+    present.add_argument(
+        "--lifetime",
+        type=bounded_int(1, max_lifetime),
+        default=60,
+        metavar="S",
+        help=f"seconds, 1 to {max_lifetime} (with --key)",
     )
     present.add_argument("--out", type=Path, help="also write the QR as .png or .svg")
     present.set_defaults(handler=_present)
@@ -147,16 +166,26 @@ def _remote_error(exc: urllib.error.HTTPError) -> ElicenseError:
 
 
 def _client(args: argparse.Namespace) -> WalletClient:
-    password = os.environ.get(PASSWORD_ENV) or getpass.getpass("password: ")
-    return WalletClient(args.server, args.id_number, password)
+    return WalletClient(args.server, args.id_number, read_password(PASSWORD_ENV))
+
+
+def read_key(path: Path) -> SigningKey:
+    """The device key in ``path``: a file that is not a PEM private key is a usage error."""
+    try:
+        return SigningKey.from_pem(read_file(path, "--key", MAX_KEY_BYTES))
+    except InvalidInput as exc:
+        raise UsageError(f"--key {path}: {exc.message}") from None
 
 
 def load_or_create_key(path: Path) -> SigningKey:
     """The device key in ``path``; a new Ed25519 key (file mode 0600) if there is none."""
     if path.exists():
-        return SigningKey.from_pem(path.read_bytes())
+        return read_key(path)
     key = SigningKey.generate()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise UsageError(f"--key {path}: {exc.strerror or exc}") from None
     with os.fdopen(descriptor, "wb") as file:
         file.write(key.to_pem())
     return key
@@ -180,49 +209,32 @@ def _forget(args: argparse.Namespace) -> int:
 
 
 def _present(args: argparse.Namespace) -> int:
-    with _client(args) as client:
-        payload = _live_payload(client, args)
     if args.out is not None:
-        _write_qr(payload, args.out)
+        qr_suffix(args.out)
+    key = None
+    if args.key is not None:
+        if not args.key.exists():
+            raise UsageError(f"{args.key}: no such key file (run `elicense device register`)")
+        key = read_key(args.key)
+    with _client(args) as client:
+        payload = _live_payload(client, args, key)
+    if args.out is not None:
+        write_qr(payload, args.out)
+        print(f"elicense: QR written to {args.out}", file=sys.stderr)
     print(payload)
     return EXIT_OK
 
 
-def _live_payload(client: WalletClient, args: argparse.Namespace) -> str:
+def _live_payload(client: WalletClient, args: argparse.Namespace, key: SigningKey | None) -> str:
     path = f"/wallet/certificates/{quote(args.identifier, safe='')}"
-    if args.key is None:
-        body = {} if args.nonce is None else {"nonce": args.nonce}
+    if key is None:
+        body = {} if args.nonce is None else {"nonce": b64url(args.nonce)}
         return str(client.call("POST", f"{path}/presentation", body)["payload"])
-    if not args.key.exists():
-        raise UsageError(f"{args.key}: no such key file (run `elicense device register`)")
-    key = SigningKey.from_pem(args.key.read_bytes())
     credential = str(client.call("GET", path)["qr"])
     return presentation.present(
         credential,
         key,
         now=datetime.now(UTC),
         lifetime=timedelta(seconds=args.lifetime),
-        nonce=None if args.nonce is None else _nonce(args.nonce),
+        nonce=args.nonce,
     )
-
-
-def _nonce(text: str) -> bytes:
-    from issuers.crypto.keys import b64url_decode
-
-    try:
-        return b64url_decode(text)
-    except ValueError:
-        raise InvalidInput("--nonce must be base64url", field="nonce") from None
-
-
-def _write_qr(payload: str, out: Path) -> None:
-    from wallet.qr_image import render_png, render_svg
-
-    suffix = out.suffix.lower()
-    if suffix == ".png":
-        out.write_bytes(render_png(payload))
-    elif suffix == ".svg":
-        out.write_text(render_svg(payload), "utf-8")
-    else:
-        raise UsageError("--out must end in .png or .svg")
-    print(f"elicense: QR written to {out}", file=sys.stderr)

@@ -11,6 +11,16 @@ class UsageError(Exception):
     """The command line itself is wrong (exit 2)."""
 
 
+def parse_json(text: str, what: str) -> Any:
+    """JSON from the command line or a file; nesting past Python's recursion limit (a
+    hostile ``[[[[...``) is a usage error like any other malformed JSON."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"{what}: not valid JSON ({reason})") from None
+
+
 def parse_field_args(pairs: Sequence[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """``a=1 b.c=x members='[...]'`` → nested dict.
 
@@ -35,14 +45,14 @@ def parse_field_args(pairs: Sequence[str], schema: dict[str, Any] | None = None)
 
 
 def _field_value(key: str, raw: str, kind: str | None) -> Any:
+    if raw[:1] in "[{":
+        return parse_json(raw, f"--field {key}")
     try:
-        if raw[:1] in "[{":
-            return json.loads(raw)
         if kind == "integer":
             return int(raw)
         if kind == "boolean":
             return {"true": True, "false": False}[raw.lower()]
-    except (json.JSONDecodeError, ValueError, KeyError):
+    except (ValueError, KeyError):
         raise UsageError(f"--field {key}: {raw!r} is not a valid {kind or 'JSON'} value") from None
     return raw
 

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from issuers.crypto.keys import Algorithm
+from wallet.cli_input import aware_datetime, write_output
+
+# An RFC 7638 SHA-256 thumbprint in base64url: 43 characters, one in 64 starting with "-".
+_KID = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class _KidParser(argparse.ArgumentParser):
+    """Reads a whole kid as a value even when it starts with ``-`` (or ``-h``): argparse
+    takes any such word for an option. Options here are short words, never 43
+    base64url characters, so nothing that is an option is read as a kid."""
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if _KID.fullmatch(arg_string):
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def add_key_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     keys = verbs.add_parser("keys", help="issuer key lifecycle")
-    key_verbs = keys.add_subparsers(dest="key_verb", required=True)
+    key_verbs = keys.add_subparsers(dest="key_verb", required=True, parser_class=_KidParser)
     rotate = key_verbs.add_parser("rotate", parents=[common], help="new key; old ones still verify")
     rotate.add_argument("issuer", help="issuer USCC")
     rotate.add_argument("--alg", choices=[a.value for a in Algorithm], default="EdDSA")
@@ -22,8 +37,15 @@ def add_key_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     compromise = key_verbs.add_parser(
         "compromise", parents=[common], help="everything the key signed stops verifying"
     )
-    compromise.add_argument("kid", help="the key's kid (RFC 7638 thumbprint)")
-    compromise.add_argument("--since", type=datetime.fromisoformat, help="ISO 8601, with offset")
+    compromise.add_argument(
+        "kid",
+        help="the key's kid (RFC 7638 thumbprint, base64url); one that starts with '-' is"
+        " read as the kid all the same, and `--` before it works too (keys compromise"
+        " --demo -- KID)",
+    )
+    compromise.add_argument(
+        "--since", type=aware_datetime, help="ISO 8601 with its offset, e.g. 2026-01-01T00:00+08:00"
+    )
     compromise.set_defaults(handler=_compromise)
 
     trust = verbs.add_parser("trust", help="trust anchors and signed trust lists")
@@ -79,6 +101,6 @@ def _export(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text + "\n")
     else:
-        args.out.write_text(text + "\n", "ascii")
+        write_output(args.out, (text + "\n").encode("ascii"))
         print(str(args.out))
     return 0

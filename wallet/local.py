@@ -1,27 +1,62 @@
-"""The local issuance service for CLI verbs: same settings, database and keys as
-``serve``; the engine is closed when the verb is done."""
+"""The local registry for CLI verbs: the same settings, database and keys as ``serve``;
+the engine is closed when the verb is done.
+
+:func:`local_verifier` needs no secret (verifying is public): only the database and
+where status lists are published. :func:`local_service` issues, so it needs the
+master key.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import partial
 
-from issuers.settings import get_settings
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from issuers.settings import PublicSettings, get_settings
 from issuers.store.database import make_engine
-from issuers.store.issuance import IssuanceService
+from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
 from issuers.store.schema import ensure_schema
+from issuers.store.status_checker import DatabaseStatusChecker
+from verifiers.verdict import VerifierContext
+from wallet.cli_fields import UsageError
 from wallet.holders import HolderKeyring
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def local_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on ``database_url`` at the current schema; a database that cannot be
+    opened or migrated is a usage error naming it (its password hidden)."""
+    try:
+        engine = make_engine(database_url)
+    except (ArgumentError, ValueError) as exc:
+        raise UsageError(f"ELICENSE_DATABASE_URL is not a database URL ({exc})") from None
+    try:
+        try:
+            ensure_schema(engine)
+        except SQLAlchemyError as exc:
+            shown = make_url(database_url).render_as_string(hide_password=True)
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise UsageError(f"cannot use the database {shown}: {reason}") from None
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
 def local_service() -> Iterator[IssuanceService]:
     settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
-    ensure_schema(engine)
-    try:
-        clock = partial(datetime.now, UTC)
+    with local_engine(settings.resolved_database_url) as engine:
+        clock = _utc_now
         service = IssuanceService(
             engine,
             settings.master_key_bytes(),
@@ -34,5 +69,16 @@ def local_service() -> Iterator[IssuanceService]:
 
             demo.seed(service)
         yield service
-    finally:
-        engine.dispose()
+
+
+@contextmanager
+def local_verifier(clock: Clock = _utc_now) -> Iterator[VerifierContext]:
+    """Verify against this registry's keys and status lists, with no master key and no
+    admin token: only the database and the public base URL its status lists live at."""
+    settings = PublicSettings()  # read per verb: a verifier holds no secret to cache
+    with local_engine(settings.resolved_database_url) as engine:
+        yield VerifierContext(
+            DatabaseKeyResolver(engine),
+            clock,
+            DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds),
+        )
