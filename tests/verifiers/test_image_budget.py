@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from issuers.errors import PayloadTooLarge
+from tests.web.helpers import form_token
 from verifiers.api import VERIFY_IMAGE_PATH
 from verifiers.image_budget import open_within_budget, reading_image
 from verifiers.qr_scan import (
@@ -208,6 +209,16 @@ def test_the_upload_route_answers_413_for_it(client: TestClient) -> None:
     assert (error["code"], error["field"]) == ("payload_too_large", "image")
     expected = {"decode_bytes": MAX_IMAGE_PIXELS * 4, "limit_bytes": MAX_DECODE_BYTES}
     assert error["details"] == expected
+
+
+def test_the_inspector_upload_says_the_image_is_too_large(client: TestClient) -> None:
+    response = client.post(
+        "/inspector",
+        data={"payload": "", "form_token": form_token(client.get("/inspector"))},
+        files={"image": ("a.png", rgba16_bomb(), "image/png")},
+    )
+    assert response.status_code == 413
+    assert "图片过大" in response.text
 
 
 @pytest.mark.parametrize(
