@@ -45,7 +45,7 @@ def parse_field_args(pairs: Sequence[str], schema: dict[str, Any] | None = None)
 
 
 def _field_value(key: str, raw: str, kind: str | None) -> Any:
-    if raw[:1] in "[{":
+    if raw.startswith(("[", "{")):
         return parse_json(raw, f"--field {key}")
     try:
         if kind == "integer":
