@@ -7,14 +7,21 @@ short (a second or two) so the tests stay quick.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.verifiers.test_offline import NOW, ZJ_ANCHOR
 from verifiers.offline import Deadline, DeadlinePassed, FetchFailed, sync, urllib_fetch
@@ -180,3 +187,77 @@ def test_an_injected_fetch_is_asked_nothing_once_the_deadline_has_passed(tmp_pat
     # A fetch that ended past the deadline is the deadline's doing, not the server's.
     assert failures == ["fetch_failed"] * len(failures)
     assert len(failures) in (len(asked) - 1, len(asked))
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), made here: nothing leaves the test."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("where", ["handshake", "body"])
+def test_an_https_fetch_ends_at_its_deadline_too(where: str, tmp_path: Path) -> None:
+    """Wrapping a socket in TLS hands its descriptor to a new socket object: the watch
+    must be on that one, or a trickled TLS body (or handshake) runs on for ever."""
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                if where == "handshake":
+                    conn.recv(65536)  # the ClientHello; then a 16 KiB record, byte by byte
+                    conn.sendall(b"\x16\x03\x03\x3f\xff")
+                    while not stop.wait(DRIP_S):
+                        conn.sendall(b"\x00")
+                    return
+                with server_tls.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(65536)
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+                    while not stop.wait(DRIP_S):
+                        tls.sendall(b" ")
+            except OSError:  # the client hung up, or the handshake failed: either is fine
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client_tls = ssl.create_default_context(cafile=str(cert))
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/status/lists"
+    started = time.monotonic()
+    try:
+        with Deadline(DEADLINE_S) as deadline, pytest.raises(DeadlinePassed):
+            urllib_fetch(url, {}, deadline=deadline, timeout=10, context=client_tls)
+        assert time.monotonic() - started < DEADLINE_S + SLACK_S
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

@@ -20,6 +20,7 @@ import contextlib
 import http.client
 import math
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -94,11 +95,14 @@ class Deadline:
         with contextlib.suppress(OSError):  # closed meanwhile: nothing to cut
             sock.shutdown(socket.SHUT_RDWR)
 
-    def opener(self, *handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
+    def opener(
+        self, *handlers: urllib.request.BaseHandler, context: ssl.SSLContext | None = None
+    ) -> urllib.request.OpenerDirector:
         """A ``urllib`` opener whose http and https connections this deadline watches,
-        with ``handlers`` added (e.g. one that refuses redirects)."""
+        with ``handlers`` added (e.g. one that refuses redirects); ``context`` for https
+        (default: the system's trusted CAs, hostname checked)."""
         return urllib.request.build_opener(
-            _WatchedHTTPHandler(self), _WatchedHTTPSHandler(self), *handlers
+            _WatchedHTTPHandler(self), _WatchedHTTPSHandler(self, context), *handlers
         )
 
     def close(self) -> None:
@@ -121,19 +125,24 @@ def urllib_fetch(
     deadline: Deadline | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     max_bytes: int = DEFAULT_MAX_FETCH_BYTES,
+    context: ssl.SSLContext | None = None,
 ) -> bytes:
     """GET ``url`` with the standard library; raise FetchFailed unless a 2xx body of at
     most ``max_bytes`` arrives before ``deadline`` (by default, DEFAULT_DEADLINE_S for
-    this one call), with no socket operation taking over ``timeout`` seconds."""
+    this one call), with no socket operation taking over ``timeout`` seconds. ``context``
+    is the TLS context for https (default: the system's CAs)."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise FetchFailed(f"{url}: only http and https are fetched")
     if deadline is None:
         with Deadline(DEFAULT_DEADLINE_S) as own:
-            return urllib_fetch(url, headers, deadline=own, timeout=timeout, max_bytes=max_bytes)
+            return urllib_fetch(
+                url, headers, deadline=own, timeout=timeout, max_bytes=max_bytes, context=context
+            )
     deadline.check(url)
     request = urllib.request.Request(url, headers=headers)  # noqa: S310  (scheme checked above)
     try:
-        with deadline.opener().open(request, timeout=deadline.budget(timeout)) as response:
+        opener = deadline.opener(context=context)
+        with opener.open(request, timeout=deadline.budget(timeout)) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchFailed(f"{url}: {declared} bytes is over the {max_bytes} cap")
@@ -180,6 +189,24 @@ class _WatchedHTTPSConnection(_Watched, http.client.HTTPSConnection):
         self._deadline = deadline
         self._create_connection = self._watched_connection
 
+    def connect(self) -> None:
+        """HTTPSConnection.connect, but the TLS socket is watched before its handshake:
+        wrapping detaches the TCP socket object, so a watch on that one alone could no
+        longer cut anything off, and a server could trickle the handshake."""
+        http.client.HTTPConnection.connect(self)  # TCP, watched; and any proxy tunnel
+        tunnel: str | None = getattr(self, "_tunnel_host", None)
+        context: ssl.SSLContext = self._context  # type: ignore[attr-defined]
+        sock = context.wrap_socket(
+            self.sock, server_hostname=tunnel or self.host, do_handshake_on_connect=False
+        )
+        self._deadline.watch(sock)
+        try:
+            sock.do_handshake()
+        except BaseException:
+            sock.close()  # it owns the descriptor now; self.sock is the detached shell
+            raise
+        self.sock = sock
+
 
 class _WatchedHTTPHandler(urllib.request.HTTPHandler):
     def __init__(self, deadline: Deadline) -> None:
@@ -194,12 +221,13 @@ class _WatchedHTTPHandler(urllib.request.HTTPHandler):
 
 
 class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, context: ssl.SSLContext | None) -> None:
         super().__init__()
         self._deadline = deadline
+        self._tls = context
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         def connection(host: str, **kwargs: Any) -> http.client.HTTPConnection:
             return _WatchedHTTPSConnection(host, deadline=self._deadline, **kwargs)
 
-        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
+        return self.do_open(connection, req, context=self._tls)
