@@ -51,12 +51,20 @@ def _serve(args: argparse.Namespace) -> int:
     from wallet.local import local_engine
 
     settings = get_settings()
+    served = served_base_url(args.host, args.port)
     if settings.demo and not os.environ.get(PUBLIC_BASE_URL_ENV):
-        base_url = served_base_url(args.host, args.port)
-        record_demo_address(settings.data_dir, base_url)  # for the demo's CLI verbs
-        os.environ[PUBLIC_BASE_URL_ENV] = base_url  # for this process and its workers
+        record_demo_address(settings.data_dir, served)  # for the demo's CLI verbs
+        os.environ[PUBLIC_BASE_URL_ENV] = served  # for this process and its workers
         get_settings.cache_clear()
         settings = get_settings()
+    elif not os.environ.get(PUBLIC_BASE_URL_ENV) and settings.public_base_url != served:
+        # Outside demo mode the public address is the operator's to give (a proxy may
+        # front this server): say where status references point instead of guessing.
+        print(
+            f"elicense: status references point at {settings.public_base_url}; set "
+            f"{PUBLIC_BASE_URL_ENV} to the address verifiers reach this server at",
+            file=sys.stderr,
+        )
     create_app(settings)  # migrate, and seed in demo mode, once before workers start
     if settings.demo:
         with local_engine(settings.resolved_database_url) as engine:
