@@ -134,7 +134,7 @@ def test_the_served_address_of_a_wildcard_bind_is_loopback() -> None:
     from wallet.cli_serve import served_base_url
 
     assert served_base_url("127.0.0.1", 8101) == "http://127.0.0.1:8101"
-    assert served_base_url("0.0.0.0", 8101) == "http://127.0.0.1:8101"  # noqa: S104
+    assert served_base_url("0.0.0.0", 8101) == "http://127.0.0.1:8101"
     assert served_base_url("::", 8101) == "http://[::1]:8101"
     assert served_base_url("::1", 8101) == "http://[::1]:8101"
     assert served_base_url("localhost", 8101) == "http://localhost:8101"
