@@ -9,13 +9,16 @@ The password comes from ``ELICENSE_PASSWORD`` or, when that is unset, a prompt o
 terminal: never from the command line, where other users of the machine could read it,
 nor from a stdin that would echo it (no terminal: a usage error). Local input (the key
 file, ``--out``, ``--lifetime``, ``--nonce``) is checked before the network is used.
-Only the standard library speaks HTTP here (``urllib.request``).
+Only the standard library speaks HTTP here (``urllib.request``), and everything a verb
+does on the network shares one deadline (``--timeout``, default 30 s): a server that
+answers a byte at a time cannot keep it running (:class:`verifiers.offline.Deadline`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import sys
@@ -29,6 +32,7 @@ from urllib.parse import quote, urlsplit
 from issuers.crypto.keys import SigningKey, b64url
 from issuers.errors import ElicenseError, InvalidInput, all_error_classes
 from issuers.formats import presentation
+from verifiers.offline import DEFAULT_DEADLINE_S, Deadline, DeadlinePassed
 from wallet.cli_fields import UsageError
 from wallet.cli_input import (
     MAX_KEY_BYTES,
@@ -39,6 +43,7 @@ from wallet.cli_input import (
     read_password,
     write_qr,
 )
+from wallet.cli_offline import timeout_seconds
 from wallet.device_proof import sign_registration
 
 EXIT_OK = 0
@@ -53,6 +58,13 @@ def add_device_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     citizen = argparse.ArgumentParser(add_help=False)
     citizen.add_argument("--server", required=True, metavar="URL", help="the wallet's base URL")
     citizen.add_argument("--id-number", required=True, help="the citizen's 公民身份号码")
+    citizen.add_argument(
+        "--timeout",
+        type=timeout_seconds,
+        default=DEFAULT_DEADLINE_S,
+        metavar="SECONDS",
+        help=f"give up on the server after this long in all (default {DEFAULT_DEADLINE_S:g})",
+    )
 
     device = verbs.add_parser("device", help="a device's own holder key")
     actions = device.add_subparsers(dest="action", required=True)
@@ -99,16 +111,18 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class WalletClient:
     """A citizen's session with a wallet server, over ``urllib``; a context manager that
     logs the session out again when done. A password goes over https only, or over
-    plain http to this machine itself (a test server on loopback)."""
+    plain http to this machine itself (a test server on loopback). Every call, the
+    logout included, fits in one deadline of ``timeout`` seconds."""
 
-    def __init__(self, server: str, id_number: str, password: str) -> None:
+    def __init__(
+        self, server: str, id_number: str, password: str, *, timeout: float = DEFAULT_DEADLINE_S
+    ) -> None:
         parts = urlsplit(server)
         if parts.scheme not in ("http", "https"):
             raise UsageError("--server must be an http(s) URL")
@@ -116,8 +130,14 @@ class WalletClient:
             raise UsageError("--server must use https (plain http only to this machine)")
         self._base = server.rstrip("/")
         self._token = ""
+        self._deadline = Deadline(timeout)
+        self._opener = self._deadline.opener(_NoRedirects())
         body = {"id_number": id_number, "password": password}
-        self._token = str(self.call("POST", "/wallet/login", body)["token"])
+        try:
+            self._token = str(self.call("POST", "/wallet/login", body)["token"])
+        except BaseException:
+            self._deadline.close()
+            raise
 
     @property
     def token(self) -> str:
@@ -130,6 +150,7 @@ class WalletClient:
         # A failed logout leaves a session that expires by itself; the verb's outcome stands.
         with contextlib.suppress(ElicenseError, UsageError, ValueError):
             self.call("POST", "/wallet/logout")
+        self._deadline.close()
 
     def call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         headers = {"Accept": "application/json"}
@@ -143,16 +164,24 @@ class WalletClient:
             self._base + path, data=data, method=method, headers=headers
         )
         try:
-            with _OPENER.open(request, timeout=TIMEOUT_S) as response:
+            with self._opener.open(request, timeout=self._deadline.budget(TIMEOUT_S)) as response:
                 raw: bytes = response.read(MAX_RESPONSE_BYTES + 1)
+            self._deadline.check(self._base)  # cut off mid-answer: what it read is partial
+        except DeadlinePassed:
+            raise self._too_late() from None
         except urllib.error.HTTPError as exc:
-            raise _remote_error(exc) from None
-        except OSError as exc:
+            raise self._too_late() if self._deadline.expired() else _remote_error(exc) from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:  # not HTTP at all
+            if self._deadline.expired():  # the deadline cut it off, not the server
+                raise self._too_late() from None
             raise UsageError(f"cannot reach {self._base}: {exc}") from None
         if len(raw) > MAX_RESPONSE_BYTES:
             raise UsageError("the server's answer is too large")
         answer: dict[str, Any] = json.loads(raw) if raw else {}
         return answer
+
+    def _too_late(self) -> UsageError:
+        return UsageError(f"{self._base}: {self._deadline.explain()} (--timeout); gave up")
 
 
 def _remote_error(exc: urllib.error.HTTPError) -> ElicenseError:
@@ -166,7 +195,8 @@ def _remote_error(exc: urllib.error.HTTPError) -> ElicenseError:
 
 
 def _client(args: argparse.Namespace) -> WalletClient:
-    return WalletClient(args.server, args.id_number, read_password(PASSWORD_ENV))
+    password = read_password(PASSWORD_ENV)
+    return WalletClient(args.server, args.id_number, password, timeout=args.timeout)
 
 
 def read_key(path: Path) -> SigningKey:

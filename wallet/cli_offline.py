@@ -66,7 +66,7 @@ def add_offline_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     pull.add_argument("--cache", required=True, type=Path, metavar="DIR")
     pull.add_argument(
         "--timeout",
-        type=_seconds,
+        type=timeout_seconds,
         default=DEFAULT_DEADLINE_S,
         metavar="SECONDS",
         help=f"stop the whole sync after this long (default {DEFAULT_DEADLINE_S:g})",
@@ -129,7 +129,8 @@ def configured_anchors(args: argparse.Namespace, cache: Path) -> list[Anchor]:
         raise UsageError(exc.message) from None
 
 
-def _seconds(text: str) -> float:
+def timeout_seconds(text: str) -> float:
+    """An argparse type: a total deadline in seconds, above 0 and at most a day."""
     try:
         value = float(text)
     except ValueError:
