@@ -4,8 +4,10 @@ Order matters, as in :mod:`verifiers.qr`: the issuer credential inside is verifi
 first with the same core (signature, trust, validity, schema, status), because the
 holder key is believed only once the issuer has signed it as ``cnf`` (RFC 8747 §3.1:
 the issuer "asserts that the presenter possesses" that key). Then the holder's
-signature over the envelope, then its window, the verifier's nonce, and last the
-replay guard, so a presentation that fails any check is never remembered as seen.
+signature over the envelope, whether the server that made the holder's key has
+retired it (online only: a lost phone fails at once, whatever copy it kept), then its
+window, the verifier's nonce, and last the replay guard, so a presentation that fails
+any check is never remembered as seen.
 Format: :mod:`issuers.formats.presentation`.
 """
 
@@ -24,6 +26,7 @@ from issuers.errors import (
     NonceMismatch,
     PresentationStale,
     Replayed,
+    Revoked,
     SignatureInvalid,
 )
 from issuers.formats import presentation as format_
@@ -64,6 +67,18 @@ class ReplayGuard(Protocol):
 
     def seen(self, token_id: bytes, expires: datetime) -> bool:
         """Record ``token_id`` until ``expires``; True when it was already recorded."""
+        ...
+
+
+class HolderKeyStatus(Protocol):
+    """The holder keys a wallet server knows (online verification on that server).
+
+    A retired key (a lost or replaced device) signs nothing valid any more: its copies'
+    status entries are invalidated too, but a verifier that knows the key is retired
+    refuses at once every presentation it signed, whichever copy it signs over."""
+
+    def retired(self, kid: str) -> bool:
+        """True when ``kid`` (RFC 7638 thumbprint) is a holder key retired here."""
         ...
 
 
@@ -123,6 +138,7 @@ def verify_presentation(
     expected_nonce: bytes | None = None,
     replay: ReplayGuard | None = None,
     status: StatusChecker | None = None,
+    holder_keys: HolderKeyStatus | None = None,
     leeway: timedelta = DEFAULT_LEEWAY,
     limits: qr_envelope.EnvelopeLimits = qr_envelope.DEFAULT_LIMITS,
 ) -> VerifiedPresentation:
@@ -144,6 +160,11 @@ def verify_presentation(
         shown.message.verify(holder)
     except SignatureInvalid:
         raise HolderSignatureInvalid("the holder key did not sign this presentation") from None
+    if holder_keys is not None and holder_keys.retired(holder.kid):
+        raise Revoked(
+            "the holder key that signed this presentation was retired (a lost or replaced"
+            " device): only the holder's current key presents this certificate"
+        )
 
     if shown.expires - shown.issued_at > format_.MAX_LIFETIME.total_seconds():
         raise PresentationStale(
@@ -181,6 +202,7 @@ def verify_any(
     expected_nonce: bytes | None = None,
     replay: ReplayGuard | None = None,
     status: StatusChecker | None = None,
+    holder_keys: HolderKeyStatus | None = None,
 ) -> VerifiedPresentation:
     """A dynamic presentation (``ELP1:``) or a static credential QR (``EL1:``), with
     ``kind`` saying which, so the inspector sees whether the holder showed it live.
@@ -196,6 +218,7 @@ def verify_any(
             expected_nonce=expected_nonce,
             replay=replay,
             status=status,
+            holder_keys=holder_keys,
         )
     credential = verify_qr(text, keys=keys, now=now, status=status)
     if expected_nonce is not None:

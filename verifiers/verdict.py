@@ -23,7 +23,7 @@ from issuers.codes import region_name
 from issuers.errors import ElicenseError
 from issuers.registry import KeyResolver
 from issuers.status_codes import StatusChecker
-from verifiers.presentation import DEFAULT_SKEW, ReplayGuard, verify_any
+from verifiers.presentation import DEFAULT_SKEW, HolderKeyStatus, ReplayGuard, verify_any
 from verifiers.result import VerifiedCredential
 
 # A valid verdict whose status was not looked up says so among its warnings, so that
@@ -60,6 +60,8 @@ class VerifierContext:
     replay: ReplayGuard | None = None
     # Clock difference tolerated between the phone that signed a presentation and us.
     skew: timedelta = DEFAULT_SKEW
+    # The holder keys this verifier's own wallet made: a retired one signs nothing valid.
+    holder_keys: HolderKeyStatus | None = None
 
 
 class IssuerView(BaseModel):
@@ -163,7 +165,13 @@ def _verdict(
 ) -> Verdict:
     try:
         shown = verify_any(
-            qr, keys=keys, now=now, status=status, replay=context.replay, skew=context.skew
+            qr,
+            keys=keys,
+            now=now,
+            status=status,
+            replay=context.replay,
+            skew=context.skew,
+            holder_keys=context.holder_keys,
         )
     except ElicenseError as exc:
         return Verdict(valid=False, code=exc.code, message=exc.message, checked_at=now)

@@ -24,6 +24,7 @@ from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers import api as verifiers_api
 from verifiers import inspector
 from verifiers.offline.synced import SyncedCache, recognition_context
+from verifiers.presentation import HolderKeyStatus
 from verifiers.verdict import VerifierContext
 from wallet import api_accounts, api_holders, demo, docs, web
 from wallet.accounts import AccountService
@@ -81,7 +82,7 @@ def create_app(
     app.state.issuance = service
     app.state.publication = PublicationService(service, settings.master_key_bytes(), clock)
     app.state.admin_token = admin_token(settings)
-    app.state.verifier = verifier_context(settings, engine, clock)
+    app.state.verifier = verifier_context(settings, engine, clock, holder_keys=keyring)
     app.state.accounts = accounts
     app.state.keyring = keyring
     app.state.presentations = PresentationService(
@@ -113,15 +114,21 @@ def create_app(
     return app
 
 
-def verifier_context(settings: Settings, engine: Engine, clock: Clock) -> VerifierContext:
-    """Our own registry; with ``trust_cache_dir``, then the regions synced into it."""
+def verifier_context(
+    settings: Settings, engine: Engine, clock: Clock, *, holder_keys: HolderKeyStatus | None = None
+) -> VerifierContext:
+    """Our own registry; with ``trust_cache_dir``, then the regions synced into it.
+    ``holder_keys``: the holder keys this server made, so that a presentation signed by
+    one it retired (a lost phone) is refused at once, whichever copy it signs over."""
     keys = DatabaseKeyResolver(engine)
     status = DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds)
     # In the database, not in memory: every worker process must see every scan.
     replay = DatabaseReplayGuard(engine, clock=clock) if settings.single_use_presentations else None
     skew = timedelta(seconds=settings.presentation_skew_seconds)
     if settings.trust_cache_dir is None:
-        return VerifierContext(keys, clock, status, replay=replay, skew=skew)
+        return VerifierContext(
+            keys, clock, status, replay=replay, skew=skew, holder_keys=holder_keys
+        )
     cache = SyncedCache.configured(
         settings.trust_cache_dir,
         settings.trust_anchors,  # out of band: never the anchors a sync left in the cache
@@ -129,7 +136,10 @@ def verifier_context(settings: Settings, engine: Engine, clock: Clock) -> Verifi
         stale_policy=settings.stale_policy,
     )
     return dataclasses.replace(
-        recognition_context(keys, status, cache, clock), replay=replay, skew=skew
+        recognition_context(keys, status, cache, clock),
+        replay=replay,
+        skew=skew,
+        holder_keys=holder_keys,
     )
 
 

@@ -109,6 +109,12 @@ class HolderKeyring:
         with write_transaction(self._engine) as conn:
             return self.ensure(conn, holder_code, self._clock())
 
+    def retired(self, kid: str) -> bool:
+        """The verifier's :class:`~verifiers.presentation.HolderKeyStatus`: a retired
+        key's presentations are refused online at once (a lost phone)."""
+        with self._engine.connect() as conn:
+            return store.is_retired(conn, kid)
+
     # -- the issuer's HolderKeyBinder ---------------------------------------------------
 
     def binding_key(self, conn: Connection, holder_code: str, now: datetime) -> VerifyingKey | None:

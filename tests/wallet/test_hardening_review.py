@@ -3,7 +3,8 @@
 Each test reproduces a gap found by reading the fixes for races: a holder-bound copy
 made while its key is being retired or its certificate revoked; a successful login
 wiping a lock that guesses claimed during its password check had set; a copy handed
-to a phone before migration 0008 (xfail: not fixable locally). The races are forced,
+to a phone before migration 0008 (the server's verifier refuses a retired holder
+key whatever copy it signs over). The races are forced,
 not hoped for: the first operation is held just after the read that decides it, the
 second runs (or, where the first holds a lock, waits) meanwhile, then the first
 finishes. On SQLite write transactions are serial (BEGIN IMMEDIATE), so the second
@@ -18,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Literal
 
-import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -334,15 +334,6 @@ def test_a_success_does_not_lift_a_lock_set_by_guesses_claimed_after_it(
 # --- item 1: copies handed out before migration 0008 ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a copy handed to a phone before migration 0008 shares its certificate's status"
-        " entry, and 0008 only deletes the server's row of it: retiring the phone's key"
-        " finds no entry of its own to invalidate. Needs the online verifier to refuse a"
-        " cnf naming a retired holder key, or such certificates re-issued; not local"
-    ),
-)
 def test_a_copy_a_phone_kept_from_before_migration_0008_stops_verifying_once_forgotten(
     app: FastAPI,
     client: TestClient,
@@ -370,3 +361,5 @@ def test_a_copy_a_phone_kept_from_before_migration_0008_stops_verifying_once_for
     assert client.delete("/wallet/holder-key", headers=owner).status_code == 200
     verdict = verify(client, presentation_format.present(kept, phone, now=clock.now))
     assert verdict["valid"] is False, verdict
+    assert verdict["code"] == "revoked"
+    assert "retired" in verdict["message"]

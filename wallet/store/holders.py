@@ -63,6 +63,16 @@ def active_key(conn: Connection, holder_code: str) -> Row[Any] | None:
     return conn.execute(select(holder_keys).where(holder_keys.c.active_for == holder_code)).first()
 
 
+def is_retired(conn: Connection, kid: str) -> bool:
+    """True when ``kid`` is a holder key that was retired here."""
+    found = conn.execute(
+        select(holder_keys.c.kid).where(
+            holder_keys.c.kid == kid, holder_keys.c.retired_at.is_not(None)
+        )
+    ).first()
+    return found is not None
+
+
 def key_by_kid(conn: Connection, kid: str) -> Row[Any] | None:
     return conn.execute(select(holder_keys).where(holder_keys.c.kid == kid)).first()
 
