@@ -186,6 +186,8 @@ def _verify(args: argparse.Namespace) -> int:
     elif verdict.valid and verdict.credential is not None:
         cred = verdict.credential
         print(f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh}")
+        for warning in verdict.warnings:  # status_not_checked among them: never silent
+            print(f"warning: {warning}")
     else:
         print(f"INVALID {verdict.code}: {verdict.message}")
     return EXIT_OK if verdict.valid else EXIT_FAILED

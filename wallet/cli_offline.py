@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from issuers.errors import InvalidInput, PayloadTooLarge
+from issuers.errors import InvalidInput
 from verifiers.offline import (
     DEFAULT_DEADLINE_S,
     STALE_POLICIES,
@@ -41,9 +41,9 @@ from verifiers.offline import (
 )
 from verifiers.verdict import Verdict
 from wallet.cli_fields import UsageError
+from wallet.cli_input import read_credential
 
 EXIT_OK, EXIT_FAILED = 0, 1
-MAX_INPUT_BYTES = 8 * 1024 * 1024  # verifiers.qr_scan.MAX_IMAGE_BYTES; text is far smaller
 ANCHORS_ENV = "ELICENSE_TRUST_ANCHORS"
 MAX_TIMEOUT_S = 24 * 3600.0
 Clock = Callable[[], datetime]
@@ -216,26 +216,3 @@ def _duration(seconds: int) -> str:
     if seconds < 172800:
         return f"{seconds // 3600} h"
     return f"{seconds // 86400} d"
-
-
-def read_credential(arg: str) -> str:
-    """QR text from an argument, a text file, an image (zxing-cpp) or stdin (``-``)."""
-    if arg == "-":
-        return sys.stdin.read(MAX_INPUT_BYTES).strip()
-    if arg.startswith("EL") and ":" in arg[:6]:
-        return arg
-    path = Path(arg)
-    if not path.is_file():
-        raise UsageError(f"{arg!r} is neither QR text nor a readable file")
-    with path.open("rb") as handle:
-        data = handle.read(MAX_INPUT_BYTES + 1)
-    if len(data) > MAX_INPUT_BYTES:
-        raise PayloadTooLarge(f"{arg} is over {MAX_INPUT_BYTES} bytes")
-    if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff":
-        from verifiers.qr_scan import read_qr_image
-
-        return read_qr_image(data)
-    try:
-        return data.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{arg} is neither text nor a PNG/JPEG image") from None

@@ -81,6 +81,19 @@ def is_person_code(holder_code: str) -> bool:
     return True
 
 
+class RetiredHolderKeys:
+    """The verifier's :class:`~verifiers.presentation.HolderKeyStatus` over this
+    database: a retired key's presentations are refused online at once (a lost phone).
+    Needs no secret, so a public verifier (``elicense verify``) uses it too."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def retired(self, kid: str) -> bool:
+        with self._engine.connect() as conn:
+            return store.is_retired(conn, kid)
+
+
 class HolderKeyring:
     """Holder keys in the database; implements the issuer's ``HolderKeyBinder``."""
 
@@ -110,10 +123,7 @@ class HolderKeyring:
             return self.ensure(conn, holder_code, self._clock())
 
     def retired(self, kid: str) -> bool:
-        """The verifier's :class:`~verifiers.presentation.HolderKeyStatus`: a retired
-        key's presentations are refused online at once (a lost phone)."""
-        with self._engine.connect() as conn:
-            return store.is_retired(conn, kid)
+        return RetiredHolderKeys(self._engine).retired(kid)
 
     # -- the issuer's HolderKeyBinder ---------------------------------------------------
 

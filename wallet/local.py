@@ -23,7 +23,7 @@ from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.verdict import VerifierContext
 from wallet.cli_fields import UsageError
-from wallet.holders import HolderKeyring
+from wallet.holders import HolderKeyring, RetiredHolderKeys
 
 Clock = Callable[[], datetime]
 
@@ -81,4 +81,5 @@ def local_verifier(clock: Clock = _utc_now) -> Iterator[VerifierContext]:
             DatabaseKeyResolver(engine),
             clock,
             DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds),
+            holder_keys=RetiredHolderKeys(engine),
         )

@@ -8,6 +8,7 @@ test's own database (SQLite or PostgreSQL, from ``database_url``).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -15,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from issuers.crypto.keys import SigningKey
 
 ELICENSE = Path(sys.executable).with_name("elicense")
 HUGE = "99999999999999999999"
@@ -61,6 +64,11 @@ CASES: list[tuple[str, list[str], dict[str, str], str | None]] = [
     ("verify-empty-stdin", ["verify", "-"], {}, None),
     ("verify-closed-stdin", ["verify", "-"], {}, CLOSED),
     ("verify-offline-long-text", ["verify-offline", LONG_TEXT, "--cache", "adir"], {}, None),
+    ("verify-offline-empty-stdin",
+     ["verify", "--offline", "--cache", "adir", "--anchor", "anchors.json", "-"], {}, None),
+    ("sync-anchor-deep",
+     ["sync", "--server", "http://127.0.0.1:1", "--cache", "c", "--anchor", "deep.json"], {},
+     None),
     ("verify-bad-database-url", ["verify", "EL1:ABC"], {"ELICENSE_DATABASE_URL": "garbage"}, None),
     ("verify-data-dir-is-a-file", ["verify", "EL1:ABC"],
      {"ELICENSE_DATA_DIR": "bin", "ELICENSE_DATABASE_URL": ""}, None),
@@ -106,6 +114,8 @@ def workdir(tmp_path: Path) -> Path:
     (tmp_path / "list.json").write_text("[1, 2]", "utf-8")
     (tmp_path / "null.json").write_text("null", "utf-8")
     (tmp_path / "deep.json").write_text(DEEP_JSON, "utf-8")
+    anchor = {"region_code": "330000", "kid": "x", "jwk": SigningKey.generate().public.to_jwk()}
+    (tmp_path / "anchors.json").write_text(json.dumps([anchor]), "utf-8")
     return tmp_path
 
 

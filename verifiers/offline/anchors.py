@@ -77,7 +77,7 @@ def read_anchor_file(path: Path) -> list[Anchor]:
         if len(data) > MAX_ANCHOR_FILE_BYTES:
             raise ValueError(f"over {MAX_ANCHOR_FILE_BYTES} bytes")
         value = json.loads(data.decode("utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # deep nesting: RecursionError
         raise InvalidInput(f"{path}: not a readable JSON file ({exc})", field="anchor") from None
     return parse_anchors(value, source=str(path))
 
