@@ -50,9 +50,7 @@ def test_verify_runs_without_a_master_key_or_admin_token(
     item = sample("resident_id")
     good = issuer.mint("resident_id", item["issuer"], item["fields"])
     revoked = issuer.mint("resident_id", item["issuer"], item["fields"])
-    issuer.change_status(
-        revoked.identifier, CertificateStatus.REVOKED, reason="test", actor="test"
-    )
+    issuer.change_status(revoked.identifier, CertificateStatus.REVOKED, reason="test", actor="test")
 
     valid = verify(good.qr, database_url, tmp_path)
     assert valid.returncode == 0, (valid.stdout, valid.stderr)
