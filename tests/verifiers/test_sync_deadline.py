@@ -14,6 +14,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -67,9 +68,9 @@ class Trickler:
                 return
 
 
-@pytest.fixture
-def trickler(request: pytest.FixtureRequest) -> Iterator[Trickler]:
-    head, drip = request.param
+@contextmanager
+def running_trickler(head: bytes, drip: float) -> Iterator[Trickler]:
+    """A :class:`Trickler` serving in a thread, stopped and joined on the way out."""
     server = Trickler(head, drip)
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
@@ -81,6 +82,12 @@ def trickler(request: pytest.FixtureRequest) -> Iterator[Trickler]:
         for answering in server.threads:
             answering.join(timeout=5)
         server.listener.close()
+
+
+@pytest.fixture
+def trickler(request: pytest.FixtureRequest) -> Iterator[Trickler]:
+    with running_trickler(*request.param) as server:
+        yield server
 
 
 STATUS_LINE = (b"", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X: y\r\n" * 500)

@@ -5,13 +5,19 @@ keep them running. The trickler is a real socket on 127.0.0.1 (see
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.verifiers.test_sync_deadline import BODY, DEADLINE_S, SLACK_S, STATUS_LINE, Trickler
+from tests.verifiers.test_sync_deadline import (
+    BODY,
+    DEADLINE_S,
+    SLACK_S,
+    STATUS_LINE,
+    Trickler,
+    running_trickler,
+)
 from wallet.cli import main
 
 ID_NUMBER = "330102197801305178"
@@ -19,18 +25,8 @@ ID_NUMBER = "330102197801305178"
 
 @pytest.fixture(params=[STATUS_LINE, BODY], ids=["head", "body"])
 def slow_wallet(request: pytest.FixtureRequest) -> Iterator[Trickler]:
-    head, drip = request.param
-    server = Trickler(head, drip)
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    try:
+    with running_trickler(*request.param) as server:
         yield server
-    finally:
-        server.stop.set()
-        thread.join(timeout=5)
-        for answering in server.threads:
-            answering.join(timeout=5)
-        server.listener.close()
 
 
 @pytest.mark.parametrize(
