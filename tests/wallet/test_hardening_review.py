@@ -33,7 +33,7 @@ from issuers.store.tables import holder_keys, status_entries
 from tests.app_fixtures import FixedClock
 from tests.wallet.test_accounts import LI_NA, PASSWORDS, SAMPLE_CERTIFICATES, login, mint
 from tests.wallet.test_holders import claims_of, detail_qr, verify
-from tests.wallet.test_lost_device import MARRIAGE_URL, list_value, register_phone
+from tests.wallet.test_lost_device import list_value, mint_marriage, register_phone
 from wallet.accounts import AccountService
 
 pytest_plugins = ["tests.wallet.test_accounts"]  # the `accounts` fixture
@@ -54,12 +54,7 @@ HOLD_S = 2.0  # how long the second operation gets to finish while the first is 
 
 
 def _mint_marriage(client: TestClient, admin_headers: dict[str, str]) -> str:
-    response = client.post(
-        MARRIAGE_URL, json={"type": "marriage", "fields": MARRIAGE["fields"]}, headers=admin_headers
-    )
-    assert response.status_code == 201, response.text
-    identifier: str = response.json()["identifier"]
-    return identifier
+    return mint_marriage(client, admin_headers)[0]
 
 
 @contextmanager
@@ -345,10 +340,7 @@ def test_a_copy_a_phone_kept_from_before_migration_0008_stops_verifying_once_for
     status reference included (the old ``rebind_qr`` kept every claim but ``cnf``):
     that is what a phone registered then fetched and keeps. Reproduced end to end with
     the code of 83cafde^ and an upgraded database, the same as here."""
-    response = client.post(
-        MARRIAGE_URL, json={"type": "marriage", "fields": MARRIAGE["fields"]}, headers=admin_headers
-    )
-    certificate_qr = response.json()["qr"]
+    _, certificate_qr = mint_marriage(client, admin_headers)
     phone = register_phone(client, login(client, LI_NA), LI_NA)
     issuer_key = app.state.issuance.active_signing_key(MARRIAGE["issuer"])
     status = claims_of(certificate_qr).status

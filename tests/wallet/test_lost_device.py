@@ -30,6 +30,15 @@ MARRIAGE = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "marriage")
 MARRIAGE_URL = f"/issuers/{MARRIAGE['issuer']}/certificates"
 
 
+def mint_marriage(client: TestClient, admin_headers: dict[str, str]) -> tuple[str, str]:
+    """张伟 and 李娜's marriage certificate: (identifier, the certificate's own QR)."""
+    response = client.post(
+        MARRIAGE_URL, json={"type": "marriage", "fields": MARRIAGE["fields"]}, headers=admin_headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["identifier"], response.json()["qr"]
+
+
 def register_phone(client: TestClient, headers: dict[str, str], id_number: str) -> SigningKey:
     phone = SigningKey.generate()
     body = device_body(headers, phone, id_number)
@@ -62,11 +71,7 @@ def test_a_forgotten_phone_signs_nothing_that_verifies_and_nobody_else_is_touche
     accounts: AccountService,
     clock: FixedClock,
 ) -> None:
-    response = client.post(
-        MARRIAGE_URL, json={"type": "marriage", "fields": MARRIAGE["fields"]}, headers=admin_headers
-    )
-    assert response.status_code == 201, response.text
-    identifier, certificate_qr = response.json()["identifier"], response.json()["qr"]
+    identifier, certificate_qr = mint_marriage(client, admin_headers)
 
     phone_session = login(client, LI_NA)
     phone = register_phone(client, phone_session, LI_NA)
@@ -111,10 +116,7 @@ def test_status_changes_reach_every_live_copy_but_never_revive_a_retired_one(
     accounts: AccountService,
     clock: FixedClock,
 ) -> None:
-    response = client.post(
-        MARRIAGE_URL, json={"type": "marriage", "fields": MARRIAGE["fields"]}, headers=admin_headers
-    )
-    identifier = response.json()["identifier"]
+    identifier, _ = mint_marriage(client, admin_headers)
     phone_session = login(client, LI_NA)
     phone = register_phone(client, phone_session, LI_NA)
     kept = detail_qr(client, phone_session, identifier)
@@ -144,10 +146,7 @@ def test_status_changes_reach_every_live_copy_but_never_revive_a_retired_one(
 def test_a_copy_made_for_a_suspended_certificate_starts_suspended(
     client: TestClient, admin_headers: dict[str, str], accounts: AccountService
 ) -> None:
-    response = client.post(
-        MARRIAGE_URL, json={"type": "marriage", "fields": MARRIAGE["fields"]}, headers=admin_headers
-    )
-    identifier = response.json()["identifier"]
+    identifier, _ = mint_marriage(client, admin_headers)
     status_url = f"{MARRIAGE_URL}/{identifier}/status"
     suspend = {"status": "02", "reason": "调查中"}
     assert client.post(status_url, json=suspend, headers=admin_headers).status_code == 200
