@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from issuers.crypto.keys import SigningKey
 from issuers.errors import InvalidInput, PayloadTooLarge
@@ -19,6 +19,7 @@ from issuers.trust._model import TrustAnchor, TrustList
 
 TYP = "trustlist+jwt"
 DEFAULT_MAX_BYTES = 1 << 20  # 1 MiB: thousands of issuers; a CDN file, not a stream
+DEFAULT_LEEWAY = timedelta(seconds=60)  # clocks differ: RFC 7519 §4.1.4 "some small leeway"
 
 
 def sign_trust_list(trust_list: TrustList, anchor: SigningKey) -> str:
@@ -45,17 +46,20 @@ def verify_trust_list(
     anchors: Sequence[TrustAnchor],
     now: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    leeway: timedelta = DEFAULT_LEEWAY,
 ) -> TrustList:
-    """Return the list if a trusted anchor signed it for its own region and it is not
-    past ``exp``.
+    """Return the list if a trusted anchor signed it for its own region, it is not
+    past ``exp`` and not issued (``iat``) more than ``leeway`` after ``now``.
 
     Checks, in order: size (``PayloadTooLarge``); JWS shape and header, ``typ``
     (``trust_list_invalid``); ``kid`` among ``anchors`` (``untrusted_anchor``); ``alg``
     and signature (``trust_list_signature_invalid``); then the claims
     (``trust_list_invalid``: among them, every issuer registered in the list's
     province), ``iss`` equal to the anchor's configured region (``trust_list_invalid``)
-    and ``exp`` > ``now`` (``trust_list_expired``). No claim is read before the
-    signature verified.
+    and ``exp`` > ``now`` (``trust_list_expired``), ``iat`` <= ``now`` + ``leeway``
+    (``trust_list_invalid``: a list from the future would stay in effect until then,
+    and its ``seq``, a clock reading on our server, would make every real list after it
+    look like a rollback). No claim is read before the signature verified.
     """
     if not isinstance(text, str):
         raise TrustListInvalid("a trust list is text", field="jws")
@@ -87,6 +91,12 @@ def verify_trust_list(
             f"trust list iss: {trust_list.region_code}, but anchor {kid[:43]} is "
             f"configured as {anchor.region_code}'s",
             field="iss",
+        )
+    if trust_list.issued_at.timestamp() > (now + leeway).timestamp():
+        raise TrustListInvalid(
+            f"trust list {trust_list.region_code} #{trust_list.sequence} says it was issued "
+            f"at {trust_list.issued_at.isoformat()}, in the future of this verifier's clock",
+            field="iat",
         )
     if trust_list.next_update.timestamp() <= now.timestamp():
         raise TrustListExpired(

@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -227,7 +228,14 @@ def _meta_path(document: Path) -> Path:
 
 
 def _read(path: Path) -> bytes:
-    with path.open("rb") as handle:
+    """A regular file's bytes, bounded. Opened without blocking and checked to be a
+    regular file before any read: a FIFO (or a link to a terminal) planted in the
+    cache would otherwise wait for ever for a writer, hanging ``verify --offline`` and
+    a server's recognition cache with its lock held."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise OSError(f"{path.name} is over {MAX_FILE_BYTES} bytes")

@@ -101,8 +101,9 @@ class Deadline:
         """A ``urllib`` opener whose http and https connections this deadline watches,
         with ``handlers`` added (e.g. one that refuses redirects); ``context`` for https
         (default: the system's trusted CAs, hostname checked)."""
+        redirects = [] if _redirect_handler_in(handlers) else [_WebOnlyRedirects()]
         return urllib.request.build_opener(
-            _WatchedHTTPHandler(self), _WatchedHTTPSHandler(self, context), *handlers
+            _WatchedHTTPHandler(self), _WatchedHTTPSHandler(self, context), *redirects, *handlers
         )
 
     def close(self) -> None:
@@ -158,6 +159,31 @@ def urllib_fetch(
     return data
 
 
+def _redirect_handler_in(handlers: tuple[urllib.request.BaseHandler, ...]) -> bool:
+    return any(isinstance(handler, urllib.request.HTTPRedirectHandler) for handler in handlers)
+
+
+class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to http and https only. urllib also follows one to ftp://,
+    whose connection no deadline watches: an FTP server trickling its greeting would
+    hold the fetch for as long as it liked."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.HTTPError(
+                newurl, code, f"{msg}: a redirect to {newurl[:200]!r} is not followed", headers, fp
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class _Watched:
     """Opens the connection's socket within the deadline's budget and watches it (the
     raw TCP socket, before any TLS handshake, so the handshake is bounded too)."""
@@ -170,9 +196,28 @@ class _Watched:
         timeout: float | None = None,
         source_address: tuple[str, int] | None = None,
     ) -> socket.socket:
-        sock = socket.create_connection(address, self._deadline.budget(timeout), source_address)
-        self._deadline.watch(sock)
-        return sock
+        """``socket.create_connection``, but each address is tried with what is left of
+        the budget: that function gives every address the same timeout, so a name with
+        many addresses that never answer would take that many times the budget."""
+        host, port = address
+        error: OSError | None = None
+        for family, kind, proto, _, sockaddr in socket.getaddrinfo(
+            host, port, 0, socket.SOCK_STREAM
+        ):
+            budget = self._deadline.budget(timeout)  # DeadlinePassed once it is spent
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(budget)
+                if source_address is not None:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+            except OSError as exc:
+                sock.close()
+                error = exc
+                continue
+            self._deadline.watch(sock)
+            return sock
+        raise error or OSError(f"{host}: the name has no address")
 
 
 class _WatchedHTTPConnection(_Watched, http.client.HTTPConnection):

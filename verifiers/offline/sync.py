@@ -7,11 +7,13 @@ For each server, in two passes:
    server names for it is one of the *configured* anchors, configured for that
    region, and the list is stored only if it verifies against a configured anchor
    for its own region (:func:`issuers.trust.verify_trust_list`), is the region asked
-   for, and is not older (lower ``seq``) than the cached one.
+   for, and is not older than the cached one (a lower ``seq`` from the same anchor; an
+   earlier ``iat`` from another anchor of the region).
 2. ``GET /status/lists`` names the status lists; each is fetched as a JWT and stored
    only if it verifies (:func:`issuers.formats.status_list_token.verify_jwt`) with a
    key the trust lists in effect vouch for, with ``sub`` equal to its URI and signed by
-   the issuer the server names, and is not older (``iat``) than the cached one.
+   the issuer the server names, not issued ahead of this clock, and is not older
+   (``iat``) than the cached one.
 
 Everything fetched is reported: stored, skipped (it did not verify, or policy said
 no: the code says why) or failed (the network or the server's answer). A failed fetch
@@ -41,7 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from issuers.errors import ElicenseError, InvalidInput
-from issuers.formats.status_list_token import verify_jwt
+from issuers.formats.status_list_token import DEFAULT_LEEWAY, verify_jwt
 from issuers.trust import TrustAnchor, TrustList, TrustListKeyResolver, verify_trust_list
 from verifiers.offline.anchors import REGION, load_anchors, parse_anchors
 from verifiers.offline.cache import CacheDir
@@ -278,12 +280,18 @@ class _Run:
         except ElicenseError as exc:
             self.note(server, "status_list", uri, "skipped", exc.code, exc.message)
             return
+        if token.issued_at > self.now + DEFAULT_LEEWAY:
+            message = f"issued {token.issued_at.isoformat()}, ahead of this clock"
+            self.note(server, "status_list", uri, "skipped", "claims_invalid", message)
+            return
         held = self.cache.status_list(uri)
         if held is not None:
             try:
                 previous = verify_jwt(held.text, keys=keys, now=self.now, expected_uri=uri)
             except ElicenseError:
                 previous = None
+            if previous is not None and previous.issued_at > self.now + DEFAULT_LEEWAY:
+                previous = None  # a copy from the future must not pin the cache
             if previous is not None and previous.issued_at > token.issued_at:
                 message = f"issued {token.issued_at.isoformat()}, before the held copy"
                 self.note(server, "status_list", uri, "skipped", "status_list_rollback", message)
@@ -293,8 +301,11 @@ class _Run:
 
 
 def _supersedes(new: TrustList, held: TrustList) -> bool:
-    """A list from another anchor always may (rotation); from the same anchor, only a
-    higher ``seq``, or the very same list again."""
+    """From the same anchor, only a higher ``seq``, or the very same list again. From
+    another anchor of the region (a rotation), one issued no earlier: sequences of two
+    anchors do not compare, but if any list of another anchor replaced the held one, a
+    server could replay the other anchor's last, unexpired list and undo what the held
+    one says (a key declared compromised since)."""
     if new.anchor_kid != held.anchor_kid:
-        return True
+        return new.issued_at >= held.issued_at
     return new.sequence > held.sequence or new == held
