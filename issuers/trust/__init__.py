@@ -88,7 +88,13 @@ Verification (:func:`verify_trust_list`) raises a typed error: ``payload_too_lar
 ``trust_list_expired``.
 """
 
-from issuers.trust._document import DEFAULT_MAX_BYTES, TYP, sign_trust_list, verify_trust_list
+from issuers.trust._document import (
+    CLOCK_SKEW,
+    DEFAULT_MAX_BYTES,
+    TYP,
+    sign_trust_list,
+    verify_trust_list,
+)
 from issuers.trust._errors import (
     TrustListExpired,
     TrustListInvalid,
@@ -110,6 +116,7 @@ from issuers.trust._model import (
 from issuers.trust._resolver import TrustListKeyResolver
 
 __all__ = [
+    "CLOCK_SKEW",
     "DEFAULT_MAX_BYTES",
     "KEY_STATES",
     "NATIONAL_REGION",

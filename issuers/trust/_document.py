@@ -19,7 +19,10 @@ from issuers.trust._model import TrustAnchor, TrustList
 
 TYP = "trustlist+jwt"
 DEFAULT_MAX_BYTES = 1 << 20  # 1 MiB: thousands of issuers; a CDN file, not a stream
-DEFAULT_LEEWAY = timedelta(seconds=60)  # clocks differ: RFC 7519 §4.1.4 "some small leeway"
+# How far a signed iat may be ahead of a verifier's clock and still be taken for a
+# clock difference (an offline device's clock drifts). Beyond it, a document claims to
+# come from the future: a trust list here, a status list in verifiers.offline.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def sign_trust_list(trust_list: TrustList, anchor: SigningKey) -> str:
@@ -46,7 +49,7 @@ def verify_trust_list(
     anchors: Sequence[TrustAnchor],
     now: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    leeway: timedelta = DEFAULT_LEEWAY,
+    leeway: timedelta = CLOCK_SKEW,
 ) -> TrustList:
     """Return the list if a trusted anchor signed it for its own region, it is not
     past ``exp`` and not issued (``iat``) more than ``leeway`` after ``now``.

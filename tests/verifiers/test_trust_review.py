@@ -29,11 +29,13 @@ import pytest
 
 from issuers.crypto.keys import SigningKey
 from issuers.trust import (
+    CLOCK_SKEW,
     KeyEntry,
     KeyState,
     TrustedIssuerEntry,
     sign_trust_list,
     trust_list_from_issuers,
+    verify_trust_list,
 )
 from tests.verifiers.test_offline import (
     CONFIGURED,
@@ -216,8 +218,8 @@ def test_a_status_list_issued_in_the_future_is_not_fresh(tmp_path: Path) -> None
     warned = check(tmp_path, credential(ZJ_TRANSPORT, VALID_IDX), later, stale="warn")
     assert warned.valid
     assert any("future" in w for w in warned.warnings), warned.warnings
-    # A list a clock's width ahead of ours is only that: fresh.
-    ahead = status_list(ZJ_URI, ZJ_TRANSPORT, at=NOW + timedelta(seconds=30))
+    # A list less than CLOCK_SKEW ahead of our clock is only a clock difference: fresh.
+    ahead = status_list(ZJ_URI, ZJ_TRANSPORT, at=NOW + CLOCK_SKEW - timedelta(seconds=1))
     fill_cache(tmp_path, status={ZJ_URI: (ZJ_TRANSPORT, ahead)})
     assert check(tmp_path, credential(ZJ_TRANSPORT, VALID_IDX), NOW).valid
 
@@ -277,6 +279,9 @@ def test_a_trust_list_from_the_future_is_refused_so_it_cannot_pin_sync(tmp_path:
     sync(["https://zj.example"], cache_dir, anchors, now=later, fetch=net.fetch)
     verdict = check(cache_dir, credential(ZJ_TRANSPORT, VALID_IDX), later)
     assert (verdict.valid, verdict.code) == (False, "key_compromised")
+    # Less than CLOCK_SKEW ahead is a clock difference, not the future.
+    skewed = later + CLOCK_SKEW - timedelta(seconds=1)
+    verify_trust_list(zj_list_with("active", at=skewed, seq=1), anchors=CONFIGURED, now=later)
 
 
 # --- rollback across a region's anchors ------------------------------------------------

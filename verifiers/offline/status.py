@@ -14,7 +14,7 @@ seconds, that the Status List Token can be cached by a consumer before a fresh c
 SHOULD be retrieved"; we count it from the list's own ``iat``, never later than when
 we fetched it, so never longer than the spec allows. A copy is stale once ``now`` is
 past ``iat + ttl`` (``default_ttl`` when the list has none) or at or past its ``exp``,
-or while its ``iat`` is ahead of ``now`` by more than a clock's leeway (its age is then
+or while its ``iat`` is ahead of ``now`` by more than ``CLOCK_SKEW`` (its age is then
 unknown, and taking it for fresh would keep it fresh until that future).
 ``stale_policy="refuse"`` then raises ``status_list_expired``; ``"warn"`` answers from
 the stale copy and notes a warning in the verification's :class:`Usage`. A publisher
@@ -32,8 +32,9 @@ from typing import Literal
 from issuers.errors import ElicenseError, StatusListExpired, StatusUnavailable
 from issuers.formats.cwt import StatusReference
 from issuers.formats.status_list import StatusListToken
-from issuers.formats.status_list_token import DEFAULT_LEEWAY, verify_jwt
+from issuers.formats.status_list_token import verify_jwt
 from issuers.registry import IssuerInfo, KeyResolver, TrustedKey
+from issuers.trust import CLOCK_SKEW
 from verifiers.offline.cache import CachedStatusList
 
 StalePolicy = Literal["refuse", "warn"]
@@ -139,7 +140,7 @@ class OfflineStatusChecker:
 
     def _staleness(self, token: StatusListToken, uri: str, now: datetime) -> str | None:
         """Why the list is stale at ``now``, from its signed claims alone; None if fresh."""
-        if token.issued_at > now + DEFAULT_LEEWAY:
+        if token.issued_at > now + CLOCK_SKEW:
             # Its age is unknown, not negative: else a list an issuer signed with its
             # clock a year ahead would read as fresh for a year, revoked or not.
             return (

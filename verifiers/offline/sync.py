@@ -43,8 +43,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from issuers.errors import ElicenseError, InvalidInput
-from issuers.formats.status_list_token import DEFAULT_LEEWAY, verify_jwt
-from issuers.trust import TrustAnchor, TrustList, TrustListKeyResolver, verify_trust_list
+from issuers.formats.status_list_token import verify_jwt
+from issuers.trust import (
+    CLOCK_SKEW,
+    TrustAnchor,
+    TrustList,
+    TrustListKeyResolver,
+    verify_trust_list,
+)
 from verifiers.offline.anchors import REGION, load_anchors, parse_anchors
 from verifiers.offline.cache import CacheDir
 from verifiers.offline.fetch import (
@@ -280,7 +286,7 @@ class _Run:
         except ElicenseError as exc:
             self.note(server, "status_list", uri, "skipped", exc.code, exc.message)
             return
-        if token.issued_at > self.now + DEFAULT_LEEWAY:
+        if token.issued_at > self.now + CLOCK_SKEW:
             message = f"issued {token.issued_at.isoformat()}, ahead of this clock"
             self.note(server, "status_list", uri, "skipped", "claims_invalid", message)
             return
@@ -290,7 +296,7 @@ class _Run:
                 previous = verify_jwt(held.text, keys=keys, now=self.now, expected_uri=uri)
             except ElicenseError:
                 previous = None
-            if previous is not None and previous.issued_at > self.now + DEFAULT_LEEWAY:
+            if previous is not None and previous.issued_at > self.now + CLOCK_SKEW:
                 previous = None  # a copy from the future must not pin the cache
             if previous is not None and previous.issued_at > token.issued_at:
                 message = f"issued {token.issued_at.isoformat()}, before the held copy"
