@@ -322,3 +322,23 @@ def test_sync_does_not_take_an_older_list_from_the_regions_other_anchor(tmp_path
 
 def advertised(anchor: SigningKey) -> dict[str, Any]:
     return {"region_code": "330000", "jwk": anchor.public.public_jwk()}
+
+
+# --- a hostile server's JSON -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["trust/anchors", "status/lists"])
+def test_deeply_nested_json_from_a_server_is_malformed_not_a_crash(
+    tmp_path: Path, path: str
+) -> None:
+    """json.loads raises RecursionError, not a ValueError, past the recursion limit: a
+    server answering "[[[[..." stopped sync with a traceback."""
+    net = FakeNet()
+    two_servers(net)
+    net.routes[f"https://zj.example/{path}"] = b"[" * 100_000
+    report = sync(
+        ["https://zj.example"], tmp_path / "cache", anchor_files(tmp_path), now=NOW, fetch=net.fetch
+    )
+    assert ("failed", f"https://zj.example/{path}", "malformed") in [
+        (i.outcome, i.name, i.code) for i in report.items
+    ]

@@ -174,7 +174,7 @@ class _Run:
         except _FETCH_ERRORS as exc:
             self.note(server, kind, url, "failed", "fetch_failed", str(exc))
             return None
-        except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError
+        except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON; "[[[[..." nesting
             self.note(server, kind, url, "failed", "malformed", f"not JSON: {exc}")
             return None
         if not isinstance(value, list):
