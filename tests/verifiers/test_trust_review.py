@@ -342,3 +342,24 @@ def test_deeply_nested_json_from_a_server_is_malformed_not_a_crash(
     assert ("failed", f"https://zj.example/{path}", "malformed") in [
         (i.outcome, i.name, i.code) for i in report.items
     ]
+
+
+def test_a_status_list_entry_that_is_no_url_is_skipped_not_the_end_of_sync(
+    tmp_path: Path,
+) -> None:
+    """urlsplit raises ValueError for "http://[::1/": one such entry ended the whole
+    sync (every later list and server unfetched, no report)."""
+    net = FakeNet()
+    two_servers(net)
+    entries = [
+        {"uri": "http://[::1/", "issuer": ZJ_TRANSPORT},
+        {"uri": ZJ_URI, "issuer": ZJ_TRANSPORT},
+    ]
+    net.routes["https://zj.example/status/lists"] = json.dumps(entries).encode()
+    report = sync(
+        ["https://zj.example"], tmp_path / "cache", anchor_files(tmp_path), now=NOW, fetch=net.fetch
+    )
+    assert [(i.outcome, i.code) for i in report.items if i.kind == "status_list"] == [
+        ("skipped", "malformed"),
+        ("stored", None),
+    ]

@@ -260,7 +260,7 @@ class _Run:
         for entry in entries or []:
             uri = entry.get("uri") if isinstance(entry, dict) else None
             issuer = entry.get("issuer") if isinstance(entry, dict) else None
-            if not isinstance(uri, str) or urlsplit(uri).scheme not in ("http", "https"):
+            if not isinstance(uri, str) or _scheme(uri) not in ("http", "https"):
                 message = "an entry needs an http(s) uri"
                 self.note(server, "status_list", str(uri)[:200], "skipped", "malformed", message)
             elif not isinstance(issuer, str):
@@ -306,12 +306,18 @@ class _Run:
         self.note(server, "status_list", uri, "stored", None, f"issued {token.issued_at}")
 
 
+def _scheme(uri: str) -> str | None:
+    """The URL's scheme, or None for no URL (``http://[::1/``: urlsplit raises)."""
+    try:
+        return urlsplit(uri).scheme
+    except ValueError:
+        return None
+
+
 def _supersedes(new: TrustList, held: TrustList) -> bool:
-    """From the same anchor, only a higher ``seq``, or the very same list again. From
-    another anchor of the region (a rotation), one issued no earlier: sequences of two
-    anchors do not compare, but if any list of another anchor replaced the held one, a
-    server could replay the other anchor's last, unexpired list and undo what the held
-    one says (a key declared compromised since)."""
+    """From the same anchor, only a higher ``seq``, or the very same list again; from
+    another anchor of the region (a rotation), one issued no earlier, or a server could
+    replay the other anchor's last unexpired list and undo a compromise declared since."""
     if new.anchor_kid != held.anchor_kid:
         return new.issued_at >= held.issued_at
     return new.sequence > held.sequence or new == held
