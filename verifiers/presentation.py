@@ -29,8 +29,9 @@ from issuers.errors import (
     Revoked,
     SignatureInvalid,
 )
+from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats import presentation as format_
-from issuers.formats import qr_envelope
+from issuers.formats.cwt import CredentialClaims
 from issuers.formats.holder_binding import holder_key_from
 from issuers.registry import KeyResolver
 from issuers.status_codes import StatusChecker
@@ -148,9 +149,16 @@ def verify_presentation(
     applies to the credential's own validity, as in :func:`verifiers.qr.verify_qr`.
     """
     shown = format_.decode(text, limits)
-    credential = verify_credential_cose(
-        shown.credential, keys=keys, now=now, leeway=leeway, status=status
-    )
+    try:
+        credential = verify_credential_cose(
+            shown.credential, keys=keys, now=now, leeway=leeway, status=status
+        )
+    except Revoked:
+        # A copy is invalidated in its status list when its holder key is retired: say
+        # so when this server knows, rather than blame the issuer for a lost phone.
+        if holder_keys is not None and holder_keys.retired(_bound_kid(shown.credential)):
+            raise Revoked(_RETIRED) from None
+        raise
     holder = holder_key_from(credential.confirmation)
     if shown.message.kid not in (format_.CNF_KID, holder.thumbprint) or (
         shown.message.alg is not holder.alg
@@ -161,10 +169,7 @@ def verify_presentation(
     except SignatureInvalid:
         raise HolderSignatureInvalid("the holder key did not sign this presentation") from None
     if holder_keys is not None and holder_keys.retired(holder.kid):
-        raise Revoked(
-            "the holder key that signed this presentation was retired (a lost or replaced"
-            " device): only the holder's current key presents this certificate"
-        )
+        raise Revoked(_RETIRED)
 
     if shown.expires - shown.issued_at > format_.MAX_LIFETIME.total_seconds():
         raise PresentationStale(
@@ -224,6 +229,18 @@ def verify_any(
     if expected_nonce is not None:
         raise NonceMismatch("a static credential QR carries no nonce; show the live code")
     return VerifiedPresentation(credential, "static")
+
+
+_RETIRED = (
+    "the holder key of this presentation was retired (a lost or replaced device): only"
+    " the holder's current key presents this certificate"
+)
+
+
+def _bound_kid(credential: bytes) -> str:
+    """The ``cnf`` key's kid of a credential whose signature was already verified."""
+    claims = CredentialClaims.from_cbor(cose_sign1.decode(credential).payload)
+    return holder_key_from(claims.confirmation).kid
 
 
 def _time(numeric_date: int) -> datetime:

@@ -87,6 +87,7 @@ def test_a_forgotten_phone_signs_nothing_that_verifies_and_nobody_else_is_touche
     replayed = verify(client, presentation_format.present(kept, phone, now=clock.now))
     assert replayed["valid"] is False, replayed
     assert replayed["code"] == "revoked"
+    assert "holder key" in replayed["message"]  # a lost phone, not the issuer's doing
     assert verify(client, kept)["valid"] is False  # the copy as a static code too
     # Offline: the list a verifier syncs next says the same, signed by the issuer.
     assert list_value(app, client, kept, clock.now) == 1
