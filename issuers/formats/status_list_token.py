@@ -119,7 +119,9 @@ def verify_jwt(
     if "crit" in header:
         raise Malformed("the JWS header names critical extensions this verifier lacks")
     alg, kid = header.get("alg"), b64url_strict(header.get("kid"), "the JWS kid")
-    if alg not in jws.ALGORITHMS:  # §11.6: no "none", no MACs
+    # §11.6: no "none", no MACs. Text first: a JSON object is unhashable, and this is
+    # read before any signature, from whoever served the list (a TypeError, not a verdict).
+    if not isinstance(alg, str) or alg not in jws.ALGORITHMS:
         raise Malformed(f"unsupported JWS alg {alg!r}")
     trusted = keys.resolve(kid)
     if trusted.key.alg.value != alg:  # the kid is the key's thumbprint: an inconsistent header

@@ -14,6 +14,7 @@ Built as in :mod:`tests.verifiers.test_offline` (in memory, injected clock) and
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -28,6 +29,7 @@ from typing import Any
 import pytest
 
 from issuers.crypto.keys import SigningKey
+from issuers.settings import Settings
 from issuers.trust import (
     CLOCK_SKEW,
     KeyEntry,
@@ -37,6 +39,7 @@ from issuers.trust import (
     trust_list_from_issuers,
     verify_trust_list,
 )
+from tests.app_fixtures import FixedClock
 from tests.verifiers.test_offline import (
     CONFIGURED,
     ISSUERS,
@@ -57,8 +60,10 @@ from tests.verifiers.test_offline import (
     fill_cache,
     status_list,
     two_servers,
+    write_anchors,
 )
 from tests.verifiers.test_sync_deadline import DRIP_S, SLACK_S
+from tests.wallet.test_recognition import client_for
 from verifiers.offline import (
     Anchor,
     CacheDir,
@@ -363,3 +368,52 @@ def test_a_status_list_entry_that_is_no_url_is_skipped_not_the_end_of_sync(
         ("skipped", "malformed"),
         ("stored", None),
     ]
+
+
+def _unhashable_alg() -> str:
+    """A status list JWT whose header alg is a JSON object: no key, no signature needed."""
+
+    def b64(value: object) -> str:
+        raw = json.dumps(value).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{b64({'alg': {}, 'kid': 'AAAA', 'typ': 'statuslist+jwt'})}.{b64({})}.AAAA"
+
+
+def test_a_status_list_with_an_object_for_alg_is_malformed_not_a_type_error(
+    tmp_path: Path,
+) -> None:
+    """verify_jwt tested ``alg in ALGORITHMS`` on whatever the header held: a dict is
+    unhashable, so a TypeError (no signature needed) ended sync, made verify --offline
+    a traceback, and made the server's recognition cache fail every POST /verify."""
+    net = FakeNet()
+    two_servers(net)
+    net.routes[ZJ_URI] = _unhashable_alg().encode()
+    report = sync(
+        ["https://zj.example"], tmp_path / "sync", anchor_files(tmp_path), now=NOW, fetch=net.fetch
+    )
+    assert ("skipped", ZJ_URI, "malformed") in [(i.outcome, i.name, i.code) for i in report.items]
+
+    # Planted in the cache: a problem with that list only, offline and online.
+    fill_cache(tmp_path, status={ZJ_URI: (ZJ_TRANSPORT, _unhashable_alg())})
+    verdict = check(tmp_path, credential(ZJ_TRANSPORT, VALID_IDX), NOW)
+    assert verdict.code == "status_unavailable"
+    online = SyncedCache(tmp_path, anchors=CONFIGURED, clock=lambda: NOW).current()
+    assert online.report.trust_lists == ("320000 #1", "330000 #1")
+
+
+def test_the_server_answers_verify_with_a_planted_bad_status_list_in_its_trust_cache(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """ELICENSE_TRUST_CACHE_DIR: the TypeError above was a 500 for every POST /verify."""
+    fill_cache(tmp_path / "trust-cache", status={ZJ_URI: (ZJ_TRANSPORT, _unhashable_alg())})
+    configured = settings.model_copy(
+        update={
+            "trust_cache_dir": tmp_path / "trust-cache",
+            "trust_anchors": write_anchors(tmp_path / "anchors.json"),
+        }
+    )
+    for client in client_for(configured, FixedClock(NOW)):
+        answer = client.post("/verify", json={"qr": credential(ZJ_TRANSPORT, VALID_IDX)})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["code"] == "status_unavailable"
