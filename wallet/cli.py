@@ -43,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ElicenseError as exc:
         _print_error(exc, as_json=getattr(args, "json", False))
         return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader went away (`| head`): end quietly, as the Python docs advise (the
+        # "Note on SIGPIPE"), so that the final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except (UsageError, ValueError, OSError) as exc:
         # UsageError: input checked and refused. ValueError: settings that refuse to be
         # unsafe or malformed (pydantic), text that is not UTF-8. OSError: a file or

@@ -157,3 +157,26 @@ def test_hostile_input_is_a_message_and_exit_2(
     assert result.returncode == 2, (result.returncode, result.stdout[-500:], result.stderr[-2000:])
     assert result.stderr.strip(), "no message on stderr"
     assert "elicense" in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_reader_that_went_away_ends_the_command_quietly(database_url: str, workdir: Path) -> None:
+    """``elicense ... | head``: stdout is a pipe whose reader has gone. The command ends
+    with no message and no traceback (Python's "Note on SIGPIPE")."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ELICENSE_")}
+    env.update(
+        ELICENSE_DEMO="1",
+        ELICENSE_DATABASE_URL=database_url,
+        ELICENSE_DATA_DIR=str(workdir / "var"),
+    )
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # gone before the first write: every write fails with EPIPE
+    try:
+        result = subprocess.run(
+            [str(ELICENSE), "trust", "anchors", "--demo"], env=env, cwd=workdir,
+            stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 1
