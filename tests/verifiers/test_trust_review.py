@@ -417,3 +417,26 @@ def test_the_server_answers_verify_with_a_planted_bad_status_list_in_its_trust_c
         answer = client.post("/verify", json={"qr": credential(ZJ_TRANSPORT, VALID_IDX)})
         assert answer.status_code == 200, answer.text
         assert answer.json()["code"] == "status_unavailable"
+
+
+@pytest.mark.parametrize("kind", ["trust", "status"])
+def test_a_sidecar_nested_past_the_recursion_limit_is_a_problem_not_a_crash(
+    settings: Settings, tmp_path: Path, kind: str
+) -> None:
+    """A planted ``.meta.json`` of "[[[[...": json.loads raised RecursionError (not a
+    ValueError), so verify --offline was a traceback and, in ELICENSE_TRUST_CACHE_DIR,
+    every POST /verify a 500."""
+    root = tmp_path / "trust-cache"
+    cache = fill_cache(root)
+    document = root / "trust" / "330000.jwt" if kind == "trust" else cache._status_path(ZJ_URI)
+    meta = document.with_name(document.name.removesuffix(".jwt") + ".meta.json")
+    meta.write_text("[" * 100_000)
+    report = OfflineVerifier.load(root, anchors=CONFIGURED, now=NOW).report
+    name = meta.relative_to(root).as_posix().replace(".meta.json", ".jwt")
+    assert (name, "cache_file_unreadable") in [(p.path, p.code) for p in report.problems]
+    configured = settings.model_copy(
+        update={"trust_cache_dir": root, "trust_anchors": write_anchors(tmp_path / "a.json")}
+    )
+    for client in client_for(configured, FixedClock(NOW)):
+        answer = client.post("/verify", json={"qr": credential(JS_TRANSPORT, VALID_IDX)})
+        assert answer.status_code == 200, answer.text

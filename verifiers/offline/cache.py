@@ -206,7 +206,8 @@ class CacheDir:
             if not _meta_path(path).is_file():
                 raise _Unusable("cache_meta_missing", "no .meta.json sidecar")
             meta = json.loads(_read(_meta_path(path)).decode("utf-8"))
-        except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError
+        # UnicodeDecodeError, JSONDecodeError; RecursionError: a "[[[[..." sidecar
+        except (OSError, ValueError, RecursionError) as exc:
             raise _Unusable("cache_file_unreadable", str(exc)) from None
         if not isinstance(meta, dict):
             raise _Unusable("cache_meta_invalid", "the sidecar is not a JSON object")
