@@ -440,3 +440,23 @@ def test_a_sidecar_nested_past_the_recursion_limit_is_a_problem_not_a_crash(
     for client in client_for(configured, FixedClock(NOW)):
         answer = client.post("/verify", json={"qr": credential(JS_TRANSPORT, VALID_IDX)})
         assert answer.status_code == 200, answer.text
+
+
+def test_a_sidecar_uri_with_a_lone_surrogate_is_a_problem_not_a_crash(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """JSON can spell a lone surrogate ("\\ud800"); hashing it to find its file raised
+    UnicodeEncodeError: verify --offline a traceback, every POST /verify a 500."""
+    root = tmp_path / "trust-cache"
+    document = fill_cache(root)._status_path(ZJ_URI)
+    meta = document.with_name(document.name.removesuffix(".jwt") + ".meta.json")
+    meta.write_text('{"uri": "\\ud800", "fetched_at": "2026-11-02T08:00:00+00:00"}')
+    report = OfflineVerifier.load(root, anchors=CONFIGURED, now=NOW).report
+    name = document.relative_to(root).as_posix()
+    assert (name, "cache_meta_invalid") in [(p.path, p.code) for p in report.problems]
+    configured = settings.model_copy(
+        update={"trust_cache_dir": root, "trust_anchors": write_anchors(tmp_path / "a.json")}
+    )
+    for client in client_for(configured, FixedClock(NOW)):
+        answer = client.post("/verify", json={"qr": credential(JS_TRANSPORT, VALID_IDX)})
+        assert answer.status_code == 200, answer.text

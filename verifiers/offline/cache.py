@@ -180,7 +180,7 @@ class CacheDir:
             try:
                 text, meta = self._document(path)
                 uri, issuer = meta.get("uri"), meta.get("issuer")
-                if not isinstance(uri, str) or status_file_stem(uri) != path.stem:
+                if not isinstance(uri, str) or not _names(uri, path):
                     raise _Unusable("cache_meta_invalid", "the sidecar's uri is not this file's")
                 if issuer is not None and not isinstance(issuer, str):
                     raise _Unusable("cache_meta_invalid", "issuer must be text")
@@ -222,6 +222,14 @@ class _Unusable(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def _names(uri: str, document: Path) -> bool:
+    """Whether ``uri`` is the one ``document`` is stored under."""
+    try:
+        return status_file_stem(uri) == document.stem
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can spell ("\ud800")
+        return False
 
 
 def _meta_path(document: Path) -> Path:
