@@ -69,7 +69,7 @@ class Trickler:
 
 
 @contextmanager
-def running_trickler(head: bytes, drip: float) -> Iterator[Trickler]:
+def running_trickler(head: bytes, drip: bytes) -> Iterator[Trickler]:
     """A :class:`Trickler` serving in a thread, stopped and joined on the way out."""
     server = Trickler(head, drip)
     thread = threading.Thread(target=server.serve, daemon=True)
