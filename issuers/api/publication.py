@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from issuers.api.directory import UsccPath
 from issuers.codes import region_name
 from issuers.error_schema import error_responses
-from issuers.store.publication import PublicationService
+from issuers.store.publication import STATUS_LIST_RESIGN_SECONDS, PublicationService
 
 router = APIRouter(tags=["publication"])
 RegionPath = Annotated[str, Path(pattern=r"^[0-9]{6}$")]
@@ -45,11 +45,18 @@ class StatusListLink(BaseModel):
     issuer: str
 
 
-TRUST_LIST_MAX_AGE = 300  # a trust list is valid for days; it is re-signed per request
+# A trust list is valid for days and signed per request, but a key compromise or
+# rotation must reach verifiers as fast as the status lists that the new key signs
+# (else a cache in between pairs a new-key list with an old trust list for minutes).
+TRUST_LIST_MAX_AGE = STATUS_LIST_RESIGN_SECONDS
 
 
-def _signed_text(body: str | bytes, media_type: str, max_age: int) -> Response:
+def _signed_text(
+    body: str | bytes, media_type: str, max_age: int, *, vary: str | None = None
+) -> Response:
     headers = {"Cache-Control": f"public, max-age={max_age}"}
+    if vary is not None:
+        headers["Vary"] = vary  # one URL, two representations: a cache must keep both
     return Response(content=body, media_type=media_type, headers=headers)
 
 
@@ -92,4 +99,6 @@ def status_list(
 ) -> Response:
     cwt = CWT_STATUS in request.headers.get("accept", "")
     signed = service.signed_status_list(uscc, list_number, "cwt" if cwt else "jwt")
-    return _signed_text(signed.body, CWT_STATUS if cwt else JWT_STATUS, signed.max_age)
+    return _signed_text(
+        signed.body, CWT_STATUS if cwt else JWT_STATUS, signed.max_age, vary="Accept"
+    )

@@ -139,3 +139,17 @@ def test_one_signed_copy_is_kept_per_list_and_form(
         client.get(STATUS_PATH)
         client.get(STATUS_PATH, headers={"Accept": "application/statuslist+cwt"})
     assert len(app.state.publication._signed) == 2
+
+
+def test_caches_in_between_keep_both_forms_and_follow_a_key_change_as_fast(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """A CDN keys a status list on Accept (JWT and CWT share one URL), and holds the
+    trust list no longer than a status list: after a compromise or rotation, the status
+    lists the new key signs must not meet a cached trust list that lacks the key."""
+    mint(client, admin_headers, "road_transport_permit")
+    status = client.get(STATUS_PATH)
+    assert "accept" in status.headers["vary"].lower()
+    trust = client.get("/trust/lists/330000")
+    max_age = int(trust.headers["cache-control"].split("max-age=")[1].split(",")[0])
+    assert max_age <= publication.STATUS_LIST_RESIGN_SECONDS
