@@ -28,7 +28,8 @@ from issuers.formats.cwt import StatusReference
 from issuers.formats.status_list import StatusList
 from issuers.registry import IssuerInfo
 from issuers.store.database import make_engine
-from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.issuance import IssuanceService
+from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.qr import verify_qr

@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 
 from issuers.settings import Settings
 from issuers.store.database import make_engine
-from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.issuance import IssuanceService
+from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.schema import ensure_schema
 from wallet import demo
 from wallet.app import create_app

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from issuers import api as issuers_api
 from issuers.settings import Settings, get_settings
 from issuers.store.database import make_engine
-from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.issuance import IssuanceService
+from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.publication import PublicationService
 from issuers.store.replay_guard import DatabaseReplayGuard
 from issuers.store.schema import ensure_schema

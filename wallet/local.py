@@ -18,7 +18,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from issuers.settings import PublicSettings, get_settings
 from issuers.store.database import make_engine
-from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.issuance import IssuanceService
+from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.verdict import VerifierContext

@@ -10,19 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from time import monotonic
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
 from issuers.catalogue import get_type
 from issuers.codes import build_identifier
-from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey, b64url
+from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
-from issuers.errors import KeyUnavailable, NotFound, UnknownKey
+from issuers.errors import KeyUnavailable, NotFound
 from issuers.formats.cwt import StatusReference
 from issuers.minting import CertificateRecord, build_record, rebind_qr, sign_qr
-from issuers.registry import IssuerInfo, TrustedKey
+from issuers.registry import IssuerInfo
 from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
 from issuers.store import status_store
@@ -299,30 +298,3 @@ def _certificate_row(record: CertificateRecord, kid: str, qr: str) -> dict[str, 
         "kid": kid,
         "qr": qr,
     }
-
-
-class DatabaseKeyResolver:
-    """Resolves COSE kids against the issuer keys in our database.
-
-    Hits are cached for ``ttl_seconds`` (monotonic time), so a key marked compromised
-    by another worker stops verifying here within that time, not at the next restart.
-    """
-
-    def __init__(self, engine: Engine, ttl_seconds: float = 10.0) -> None:
-        self._engine = engine
-        self._ttl = ttl_seconds
-        self._cache: dict[bytes, tuple[float, TrustedKey]] = {}
-
-    def resolve(self, kid: bytes) -> TrustedKey:
-        cached = self._cache.get(kid)
-        if cached is not None and monotonic() - cached[0] < self._ttl:
-            return cached[1]
-        with self._engine.connect() as conn:
-            found = repo.trusted_key(conn, b64url(kid)) if len(kid) == 32 else None
-        if found is None:
-            raise UnknownKey(f"no issuer key has kid {kid.hex()[:16]}…")
-        self._cache[kid] = (monotonic(), found)
-        return found
-
-    def forget(self) -> None:
-        self._cache.clear()

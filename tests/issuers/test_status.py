@@ -13,7 +13,8 @@ from issuers.formats.cwt import StatusReference
 from issuers.status_codes import CertificateStatus
 from issuers.store import status_store
 from issuers.store.database import write_transaction
-from issuers.store.issuance import DatabaseKeyResolver, IssuanceService
+from issuers.store.issuance import IssuanceService
+from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.status_checker import DatabaseStatusChecker
 from issuers.store.tables import certificates, status_entries
 from verifiers.qr import verify_qr

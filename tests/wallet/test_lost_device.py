@@ -18,7 +18,7 @@ from sqlalchemy import select
 from issuers.crypto.keys import SigningKey
 from issuers.formats import presentation as presentation_format
 from issuers.formats.status_list_token import verify_jwt
-from issuers.store.issuance import DatabaseKeyResolver
+from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.tables import certificates
 from tests.app_fixtures import FixedClock
 from tests.wallet.test_accounts import LI_NA, SAMPLE_CERTIFICATES, ZHANG_WEI, login
