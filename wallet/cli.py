@@ -40,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         require_utf8(args, except_for=_FILE_NAME_ARGUMENTS)
         code: int = args.handler(args)
+        sys.stdout.flush()  # a pipe's reader gone: raise here, not at interpreter exit
     except ElicenseError as exc:
         _print_error(exc, as_json=getattr(args, "json", False))
         return EXIT_FAILED

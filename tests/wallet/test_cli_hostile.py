@@ -168,6 +168,7 @@ def test_a_reader_that_went_away_ends_the_command_quietly(database_url: str, wor
         ELICENSE_DATABASE_URL=database_url,
         ELICENSE_DATA_DIR=str(workdir / "var"),
     )
+    env.pop("PYTHONUNBUFFERED", None)  # stdout block-buffered, as under `| head`
     read_end, write_end = os.pipe()
     os.close(read_end)  # gone before the first write: every write fails with EPIPE
     try:
