@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from issuers.errors import Busy, ElicenseError
 
@@ -42,7 +43,11 @@ def allowed_methods(request: Request) -> str:
     methods"). Starlette names only the methods of the first route whose path matched,
     and GET, PUT and DELETE of one path are three routes; so ask every route, through
     the public ``BaseRoute.matches``, which methods it would take for this path.
-    Mounts are left out: they match any method below their prefix."""
+    Mounts match any method below their prefix, so they are not asked; a 405 from a
+    static-files mount (the endpoint its scope names) is for GET and HEAD, which an
+    empty Allow would deny (RFC 9110 §10.2.1)."""
+    if isinstance(request.scope.get("endpoint"), StaticFiles):
+        return "GET, HEAD"
     routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
     allowed = [
         method
