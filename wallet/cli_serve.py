@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from typing import Any
 
+from wallet.cli_fields import UsageError
 from wallet.cli_input import bounded_int, nonempty
 
 PUBLIC_BASE_URL_ENV = "ELICENSE_PUBLIC_BASE_URL"
@@ -42,6 +44,17 @@ def served_base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def _check_bindable(host: str, port: int) -> None:
+    """UsageError unless a listening socket can be bound at ``host``:``port`` now."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -53,6 +66,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     served = served_base_url(args.host, args.port)
     if settings.demo and not os.environ.get(PUBLIC_BASE_URL_ENV):
+        # Before the address is recorded and the data re-signed for it: a demo already
+        # serving this data directory must not be re-pointed to a port nobody serves.
+        _check_bindable(args.host, args.port)
         record_demo_address(settings.data_dir, served)  # for the demo's CLI verbs
         os.environ[PUBLIC_BASE_URL_ENV] = served  # for this process and its workers
         get_settings.cache_clear()
