@@ -39,6 +39,7 @@ from issuers.errors import PayloadTooLarge
 __all__ = [
     "MAX_DECODE_BYTES",
     "MAX_IMAGE_PIXELS",
+    "MAX_JPEG_SCANS",
     "MAX_READ_PIXELS",
     "open_within_budget",
     "reading_image",
@@ -48,6 +49,10 @@ MAX_IMAGE_PIXELS = 40_000_000  # a 4K frame is 8.3 Mpx; Pillow's default warning
 _MIB = 1024 * 1024
 MAX_DECODE_BYTES = 48 * _MIB  # a 4K RGBA screenshot (33 MB) fits: 12.5 Mpx of RGBA
 MAX_READ_PIXELS = 1_500_000
+# libjpeg decodes every scan over the whole image and only warns when one repeats a
+# band already sent, so a scan of ~35 bytes buys a full pass: 10,000 of them over 16 Mpx
+# took 11 s. libjpeg's progressive script writes 10 scans (colour), mozjpeg's a dozen.
+MAX_JPEG_SCANS = 64
 _FORMATS = ("PNG", "JPEG")
 _TILE_PIXELS = 512 * 1024  # one tile's grey conversion allocates a few MB at most
 # The chunks that make a PNG's pixels (ISO/IEC 15948 sections 11.2 and 11.3.2.1);
@@ -71,6 +76,7 @@ def open_within_budget(data: bytes) -> Image.Image:
         )
     coefficients = 0
     if isinstance(image, JpegImagePlugin.JpegImageFile):
+        _refuse_many_scans(data)
         if _jpeg_buffers_whole_image(data, image):
             coefficients = _jpeg_coefficient_bytes(image)
         shrink = math.sqrt(width * height / MAX_READ_PIXELS)
@@ -154,6 +160,18 @@ def _png_pixels_only(data: bytes) -> bytes:
             break
         pos = end
     return b"".join(kept)
+
+
+def _refuse_many_scans(data: bytes) -> None:
+    """Refuse a JPEG with more than :data:`MAX_JPEG_SCANS` scans. Every SOS marker libjpeg
+    reads is spelled FF DA (fill bytes only add FFs before it; entropy-coded data stuffs
+    every FF with 00), so counting FF DA over the file bounds the scans from above."""
+    scans = data.count(b"\xff\xda")
+    if scans > MAX_JPEG_SCANS:
+        raise PayloadTooLarge(
+            f"this JPEG has {scans} scans; the limit is {MAX_JPEG_SCANS}",
+            field="image",
+        )
 
 
 def _jpeg_buffers_whole_image(data: bytes, image: JpegImagePlugin.JpegImageFile) -> bool:
