@@ -11,6 +11,8 @@ reads on an inspector's screen or a printed certificate. Refused:
   U+202E turns "张伟" into a name read backwards), zero-width spaces, BOMs and tags.
   Kept: the joiners Arabic-script Uyghur and Mongolian spelling need (U+200C ZWNJ,
   U+200D ZWJ, U+180E MONGOLIAN VOWEL SEPARATOR);
+* the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0): letters by category, but
+  Default_Ignorable and drawn as nothing, so "张\u3164伟" would read as "张伟";
 * text with no visible character: only white space, Default_Ignorable_Code_Point
   characters (UAX #44: Hangul fillers, variation selectors, ...), the blank braille
   pattern or combining marks.
@@ -31,7 +33,8 @@ from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 REFUSED_TEXT_CHARACTERS: Final = re.compile(
-    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u3164\uffa0"
     "\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff"
     "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"

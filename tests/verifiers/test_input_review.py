@@ -68,14 +68,6 @@ def test_ordinary_progressive_and_multi_scan_jpegs_still_read() -> None:
     assert MAX_JPEG_SCANS >= 16  # libjpeg's progression writes 10 scans for colour
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Item 15: the Hangul fillers U+3164 and U+FFA0 (Lo, Default_Ignorable: shown"
-    " as nothing) are refused only when a name has nothing else, so 'ㅤ张伟' mints beside"
-    " '张伟' and reads the same, as a ZWSP would (refused). Refusing them everywhere"
-    " changes the REFUSED set the structural test pins to Cc/Cf/Cs/Zl/Zp and makes"
-    " verification refuse credentials already minted with one: the lead's call.",
-)
 @pytest.mark.parametrize("name", ["\u3164张伟", "张\u3164伟", "张\uffa0伟"])
 def test_an_invisible_hangul_filler_inside_a_name_is_refused(name: str) -> None:
     from pydantic import TypeAdapter, ValidationError

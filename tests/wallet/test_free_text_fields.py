@@ -207,12 +207,15 @@ def test_the_refused_set_covers_every_control_and_format_character() -> None:
     from issuers.catalogue._text import REFUSED_TEXT_CHARACTERS
 
     joiners = {"\u200c", "\u200d", "\u180e"}
+    hangul_fillers = {"\u115f", "\u1160", "\u3164", "\uffa0"}  # Lo, drawn as nothing
     for code in range(0x110000):
         char = chr(code)
         category = unicodedata.category(char)
         matched = REFUSED_TEXT_CHARACTERS.fullmatch(char) is not None
         if category in {"Cc", "Cf", "Cs", "Zl", "Zp"} and char not in joiners:
             assert matched, f"U+{code:04X} ({category}) is not refused"
+        elif char in hangul_fillers:
+            assert matched, f"U+{code:04X} (a Hangul filler) is not refused"
         elif matched:
             assert category == "Cn", f"U+{code:04X} ({category}) is refused"
 
