@@ -32,9 +32,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _FILE_NAME_ARGUMENTS = frozenset({"credential"})  # QR text or a file name (any bytes)
 
 
+# Options whose value is base64url, which starts with "-" one time in 64: argparse would
+# take "--nonce -x..." for two options, so the pair is joined as "--nonce=-x..." first.
+_BASE64URL_OPTIONS = frozenset({"--nonce"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)  # argparse's own usage errors: message, exit 2
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_join_dash_values(words))  # usage errors: message, exit 2
     if getattr(args, "demo", False):
         os.environ["ELICENSE_DEMO"] = "1"
     try:
@@ -59,6 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("elicense: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return code
+
+
+def _join_dash_values(words: list[str]) -> list[str]:
+    joined: list[str] = []
+    pending = False
+    for word in words:
+        if pending and word.startswith("-") and word != "--":
+            joined[-1] = f"{joined[-1]}={word}"
+        else:
+            joined.append(word)
+        pending = word in _BASE64URL_OPTIONS
+    return joined
 
 
 def _one_line(exc: BaseException) -> str:

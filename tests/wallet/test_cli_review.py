@@ -79,11 +79,6 @@ def test_verify_creates_no_files(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="present --nonce is a plain argparse option: a base64url nonce starting with '-'"
-    " (1 in 64) is taken for an option, as kids were (item 18); --nonce=-... works",
-)
 def test_present_takes_a_nonce_starting_with_a_dash(capsys: pytest.CaptureFixture[str]) -> None:
     _, _, err = run(
         capsys, "present", "X", "--server", "http://127.0.0.1:9", "--id-number", "1",
