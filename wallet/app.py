@@ -29,6 +29,7 @@ from verifiers.presentation import HolderKeyStatus
 from verifiers.verdict import VerifierContext
 from wallet import api_accounts, api_holders, demo, docs, web
 from wallet.accounts import AccountService
+from wallet.head_requests import HeadAsGet
 from wallet.holders import HolderKeyring
 from wallet.http_errors import install_error_handlers
 from wallet.limits import BodySizeLimit
@@ -98,6 +99,7 @@ def create_app(
         max_bytes=settings.max_request_bytes,
         overrides={**verifiers_api.BODY_SIZE_OVERRIDES, **inspector.BODY_SIZE_OVERRIDES},
     )
+    app.add_middleware(HeadAsGet)  # HEAD for every GET resource, pages included
     install_error_handlers(app)
     app.include_router(verifiers_api.router)
     app.include_router(api_accounts.router)

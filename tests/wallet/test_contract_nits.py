@@ -30,8 +30,15 @@ def allow_of(response: Any) -> set[str]:
 
 
 @pytest.mark.parametrize("method", ["OPTIONS", "PATCH", "POST"])
-def test_the_holder_key_path_allows_get_put_and_delete(client: TestClient, method: str) -> None:
-    assert allow_of(client.request(method, "/wallet/holder-key")) == {"GET", "PUT", "DELETE"}
+def test_the_holder_key_path_allows_get_head_put_and_delete(
+    client: TestClient, method: str
+) -> None:
+    assert allow_of(client.request(method, "/wallet/holder-key")) == {
+        "GET",
+        "HEAD",
+        "PUT",
+        "DELETE",
+    }
 
 
 def test_every_documented_path_names_its_documented_methods(client: TestClient) -> None:

@@ -45,11 +45,25 @@ def test_a_405_on_every_static_mount_names_get_and_head(client: TestClient) -> N
         assert _allowed(response.headers["allow"]) == {"GET", "HEAD"}, prefix
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FastAPI's @app.get routes take no HEAD (RFC 9110 §9.1 MUST); not item 20's scope",
-)
 @pytest.mark.parametrize("path", ["/", "/docs", "/web/login"])
 def test_head_on_a_page_is_answered(client: TestClient, path: str) -> None:
     response = client.head(path)
     assert response.status_code == 200
+    assert response.content == b""
+    got = client.get(path)
+    assert response.headers["content-type"] == got.headers["content-type"]
+    assert response.headers["content-security-policy"] == got.headers["content-security-policy"]
+
+
+def test_head_follows_get_on_the_api_and_nowhere_else(client: TestClient) -> None:
+    """HEAD answers wherever GET does (an API resource too), and is a 405 naming the
+    path's methods where there is no GET; the methods GET allows name HEAD too."""
+    issuers = client.head("/issuers")
+    assert issuers.status_code == 200
+    assert issuers.content == b""
+    assert int(issuers.headers["content-length"]) == len(client.get("/issuers").content)
+    verify = client.head("/verify")
+    assert verify.status_code == 405
+    assert _allowed(verify.headers["allow"]) == {"POST"}
+    holder_key = client.request("OPTIONS", "/wallet/holder-key")
+    assert _allowed(holder_key.headers["allow"]) == {"GET", "HEAD", "PUT", "DELETE"}
