@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -20,7 +21,7 @@ from issuers.settings import PublicSettings, get_settings
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.key_resolver import DatabaseKeyResolver
-from issuers.store.schema import ensure_schema
+from issuers.store.schema import ensure_schema, schema_is_current
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.verdict import VerifierContext
 from wallet.cli_fields import UsageError
@@ -34,18 +35,38 @@ def _utc_now() -> datetime:
 
 
 @contextmanager
-def local_engine(database_url: str) -> Iterator[Engine]:
+def local_engine(database_url: str, *, migrate: bool = True) -> Iterator[Engine]:
     """An engine on ``database_url`` at the current schema; a database that cannot be
-    opened or migrated is a usage error naming it (its password hidden)."""
+    opened or migrated is a usage error naming it (its password hidden).
+
+    ``migrate=False`` (the public verifier) writes nothing: a SQLite file that does not
+    exist is not made, and a schema that is not current is a usage error, not migrated."""
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError) as exc:
+        raise UsageError(f"ELICENSE_DATABASE_URL is not a database URL ({exc})") from None
+    shown = url.render_as_string(hide_password=True)
+    if not migrate and url.get_backend_name() == "sqlite":
+        path = url.database or ""
+        if path not in ("", ":memory:") and not Path(path).is_file():
+            raise UsageError(
+                f"no registry database at {path}: start the service once (scripts/demo)"
+                " or set ELICENSE_DATABASE_URL"
+            )
     try:
         engine = make_engine(database_url)
     except (ArgumentError, ValueError) as exc:
         raise UsageError(f"ELICENSE_DATABASE_URL is not a database URL ({exc})") from None
     try:
         try:
-            ensure_schema(engine)
+            if migrate:
+                ensure_schema(engine)
+            elif not schema_is_current(engine):
+                raise UsageError(
+                    f"the database {shown} is not at the current schema: start the service"
+                    " once, which migrates it"
+                )
         except SQLAlchemyError as exc:
-            shown = make_url(database_url).render_as_string(hide_password=True)
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise UsageError(f"cannot use the database {shown}: {reason}") from None
         yield engine
@@ -77,7 +98,7 @@ def local_verifier(clock: Clock = _utc_now) -> Iterator[VerifierContext]:
     """Verify against this registry's keys and status lists, with no master key and no
     admin token: only the database and the public base URL its status lists live at."""
     settings = PublicSettings()  # read per verb: a verifier holds no secret to cache
-    with local_engine(settings.resolved_database_url) as engine:
+    with local_engine(settings.resolved_database_url, migrate=False) as engine:
         yield VerifierContext(
             DatabaseKeyResolver(engine),
             clock,
