@@ -30,7 +30,7 @@ from verifiers.verdict import VerifierContext
 from wallet import api_accounts, api_holders, demo, docs, web
 from wallet.accounts import AccountService
 from wallet.head_requests import HeadAsGet
-from wallet.holders import HolderKeyring
+from wallet.holders import HolderKeyring, RetiredHolderKeys
 from wallet.http_errors import install_error_handlers
 from wallet.limits import BodySizeLimit
 from wallet.presentations import PresentationService
@@ -84,7 +84,9 @@ def create_app(
     app.state.issuance = service
     app.state.publication = PublicationService(service, settings.master_key_bytes(), clock)
     app.state.admin_token = admin_token(settings)
-    app.state.verifier = verifier_context(settings, engine, clock, holder_keys=keyring)
+    app.state.verifier = verifier_context(
+        settings, engine, clock, holder_keys=RetiredHolderKeys(engine)
+    )
     app.state.accounts = accounts
     app.state.keyring = keyring
     app.state.presentations = PresentationService(

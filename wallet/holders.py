@@ -122,9 +122,6 @@ class HolderKeyring:
         with write_transaction(self._engine) as conn:
             return self.ensure(conn, holder_code, self._clock())
 
-    def retired(self, kid: str) -> bool:
-        return RetiredHolderKeys(self._engine).retired(kid)
-
     # -- the issuer's HolderKeyBinder ---------------------------------------------------
 
     def binding_key(self, conn: Connection, holder_code: str, now: datetime) -> VerifyingKey | None:

@@ -242,15 +242,9 @@ class _ListHead:
 
 def _list_and_active_kid(conn: Connection, issuer_uscc: str, list_number: int) -> _ListHead:
     """The list's row (id, size, bits, version) and the issuer's active kid (None if it
-    has none), in one round trip; NotFound if there is no such list. "Active" is
-    :func:`issuers.store.repository.active_key_row`'s: the newest key in state active."""
+    has none), in one round trip; NotFound if there is no such list."""
     active_kid = (
-        select(issuer_keys.c.kid)
-        .where(
-            issuer_keys.c.issuer_uscc == status_lists.c.issuer_uscc,
-            issuer_keys.c.state == "active",
-        )
-        .order_by(issuer_keys.c.created_at.desc())
+        repo.active_key_select(status_lists.c.issuer_uscc, issuer_keys.c.kid)
         .limit(1)
         .scalar_subquery()
     )

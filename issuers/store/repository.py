@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from issuers.crypto.keys import VerifyingKey
@@ -79,11 +79,18 @@ def add_key(
     return public.kid
 
 
-def active_key_row(conn: Connection, issuer_uscc: str) -> Row[Any] | None:
-    query = select(issuer_keys).where(
-        issuer_keys.c.issuer_uscc == issuer_uscc, issuer_keys.c.state == "active"
+def active_key_select(issuer_uscc: Any, *columns: Any) -> Select[Any]:
+    """The issuer's active key first: the newest key in state active. ``issuer_uscc`` is
+    a value or a column (for a correlated subquery); ``columns`` default to the row."""
+    return (
+        select(*(columns or (issuer_keys,)))
+        .where(issuer_keys.c.issuer_uscc == issuer_uscc, issuer_keys.c.state == "active")
+        .order_by(issuer_keys.c.created_at.desc())
     )
-    return conn.execute(query.order_by(issuer_keys.c.created_at.desc())).first()
+
+
+def active_key_row(conn: Connection, issuer_uscc: str) -> Row[Any] | None:
+    return conn.execute(active_key_select(issuer_uscc)).first()
 
 
 def public_key_rows(conn: Connection, issuer_uscc: str | None = None) -> Sequence[Row[Any]]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from random import Random
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from issuers.errors import Conflict, NotFound
@@ -133,9 +133,7 @@ def change_status(
     )
     # The certificate's own entry and every live copy's; a retired copy stays INVALID.
     following = (status_entries.c.identifier == identifier) & status_entries.c.retired_at.is_(None)
-    lists = conn.execute(select(status_entries.c.list_id).where(following).distinct()).scalars()
-    _touch_lists(conn, list(lists))
-    conn.execute(update(status_entries).where(following).values(value=target.list_value))
+    _set_entries(conn, following, value=target.list_value)
     conn.execute(
         insert(status_events).values(
             identifier=identifier,
@@ -166,12 +164,7 @@ def retire_copies(conn: Connection, holder_kid: str, now: datetime) -> int:
     """Invalidate for good every copy bound to ``holder_kid`` (its key was retired: a
     lost or replaced device), whatever the certificates' status. Returns how many."""
     live = (status_entries.c.holder_kid == holder_kid) & status_entries.c.retired_at.is_(None)
-    lists = list(conn.execute(select(status_entries.c.list_id).where(live).distinct()).scalars())
-    _touch_lists(conn, lists)
-    changed = conn.execute(
-        update(status_entries).where(live).values(value=LIST_INVALID, retired_at=now)
-    ).rowcount
-    return int(changed)
+    return _set_entries(conn, live, value=LIST_INVALID, retired_at=now)
 
 
 def _copy_entry(conn: Connection, identifier: str, holder_kid: str) -> tuple[int, int] | None:
@@ -183,14 +176,18 @@ def _copy_entry(conn: Connection, identifier: str, holder_kid: str) -> tuple[int
     return None if row is None else (int(row.list_number), int(row.idx))
 
 
-def _touch_lists(conn: Connection, list_ids: list[int]) -> None:
-    """A new version for each list: publishers re-sign it at the next request."""
-    if list_ids:
+def _set_entries(conn: Connection, which: ColumnElement[bool], **values: Any) -> int:
+    """Update the entries ``which`` selects, and give each of their lists a new version
+    (publishers re-sign it at the next request). Returns how many entries changed."""
+    list_ids = conn.execute(select(status_entries.c.list_id).where(which).distinct()).scalars()
+    touched = sorted(set(list_ids))
+    if touched:
         conn.execute(
             update(status_lists)
-            .where(status_lists.c.id.in_(sorted(list_ids)))
+            .where(status_lists.c.id.in_(touched))
             .values(version=status_lists.c.version + 1)
         )
+    return int(conn.execute(update(status_entries).where(which).values(**values)).rowcount)
 
 
 def entry_value(conn: Connection, issuer_uscc: str, list_number: int, idx: int) -> int | None:
