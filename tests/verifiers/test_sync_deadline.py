@@ -35,14 +35,16 @@ SLACK_S = 3.0  # thread start-up, a loaded machine
 
 class Trickler:
     """Accepts connections; answers each with ``head`` sent whole, then ``drip`` one byte
-    every DRIP_S, until the client goes away or the test ends."""
+    every DRIP_S, until the client goes away or the test ends. It reads the request
+    first, unless ``listen_first`` is False (a server that speaks first, as FTP does)."""
 
-    def __init__(self, head: bytes, drip: bytes) -> None:
-        self.head, self.drip = head, drip
+    def __init__(self, head: bytes, drip: bytes, *, listen_first: bool = True) -> None:
+        self.head, self.drip, self.listen_first = head, drip, listen_first
         self.stop = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.2)
-        self.base = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.port = self.listener.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
         self.threads: list[threading.Thread] = []
 
     def serve(self) -> None:
@@ -58,7 +60,8 @@ class Trickler:
     def _answer(self, conn: socket.socket) -> None:
         with conn:
             try:
-                conn.recv(65536)  # the request
+                if self.listen_first:
+                    conn.recv(65536)  # the request
                 conn.sendall(self.head)
                 for byte in self.drip:
                     if self.stop.wait(DRIP_S):
@@ -69,9 +72,9 @@ class Trickler:
 
 
 @contextmanager
-def running_trickler(head: bytes, drip: bytes) -> Iterator[Trickler]:
+def running_trickler(head: bytes, drip: bytes, *, listen_first: bool = True) -> Iterator[Trickler]:
     """A :class:`Trickler` serving in a thread, stopped and joined on the way out."""
-    server = Trickler(head, drip)
+    server = Trickler(head, drip, listen_first=listen_first)
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
     try:

@@ -20,8 +20,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,7 +61,7 @@ from tests.verifiers.test_offline import (
     two_servers,
     write_anchors,
 )
-from tests.verifiers.test_sync_deadline import DRIP_S, SLACK_S
+from tests.verifiers.test_sync_deadline import SLACK_S, running_trickler
 from tests.wallet.test_recognition import client_for
 from verifiers.offline import (
     Anchor,
@@ -121,59 +120,14 @@ def test_a_fifo_planted_in_the_cache_is_a_problem_not_a_hang(
 # --- the fetch deadline ----------------------------------------------------------------
 
 
-class _Speaker:
-    """Accepts connections and, without waiting for a request, sends ``head`` and then
-    ``drip`` one byte every DRIP_S (an FTP server speaks first)."""
-
-    def __init__(self, head: bytes, drip: bytes, *, listen_first: bool = False) -> None:
-        self.head, self.drip, self.listen_first = head, drip, listen_first
-        self.stop = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
-
-    def serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                if self.listen_first:
-                    conn.recv(65536)
-                conn.sendall(self.head)
-                for byte in self.drip:
-                    if self.stop.wait(DRIP_S):
-                        return
-                    conn.sendall(bytes([byte]))
-            except OSError:
-                return
-
-
-@contextmanager
-def _serving(server: _Speaker) -> Iterator[_Speaker]:
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.stop.set()
-        thread.join(timeout=5)
-        server.listener.close()
-
-
 def test_a_redirect_to_ftp_does_not_escape_the_deadline() -> None:
     """urllib follows a redirect to ftp://, whose connection no deadline watched: an FTP
     "server" trickling its greeting held the fetch (and so sync) as long as it liked."""
-    ftp = _Speaker(b"220", b"-" * 20)  # 20 bytes, DRIP_S apart: 6 s
-    with _serving(ftp):
+    # An FTP server speaks first: 20 bytes, DRIP_S apart, 6 s.
+    with running_trickler(b"220", b"-" * 20, listen_first=False) as ftp:
         redirect = f"HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1:{ftp.port}/x\r\n"
-        web = _Speaker((redirect + "Content-Length: 0\r\n\r\n").encode(), b"", listen_first=True)
-        with _serving(web):
+        head = (redirect + "Content-Length: 0\r\n\r\n").encode()
+        with running_trickler(head, b"") as web:
             started = time.monotonic()
             with Deadline(1.0) as deadline, pytest.raises(FetchFailed):
                 urllib_fetch(f"http://127.0.0.1:{web.port}/trust/anchors", {}, deadline=deadline)
