@@ -132,7 +132,7 @@ def build_record(
 
 def sign_qr(record: CertificateRecord, key: SigningKey) -> str:
     """The QR credential: ``EL1:`` + Base45(zlib(COSE_Sign1(CWT claims)))."""
-    return _seal(
+    return seal_claims(
         record.claims(),
         key,
         what=f"this {record.type.name_zh}",
@@ -154,9 +154,18 @@ def rebind_qr(
     """
     claims = CredentialClaims.from_cbor(cose_sign1.decode(qr_envelope.unwrap(qr)).payload)
     bound = dataclasses.replace(claims, confirmation=confirmation_for(holder_key), status=status)
-    return _seal(bound, issuer_key, what="the holder-bound credential")
+    return seal_claims(bound, issuer_key, what="the holder-bound credential")
 
 
-def _seal(claims: CredentialClaims, key: SigningKey, *, what: str, advice: str = "") -> str:
+def seal_claims(
+    claims: CredentialClaims,
+    key: SigningKey,
+    *,
+    what: str,
+    field: str = "fields",
+    advice: str = "",
+) -> str:
+    """``claims`` signed by ``key`` into the QR text; PayloadTooLarge (naming ``field``)
+    past QR version 20. The one place a credential is signed and wrapped."""
     cose = cose_sign1.sign(claims.to_cbor(), key, kid=key.public.thumbprint)
-    return qr_envelope.wrap_scannable(cose, what=what, field="fields", advice=advice)
+    return qr_envelope.wrap_scannable(cose, what=what, field=field, advice=advice)

@@ -20,6 +20,7 @@ from issuers.crypto.keys import SigningKey, b64url
 from issuers.crypto.sealing import unseal
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims, StatusReference
+from issuers.minting import seal_claims
 from issuers.registry import IssuerInfo
 from issuers.store import repository as repo
 from issuers.store.database import write_transaction
@@ -136,8 +137,7 @@ def _repointed(
     if key is None:  # no private part here any more: leave it as it is
         return None
     moved = dataclasses.replace(claims, status=StatusReference(claims.status.idx, uri))
-    cose = cose_sign1.sign(moved.to_cbor(), key, kid=key.public.thumbprint)
-    return qr_envelope.wrap_scannable(cose, what="the re-pointed demo credential", field="qr")
+    return seal_claims(moved, key, what="the re-pointed demo credential", field="qr")
 
 
 def _signing_key(conn: Connection, kid: bytes, master_key: bytes) -> SigningKey | None:
