@@ -36,7 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wallet.demo import DEMO_PASSWORD, load_json  # noqa: E402
+from wallet.server.demo import DEMO_PASSWORD, load_json  # noqa: E402
 
 HOST = "127.0.0.1"
 ELICENSE = Path(sys.executable).with_name("elicense")

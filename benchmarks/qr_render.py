@@ -1,4 +1,4 @@
-"""QR rendering: ``wallet.qr_image`` against ``qrcode``'s default PNG, in one run.
+"""QR rendering: ``issuers.formats.qr_image`` against ``qrcode``'s default PNG, in one run.
 
 Run: ``.venv/bin/python benchmarks/qr_render.py [--rounds 200] [--length 600]``
 
@@ -26,7 +26,7 @@ import qrcode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wallet.qr_image import ALPHANUMERIC, LIVE_MASK, qr_matrix, render_png, render_svg
+from issuers.formats.qr_image import ALPHANUMERIC, LIVE_MASK, qr_matrix, render_png, render_svg
 
 WARM_UP = 10
 

@@ -38,7 +38,7 @@ from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.schema import ensure_schema
 from verifiers.qr import verify_qr
-from wallet import demo
+from wallet.server import demo
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -33,7 +33,7 @@ from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.qr import verify_qr
-from wallet import demo
+from wallet.server import demo
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 BASE = "http://127.0.0.1:8000"

@@ -2,7 +2,7 @@
 
 Every failure that can reach a caller is an :class:`ElicenseError` with a stable
 snake_case ``code`` (what clients branch on) and an HTTP status (used by the single
-FastAPI handler in ``wallet.http_errors``). Verification never returns a bare bool;
+FastAPI handler in ``wallet.server.error_handlers``). Verification never returns a bare bool;
 it raises one of these.
 
 ::

@@ -50,7 +50,7 @@ from issuers.formats import base45, cose_sign1, qr_envelope
 from issuers.formats.cwt import ELICENCE, EXP, CredentialClaims
 from issuers.minting import CHINA_STANDARD_TIME, CertificateRecord, build_record, sign_qr
 from issuers.registry import IssuerInfo
-from wallet.demo import sample_issuers
+from wallet.server.demo import sample_issuers
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

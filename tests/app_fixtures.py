@@ -16,14 +16,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from issuers.settings import Settings
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.schema import ensure_schema
-from wallet import demo
-from wallet.app import create_app
-from wallet.holders import HolderKeyring
+from tests.helpers import PASSWORDS, PEOPLE
+from wallet.accounts.service import AccountService
+from wallet.holders.keyring import HolderKeyring
+from wallet.server import demo
+from wallet.server.app import create_app
+from wallet.server.settings import Settings
 
 TEST_MASTER_KEY = bytes(range(32))  # TEST KEY: labelled, never used outside tests
 TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef"  # TEST TOKEN
@@ -99,3 +101,12 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def accounts(app: FastAPI) -> AccountService:
+    """张伟, 李娜 and 陈强 with their own passwords."""
+    service: AccountService = app.state.accounts
+    for id_number, name in PEOPLE.items():
+        service.register(id_number, name, PASSWORDS[id_number])
+    return service

@@ -35,7 +35,7 @@ router = APIRouter(tags=["verify"])
 VERIFY_IMAGE_PATH = "/verify/image"
 # Multipart framing around the one file: boundaries, part headers, a long file name.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
-# Per-path body caps for wallet.limits.BodySizeLimit; every other path keeps the
+# Per-path body caps for wallet.server.body_limit.BodySizeLimit; every other path keeps the
 # app-wide settings.max_request_bytes (64 KiB), far too small for a photo.
 BODY_SIZE_OVERRIDES: dict[str, int] = {
     VERIFY_IMAGE_PATH: MAX_IMAGE_BYTES + MULTIPART_OVERHEAD_BYTES,

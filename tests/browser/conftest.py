@@ -24,7 +24,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.e2e.test_demo_server import demo_env, running_demo_server
-from wallet.demo import DEMO_PASSWORD
+from wallet.server.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page

@@ -18,8 +18,8 @@ import pytest
 
 from issuers.crypto.keys import SigningKey
 from tests.browser.conftest import PRESENTATION_SECONDS, SKEW_SECONDS, read_qr, sign_in
-from wallet.demo import DEMO_PASSWORD
-from wallet.device_proof import sign_registration
+from wallet.holders.device_proof import sign_registration
+from wallet.server.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page

@@ -131,7 +131,7 @@ def test_demo_data_follows_the_demo_to_another_port(database_url: str, tmp_path:
 
 
 def test_the_served_address_of_a_wildcard_bind_is_loopback() -> None:
-    from wallet.cli_serve import served_base_url
+    from wallet.cli.serve import served_base_url
 
     assert served_base_url("127.0.0.1", 8101) == "http://127.0.0.1:8101"
     assert served_base_url("0.0.0.0", 8101) == "http://127.0.0.1:8101"

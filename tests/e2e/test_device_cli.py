@@ -13,7 +13,7 @@ from PIL import Image
 
 from issuers.formats import presentation
 from tests.e2e.test_demo_server import cli, demo_server, post_verify
-from wallet.demo import DEMO_PASSWORD
+from wallet.server.demo import DEMO_PASSWORD
 
 __all__ = ["demo_server"]  # the fixture, imported for pytest
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_demo_server import demo_env, running_demo_server
-from wallet.demo import DEMO_PASSWORD
+from wallet.server.demo import DEMO_PASSWORD
 
 ZHANG_WEI = "31010419900315123X"
 SCANS = 12

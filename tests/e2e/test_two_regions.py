@@ -36,7 +36,7 @@ import pytest
 
 from verifiers.offline import OfflineVerifier, SyncReport, load_anchors, sync, verify_offline
 from verifiers.verdict import Verdict
-from wallet import demo
+from wallet.server import demo
 
 ELICENSE = Path(sys.executable).with_name("elicense")
 HOST = "127.0.0.1"  # loopback only

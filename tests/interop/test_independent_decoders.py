@@ -9,7 +9,7 @@ nothing from ``issuers`` or ``verifiers`` touches the bytes:
   keys built from the vector's public JWK by ``pycose.keys``; pycose verifies EdDSA
   with ``cryptography`` and ES256 with the pure-Python ``ecdsa`` package;
 * CWT claims: ``cbor2`` alone;
-* QR images: drawn by ``qrcode`` (and by ``wallet.qr_image``), read by ``zxing-cpp``.
+* QR images: drawn by ``qrcode`` (and by ``issuers.formats.qr_image``), read by ``zxing-cpp``.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def test_qrcode_png_scans_back_with_zxing(vec: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("vec", VALID)
 def test_wallet_png_scans_back_with_zxing(vec: dict[str, Any]) -> None:
-    qr_image = pytest.importorskip("wallet.qr_image")
+    qr_image = pytest.importorskip("issuers.formats.qr_image")
     version = _assert_scans_back(qr_image.render_png(vec["qr"]), vec["qr"])
     # Both encoders pick the smallest version that holds the text at level M.
     assert version == _qrcode_png(vec["qr"])[1]

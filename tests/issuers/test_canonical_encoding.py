@@ -31,7 +31,7 @@ from issuers.minting import build_record, sign_qr
 from issuers.registry import StaticKeyResolver, TrustedKey
 from verifiers.presentation import verify_presentation
 from verifiers.qr import verify_qr
-from wallet import demo
+from wallet.server import demo
 
 NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 ISSUER_KEY = SigningKey.from_seed(bytes(range(32)))

@@ -18,7 +18,7 @@ from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.status_checker import DatabaseStatusChecker
 from issuers.store.tables import certificates, status_entries
 from verifiers.qr import verify_qr
-from wallet import demo
+from wallet.server import demo
 
 BASE = "http://127.0.0.1:8000"
 NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)

@@ -43,7 +43,7 @@ from issuers.trust import (
     verify_trust_list,
 )
 from verifiers.qr import verify_qr
-from wallet import demo
+from wallet.server import demo
 
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

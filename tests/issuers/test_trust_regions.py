@@ -32,7 +32,7 @@ from issuers.trust import (
     trust_list_from_issuers,
     verify_trust_list,
 )
-from wallet import demo
+from wallet.server import demo
 
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 ISSUERS = {info.uscc: info for info in demo.sample_issuers()}

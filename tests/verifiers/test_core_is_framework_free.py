@@ -97,7 +97,7 @@ def test_core_modules_import_and_verify_with_the_web_stack_blocked() -> None:
 def test_the_blocker_really_blocks() -> None:
     """Without this, the test above could pass because the hook did nothing."""
     completed = subprocess.run(
-        [sys.executable, "-c", _PROGRAM, "wallet.app"],
+        [sys.executable, "-c", _PROGRAM, "wallet.server.app"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -29,7 +29,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from issuers.errors import PayloadTooLarge
-from tests.web.helpers import form_token
+from issuers.formats.qr_image import render_png
+from tests.helpers import form_token
 from verifiers.api import VERIFY_IMAGE_PATH
 from verifiers.image_budget import open_within_budget, reading_image
 from verifiers.qr_scan import (
@@ -39,7 +40,6 @@ from verifiers.qr_scan import (
     NoQrFound,
     read_qr_image,
 )
-from wallet.qr_image import render_png
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIAL = "EL1:" + "6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDE" * 8

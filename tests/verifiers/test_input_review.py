@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from issuers.errors import PayloadTooLarge
+from issuers.formats.qr_image import render_png
 from verifiers.image_budget import MAX_JPEG_SCANS, open_within_budget
 from verifiers.qr_scan import read_qr_image
-from wallet.qr_image import render_png
 
 TEXT = "EL1:REVIEW"
 

@@ -48,9 +48,9 @@ from verifiers.offline import (
 )
 from verifiers.offline import cache as cache_module
 from verifiers.verdict import Verdict
-from wallet import demo
-from wallet.cli_fields import UsageError
-from wallet.cli_offline import add_offline_verbs
+from wallet.cli.fields import UsageError
+from wallet.cli.inspector import add_offline_verbs
+from wallet.server import demo
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -774,7 +774,7 @@ def test_cli_sync_then_verify_offline(
     verdict = json.loads(capsys.readouterr().out)
     assert (verdict["valid"], verdict["offline"], verdict["data_age_seconds"]) == (True, True, 42)
 
-    from wallet.qr_image import render_png
+    from issuers.formats.qr_image import render_png
 
     image = tmp_path / "qr.png"
     image.write_bytes(render_png(credential(ZJ_TRANSPORT, REVOKED_IDX, uri)))
@@ -888,7 +888,7 @@ def test_the_offline_verb_runs_with_the_web_stack_blocked(tmp_path: Path) -> Non
                 return None
 
         sys.meta_path.insert(0, Block())
-        from wallet.cli_offline import add_offline_verbs
+        from wallet.cli.inspector import add_offline_verbs
 
         root = argparse.ArgumentParser()
         add_offline_verbs(root.add_subparsers(), argparse.ArgumentParser(add_help=False))
@@ -941,7 +941,7 @@ def test_elicense_verify_offline_runs_with_the_web_stack_blocked(tmp_path: Path)
                 return None
 
         sys.meta_path.insert(0, Block())
-        from wallet.cli import main
+        from wallet.cli.main import main
 
         code = main(["verify", "--offline", sys.argv[1], "--cache", sys.argv[2],
                      "--anchor", sys.argv[3], "--stale", "warn", "--json"])

@@ -37,7 +37,7 @@ from tests.verifiers.test_offline import (
 )
 from verifiers.offline import CacheDir, OfflineVerifier, verify_offline
 from verifiers.verdict import STATUS_NOT_CHECKED
-from wallet.cli import build_parser, main
+from wallet.cli.main import build_parser, main
 
 ROGUE_ANCHOR = ed25519(0x66)
 FORGER = ed25519(0x67)

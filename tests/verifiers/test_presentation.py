@@ -31,12 +31,12 @@ from issuers.errors import (
 from issuers.formats import base45, cose_sign1, qr_envelope
 from issuers.formats import presentation as fmt
 from issuers.formats.holder_binding import confirmation_for, holder_key_from
+from issuers.formats.qr_image import qr_matrix
 from issuers.minting import build_record, sign_qr
 from issuers.registry import StaticKeyResolver, TrustedKey
 from verifiers.presentation import MemoryReplayGuard, verify_any, verify_presentation
 from verifiers.qr import verify_qr
-from wallet import demo
-from wallet.qr_image import qr_matrix
+from wallet.server import demo
 
 NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 SAMPLES: list[dict[str, Any]] = demo.load_json("certificates.json")

@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.verifiers.test_offline import NOW, ZJ_ANCHOR
 from verifiers.offline import Deadline, DeadlinePassed, FetchFailed, sync, urllib_fetch
-from wallet.cli import main
+from wallet.cli.main import main
 
 DRIP_S = 0.3  # one byte this often: far inside any per-read timeout
 DEADLINE_S = 1.5

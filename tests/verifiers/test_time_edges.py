@@ -14,7 +14,7 @@ from issuers.formats import cose_sign1, qr_envelope
 from issuers.minting import build_record
 from issuers.registry import StaticKeyResolver, TrustedKey
 from verifiers.qr import verify_qr
-from wallet import demo
+from wallet.server import demo
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -28,7 +28,6 @@ from typing import Any
 import pytest
 
 from issuers.crypto.keys import SigningKey
-from issuers.settings import Settings
 from issuers.trust import (
     CLOCK_SKEW,
     KeyEntry,
@@ -39,6 +38,7 @@ from issuers.trust import (
     verify_trust_list,
 )
 from tests.app_fixtures import FixedClock
+from tests.verifiers.api.test_recognition import client_for
 from tests.verifiers.test_offline import (
     CONFIGURED,
     ISSUERS,
@@ -62,7 +62,6 @@ from tests.verifiers.test_offline import (
     write_anchors,
 )
 from tests.verifiers.test_sync_deadline import SLACK_S, running_trickler
-from tests.wallet.test_recognition import client_for
 from verifiers.offline import (
     Anchor,
     CacheDir,
@@ -74,6 +73,7 @@ from verifiers.offline import (
     verify_offline,
 )
 from verifiers.offline.synced import SyncedCache
+from wallet.server.settings import Settings
 
 YEAR = timedelta(days=365)
 

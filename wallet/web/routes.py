@@ -32,16 +32,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from issuers.errors import AccountLocked, Forbidden, InvalidInput, Unauthorized
 from issuers.store import repository as repo
-from verifiers.inspector.pages import (
+from verifiers.web.pages import (
     CHINA_STANDARD_TIME,
     FormToken,
     page_environment,
     render,
     same_origin,
 )
-from verifiers.inspector.pages import secure_headers as _secure
-from wallet.accounts import MAX_PASSWORD_LENGTH, Session, check_csrf
-from wallet.store import accounts as store
+from verifiers.web.pages import secure_headers as _secure
+from wallet.accounts import store as store
+from wallet.accounts.service import MAX_PASSWORD_LENGTH, Session, check_csrf
 from wallet.web import views
 from wallet.web.session import (
     LOGIN_PATH,

@@ -14,8 +14,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from issuers.errors import Forbidden, Unauthorized
-from verifiers.inspector.pages import is_secure, secure_headers
-from wallet.accounts import AccountService, Session, check_csrf
+from verifiers.web.pages import is_secure, secure_headers
+from wallet.accounts.service import AccountService, Session, check_csrf
 from wallet.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 
 __all__ = [

@@ -1,0 +1,206 @@
+"""HTTP face of citizen accounts: login, logout, who am I, and my certificates.
+
+Citizens authenticate with a bearer session token (``CitizenBearer``), which is a
+different scheme from the issuers' administration token. A certificate that does not
+name the citizen as a holder is answered exactly like one that does not exist (404
+``not_found``): a 403 would confirm that the identifier is real.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from issuers.catalogue import get_type
+from issuers.error_schema import error_responses
+from issuers.errors import Unauthorized
+from issuers.status_codes import CertificateStatus
+from issuers.store import repository as repo
+from wallet.accounts import store as store
+from wallet.accounts.service import (
+    MAX_PASSWORD_LENGTH,
+    AccountService,
+    Citizen,
+    Session,
+    check_csrf,
+)
+from wallet.holders.presentations import PresentationService
+from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
+
+
+def no_store(response: Response) -> None:
+    """A citizen's data must not sit in a browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+router = APIRouter(prefix="/wallet", tags=["wallet"], dependencies=[Depends(no_store)])
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="CitizenBearer", description="Citizen session token"
+)
+
+
+def accounts(request: Request) -> AccountService:
+    service: AccountService = request.app.state.accounts
+    return service
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def presentation_service(request: Request) -> PresentationService:
+    service: PresentationService = request.app.state.presentations
+    return service
+
+
+def citizen_session(
+    request: Request,
+    service: Annotated[AccountService, Depends(accounts)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Session:
+    """A bearer token (API clients), or the web wallet's session cookie. A request that
+    a cookie authenticates and that changes anything must carry the CSRF token too: a
+    browser attaches cookies to requests other sites make it send."""
+    if credentials is not None:
+        session = service.resolve(credentials.credentials)
+        if session.kind != "api":  # a web cookie's token must keep its CSRF check
+            raise Unauthorized("a web session cookie is not an API bearer token")
+        return session
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthorized("a citizen session bearer token is required")
+    session = service.resolve(cookie)
+    if session.kind != "web":
+        raise Unauthorized("an API session token is not a web session cookie")
+    if request.method not in _SAFE_METHODS:
+        check_csrf(session, request.headers.get(CSRF_HEADER))
+    return session
+
+
+CurrentSession = Annotated[Session, Depends(citizen_session)]
+
+
+class LoginRequest(BaseModel):
+    id_number: str = Field(min_length=18, max_length=18, description="公民身份号码 (GB 11643)")
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+
+class LoginResponse(BaseModel):
+    token: str
+    token_type: str = "bearer"  # noqa: S105 - the RFC 6750 token type, not a secret
+    expires_at: datetime
+
+
+class CitizenPublic(BaseModel):
+    id_number: str
+    name: str
+    created_at: datetime
+
+
+class CertificateSummary(BaseModel):
+    identifier: str
+    type: str
+    name_zh: str
+    name_en: str
+    issuer: str
+    status: str
+    status_name: str
+    valid_from: date
+    valid_until: date | None
+
+
+class CertificateDetail(CertificateSummary):
+    status_reason: str | None
+    issued_at: datetime
+    holder_codes: list[str]
+    fields: dict[str, Any]
+    qr: str
+
+
+def _public(citizen: Citizen) -> CitizenPublic:
+    return CitizenPublic(
+        id_number=citizen.id_number, name=citizen.name, created_at=citizen.created_at
+    )
+
+
+def _summary_values(row: Any) -> dict[str, Any]:
+    entry = get_type(row.type_slug)
+    return {
+        "identifier": row.identifier,
+        "type": entry.slug,
+        "name_zh": entry.name_zh,
+        "name_en": entry.name_en,
+        "issuer": row.issuer_uscc,
+        "status": row.status,
+        "status_name": CertificateStatus(row.status).name.lower(),
+        "valid_from": row.valid_from,
+        "valid_until": row.valid_until,
+    }
+
+
+@router.post(
+    "/login",
+    response_model=LoginResponse,
+    responses=error_responses(401, 413, 422, 423),
+)
+def login(
+    body: LoginRequest, service: Annotated[AccountService, Depends(accounts)]
+) -> LoginResponse:
+    """Open an API session. Unknown number and wrong password get the same 401."""
+    issued = service.login(body.id_number, body.password, kind="api")
+    return LoginResponse(token=issued.token, expires_at=issued.expires_at)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
+def logout(
+    session: CurrentSession, service: Annotated[AccountService, Depends(accounts)]
+) -> Response:
+    service.logout(session)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=CitizenPublic, responses=error_responses(401))
+def me(session: CurrentSession) -> CitizenPublic:
+    return _public(session.citizen)
+
+
+@router.get(
+    "/certificates", response_model=list[CertificateSummary], responses=error_responses(401)
+)
+def my_certificates(
+    session: CurrentSession, service: Annotated[AccountService, Depends(accounts)]
+) -> list[CertificateSummary]:
+    """Every certificate naming the citizen as a holder (both spouses, every member)."""
+    with service.engine.connect() as conn:
+        rows = repo.certificates_for_holder(conn, session.citizen.id_number)
+    return [CertificateSummary(**_summary_values(row)) for row in rows]
+
+
+@router.get(
+    "/certificates/{identifier}",
+    response_model=CertificateDetail,
+    responses=error_responses(401, 404, 422),
+)
+def my_certificate(
+    identifier: Annotated[str, Path(max_length=100)],
+    session: CurrentSession,
+    service: Annotated[AccountService, Depends(accounts)],
+    presentations: Annotated[PresentationService, Depends(presentation_service)],
+) -> CertificateDetail:
+    """The certificate, with ``qr``: its credential bound to the citizen's own holder
+    key (the one a device signs presentations over)."""
+    bound = presentations.bound_credential(session.citizen.id_number, identifier)
+    row = bound.certificate
+    with service.engine.connect() as conn:
+        codes = store.holder_codes(conn, row.id)
+    return CertificateDetail(
+        **_summary_values(row),
+        status_reason=row.status_reason,
+        issued_at=row.issued_at,
+        holder_codes=codes,
+        fields=row.fields,
+        qr=bound.qr,
+    )

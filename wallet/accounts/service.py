@@ -1,0 +1,246 @@
+"""Citizen accounts: registration, password login, bearer sessions, CSRF for web pages.
+
+* Passwords are hashed with argon2id (RFC 9106) through argon2-cffi's
+  :class:`~argon2.PasswordHasher`; the database holds only the PHC string
+  (``$argon2id$v=19$m=...``). Hashes made with older parameters are upgraded at the
+  next successful login.
+* Login is uniform: an unknown 公民身份号码 is checked against a dummy hash, so it costs
+  what a wrong password costs and gets the same :class:`Unauthorized`.
+* ``max_failures`` wrong passwords in a row lock the account for ``lock_for``
+  (:class:`AccountLocked`, 423), whatever password comes next; failures older than
+  ``lock_for`` stop counting. Each guess is claimed (counted, or refused while locked)
+  atomically before its password is checked, so concurrent logins get no more than
+  ``max_failures`` passwords checked per lock period. A number with no account goes
+  through the same code and the same throttle row, so no answer and no ageing of the
+  count reveals whether an account exists.
+* A session token is ``secrets.token_urlsafe(32)`` (256 bits); only its SHA-256 is
+  stored. Web sessions also get a CSRF token (synchronizer pattern, OWASP CSRF
+  cheat sheet), likewise stored hashed and compared in constant time.
+* The clock is injected; nothing reads the time inline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from issuers.codes import parse_resident_id
+from issuers.errors import (
+    AccountLocked,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    ReauthenticationRequired,
+    Unauthorized,
+)
+from issuers.store.database import write_transaction
+from wallet.accounts import store as store
+
+Clock = Callable[[], datetime]
+SessionKind = Literal["api", "web"]
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a cap keeps requests cheap to refuse
+BAD_CREDENTIALS = "公民身份号码 or password is wrong"
+
+
+@dataclass(frozen=True, slots=True)
+class Citizen:
+    """The public view of an account: never the hash, never the lock counters."""
+
+    id: int
+    id_number: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    """What login hands back once: the tokens themselves are not stored anywhere."""
+
+    token: str
+    kind: SessionKind
+    expires_at: datetime
+    csrf_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A resolved, live session."""
+
+    token_hash: str
+    citizen: Citizen
+    kind: SessionKind
+    expires_at: datetime
+    csrf_token_hash: str | None
+    signed_in_at: datetime
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountService:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        hasher: PasswordHasher | None = None,
+        max_failures: int = 5,
+        lock_for: timedelta = timedelta(minutes=15),
+        api_session_ttl: timedelta = timedelta(hours=12),
+        web_session_ttl: timedelta = timedelta(hours=2),
+        fresh_sign_in: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+        self._max_failures = max_failures
+        self._lock_for = lock_for
+        self._ttl: dict[SessionKind, timedelta] = {"api": api_session_ttl, "web": web_session_ttl}
+        self._fresh_sign_in = fresh_sign_in
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        # Made lazily (one hash costs tens of milliseconds) with the same parameters.
+        return self._hasher.hash(secrets.token_urlsafe(16))
+
+    def register(self, id_number: str, name: str, password: str) -> Citizen:
+        code = parse_resident_id(id_number, field="id_number").value
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("name must be 1-100 characters", field="name")
+        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+            raise InvalidInput(
+                f"password must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters",
+                field="password",
+            )
+        password_hash = self._hasher.hash(password)
+        now = self._clock()
+        try:
+            with write_transaction(self._engine) as conn:
+                citizen_id = store.insert_citizen(conn, code, name, password_hash, now)
+        except IntegrityError:
+            raise Conflict("an account for this 公民身份号码 exists", field="id_number") from None
+        return Citizen(citizen_id, code, name, now)
+
+    def exists(self, id_number: str) -> bool:
+        with self._engine.connect() as conn:
+            return store.citizen_by_id_number(conn, id_number) is not None
+
+    def login(self, id_number: str, password: str, kind: SessionKind = "api") -> IssuedSession:
+        """Check the password and open a session; raise Unauthorized or AccountLocked."""
+        code = parse_resident_id(id_number, field="id_number").value
+        now = self._clock()
+        # The guess is counted before its password is checked, in one write
+        # transaction, so concurrent logins cannot all be checked before the lock
+        # takes hold. The same row and rules serve numbers without an account.
+        with write_transaction(self._engine) as conn:
+            claim = store.claim_guess(
+                conn, code, now=now, max_failures=self._max_failures, lock_for=self._lock_for
+            )
+            row = store.citizen_by_id_number(conn, code)
+        if not claim.allowed:
+            raise _locked(claim.locked_until)
+        # The slow hash runs outside any transaction (no write lock held while hashing).
+        ok = self._verify(self._dummy_hash if row is None else row.password_hash, password)
+        if row is None or not ok:
+            if claim.locked_until is not None:  # this guess was the last one allowed
+                raise _locked(claim.locked_until)
+            raise Unauthorized(BAD_CREDENTIALS)
+        rehash = (
+            self._hasher.hash(password)
+            if self._hasher.check_needs_rehash(row.password_hash)
+            else None
+        )
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32) if kind == "web" else None
+        expires_at = now + self._ttl[kind]
+        with write_transaction(self._engine) as conn:
+            store.clear_guesses(conn, code, claim)
+            if rehash is not None:
+                store.replace_password_hash(conn, row.id, rehash)
+            store.insert_session(
+                conn,
+                token_hash=token_hash(token),
+                citizen_id=row.id,
+                kind=kind,
+                csrf_token_hash=None if csrf is None else token_hash(csrf),
+                now=now,
+                expires_at=expires_at,
+            )
+        return IssuedSession(token, kind, expires_at, csrf)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def resolve(self, token: str) -> Session:
+        """The live session behind a bearer token; unknown, expired or revoked: 401."""
+        hashed = token_hash(token)
+        with self._engine.connect() as conn:
+            row = store.session_with_citizen(conn, hashed)
+        if row is None or row.revoked_at is not None or row.expires_at <= self._clock():
+            raise Unauthorized("the session token is unknown, expired or revoked")
+        citizen = Citizen(
+            row.citizen_id, row.citizen_id_number, row.citizen_name, row.citizen_created_at
+        )
+        return Session(
+            hashed, citizen, row.kind, row.expires_at, row.csrf_token_hash, row.created_at
+        )
+
+    def require_recent_sign_in(self, session: Session) -> None:
+        """Refuse a sensitive change (registering a device key) from a session signed in
+        longer ago than the fresh sign-in window: a phone left signed in, or stolen,
+        cannot hand the citizen's presentations to a key of the thief's."""
+        if self._clock() - session.signed_in_at > self._fresh_sign_in:
+            minutes = int(self._fresh_sign_in.total_seconds() // 60)
+            raise ReauthenticationRequired(
+                f"sign in again (within {minutes} minutes) to make this change",
+                field="session",
+            )
+
+    def end_other_sessions(self, session: Session) -> int:
+        """End every session of the citizen except ``session`` (a device forgotten: the
+        lost phone's session must not outlive it). Returns how many were ended."""
+        with write_transaction(self._engine) as conn:
+            return store.revoke_other_sessions(
+                conn, session.citizen.id, session.token_hash, self._clock()
+            )
+
+    def logout(self, session: Session) -> None:
+        with write_transaction(self._engine) as conn:
+            store.revoke_session(conn, session.token_hash, self._clock())
+
+
+def _locked(until: datetime | None) -> AccountLocked:
+    return AccountLocked(
+        "too many wrong passwords: the account is locked for a while",
+        details={"locked_until": None if until is None else until.isoformat()},
+    )
+
+
+def check_csrf(session: Session, token: str | None) -> None:
+    """Refuse a state-changing web request whose CSRF token is not the session's."""
+    expected = session.csrf_token_hash
+    given = token_hash(token or "")
+    if expected is None or not token or not hmac.compare_digest(given, expected):
+        raise Forbidden("missing or wrong CSRF token", field="csrf_token")

@@ -1,0 +1,108 @@
+"""``elicense serve``: the API and pages under uvicorn.
+
+In demo mode, unless ``ELICENSE_PUBLIC_BASE_URL`` is set, status references point at
+the address actually served (``--host``/``--port``), not at a default port: the
+address is recorded in the data directory for the demo's CLI verbs, and demo data
+minted on an earlier run at another address is re-pointed (:func:`wallet.server.demo.repoint`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from typing import Any
+
+from wallet.cli.fields import UsageError
+from wallet.cli.inputs import bounded_int, nonempty
+
+PUBLIC_BASE_URL_ENV = "ELICENSE_PUBLIC_BASE_URL"
+MAX_WORKERS = 64
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - names, not binds
+
+
+def add_serve_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
+    serve = verbs.add_parser("serve", parents=[common], help="serve the API and pages")
+    serve.add_argument("--host", type=nonempty, default="127.0.0.1")
+    serve.add_argument(
+        "--port",
+        type=bounded_int(1, 65535),
+        default=8000,
+        help="1-65535 (in demo mode, status references point here)",
+    )
+    serve.add_argument("--workers", type=bounded_int(1, MAX_WORKERS), default=1)
+    serve.set_defaults(handler=_serve)
+
+
+def served_base_url(host: str, port: int) -> str:
+    """Where this machine reaches a server bound to ``host``:``port``; a wildcard bind
+    (every interface) is reached on loopback."""
+    host = _WILDCARDS.get(host, host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """UsageError unless a listening socket can be bound at ``host``:``port`` now."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from wallet.cli.local import local_engine
+    from wallet.server import demo
+    from wallet.server.app import admin_token, create_app
+    from wallet.server.settings import get_settings, record_demo_address
+
+    settings = get_settings()
+    served = served_base_url(args.host, args.port)
+    if settings.demo and not os.environ.get(PUBLIC_BASE_URL_ENV):
+        # Before the address is recorded and the data re-signed for it: a demo already
+        # serving this data directory must not be re-pointed to a port nobody serves.
+        _check_bindable(args.host, args.port)
+        record_demo_address(settings.data_dir, served)  # for the demo's CLI verbs
+        os.environ[PUBLIC_BASE_URL_ENV] = served  # for this process and its workers
+        get_settings.cache_clear()
+        settings = get_settings()
+    elif not os.environ.get(PUBLIC_BASE_URL_ENV) and settings.public_base_url != served:
+        # Outside demo mode the public address is the operator's to give (a proxy may
+        # front this server): say where status references point instead of guessing.
+        print(
+            f"elicense: status references point at {settings.public_base_url}; set "
+            f"{PUBLIC_BASE_URL_ENV} to the address verifiers reach this server at",
+            file=sys.stderr,
+        )
+    create_app(settings)  # migrate, and seed in demo mode, once before workers start
+    if settings.demo:
+        with local_engine(settings.resolved_database_url) as engine:
+            moved = demo.repoint(engine, settings.master_key_bytes(), settings.public_base_url)
+        if moved:
+            print(
+                f"elicense: demo: {moved} credentials re-pointed to {settings.public_base_url}",
+                file=sys.stderr,
+            )
+        print(
+            f"elicense: DEMO MODE. Demo master key in {settings.data_dir}/demo-master-key; "
+            f"never use it for real certificates.",
+            file=sys.stderr,
+        )
+        print(f"elicense: demo admin token: {admin_token(settings)}", file=sys.stderr)
+    print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
+    uvicorn.run(
+        "wallet.server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0

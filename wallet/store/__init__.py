@@ -1,1 +1,0 @@
-"""The wallet's repository layer (SQLAlchemy Core over the shared schema)."""
