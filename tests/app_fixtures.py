@@ -22,10 +22,10 @@ from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.schema import ensure_schema
 from tests.helpers import PASSWORDS, PEOPLE
 from wallet.accounts.service import AccountService
-from wallet.holders.keyring import HolderKeyring
 from wallet.server import demo
-from wallet.server.app import create_app
+from wallet.server.app import create_app, prepare_database, services_of
 from wallet.server.settings import Settings
+from wallet.server.wiring import Services, build_services
 
 TEST_MASTER_KEY = bytes(range(32))  # TEST KEY: labelled, never used outside tests
 TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef"  # TEST TOKEN
@@ -56,11 +56,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def service(engine: Engine, clock: FixedClock) -> IssuanceService:
+def service(engine: Engine, settings: Settings, clock: FixedClock) -> IssuanceService:
     """An issuance service with the sample issuers registered (no certificates yet).
     As in the app, a person's certificate is bound to their custodial holder key."""
-    keyring = HolderKeyring(engine, TEST_MASTER_KEY, clock)
-    service = IssuanceService(engine, TEST_MASTER_KEY, clock, holder_keys=keyring)
+    service = build_services(settings, clock, engine=engine).issuance
     for info in demo.sample_issuers():
         service.register_issuer(info)
     return service
@@ -84,12 +83,20 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock) -> Iterator[FastAPI]:
-    app = create_app(settings, clock=clock)
+def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
+    """The app's services (:func:`wallet.server.wiring.build_services`), migrated, with
+    the sample issuers registered."""
+    services = build_services(settings, clock)
+    prepare_database(services)
     for info in demo.sample_issuers():
-        app.state.issuance.register_issuer(info)
-    yield app
-    app.state.engine.dispose()
+        services.issuance.register_issuer(info)
+    yield services
+    services.engine.dispose()
+
+
+@pytest.fixture
+def app(services: Services) -> FastAPI:
+    return create_app(services=services, prepare=False)
 
 
 @pytest.fixture
@@ -106,7 +113,7 @@ def admin_headers() -> dict[str, str]:
 @pytest.fixture
 def accounts(app: FastAPI) -> AccountService:
     """张伟, 李娜 and 陈强 with their own passwords."""
-    service: AccountService = app.state.accounts
+    service = services_of(app).accounts
     for id_number, name in PEOPLE.items():
         service.register(id_number, name, PASSWORDS[id_number])
     return service

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
+from issuers.api.provided import provided
 from issuers.error_schema import error_responses
 from issuers.errors import ElicenseError, InvalidInput
 from verifiers.qr_scan import MAX_DECODE_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_qr_image
@@ -49,9 +50,7 @@ class UnsupportedMediaType(ElicenseError):
     status = 415
 
 
-def verifier_context(request: Request) -> VerifierContext:
-    context: VerifierContext = request.app.state.verifier
-    return context
+verifier_context = provided(VerifierContext)
 
 
 def require_multipart(request: Request) -> None:

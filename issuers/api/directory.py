@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Depends, Path, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from issuers.api.provided import provided
 from issuers.catalogue import CATALOGUE, get_type
 from issuers.codes import (
     parse_identifier,
@@ -30,16 +32,22 @@ _bearer = HTTPBearer(auto_error=False, description="Issuer administration token"
 UsccPath = Annotated[str, Path(min_length=18, max_length=18, pattern=r"^[0-9A-Z]{18}$")]
 
 
-def issuance(request: Request) -> IssuanceService:
-    service: IssuanceService = request.app.state.issuance
-    return service
+@dataclass(frozen=True)
+class AdminToken:
+    """The issuer administration bearer token; ``None``: administration is closed."""
+
+    value: str | None
+
+
+issuance = provided(IssuanceService)
+Issuance = Annotated[IssuanceService, Depends(issuance)]
 
 
 def require_admin(
-    request: Request,
+    token: Annotated[AdminToken, Depends(provided(AdminToken))],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    expected: str | None = request.app.state.admin_token
+    expected = token.value
     given = credentials.credentials if credentials is not None else ""
     if expected is None or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Unauthorized("a valid issuer administration bearer token is required")

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from issuers.api.directory import UsccPath
+from issuers.api.provided import provided
 from issuers.codes import region_name
 from issuers.error_schema import error_responses
 from issuers.store.publication import STATUS_LIST_RESIGN_SECONDS, PublicationService
@@ -29,9 +30,7 @@ RegionPath = Annotated[str, Path(pattern=r"^[0-9]{6}$")]
 JWT_STATUS, CWT_STATUS = "application/statuslist+jwt", "application/statuslist+cwt"
 
 
-def publication(request: Request) -> PublicationService:
-    service: PublicationService = request.app.state.publication
-    return service
+publication = provided(PublicationService)
 
 
 class Anchor(BaseModel):

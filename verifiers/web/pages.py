@@ -34,6 +34,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from issuers.api.provided import provided
+
 __all__ = [
     "CHINA_STANDARD_TIME",
     "CONTENT_SECURITY_POLICY",
@@ -128,11 +130,17 @@ def render(
     return secure_headers(HTMLResponse(html, status_code=status_code), camera=camera)
 
 
+@dataclass(frozen=True)
+class PublicAddress:
+    """Where the service is reached from outside (``ELICENSE_PUBLIC_BASE_URL``)."""
+
+    base_url: str
+
+
 def is_secure(request: Request) -> bool:
     """Cookies get ``Secure`` when this request or the public base URL is https."""
-    settings = getattr(request.app.state, "settings", None)
-    base = str(getattr(settings, "public_base_url", ""))
-    return request.url.scheme == "https" or base.startswith("https:")
+    address = provided(PublicAddress)(request)
+    return request.url.scheme == "https" or address.base_url.startswith("https:")
 
 
 def same_origin(request: Request) -> bool:

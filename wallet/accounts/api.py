@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from issuers.api.provided import provided
 from issuers.catalogue import get_type
 from issuers.error_schema import error_responses
 from issuers.errors import Unauthorized
@@ -43,17 +44,13 @@ _bearer = HTTPBearer(
 )
 
 
-def accounts(request: Request) -> AccountService:
-    service: AccountService = request.app.state.accounts
-    return service
+accounts = provided(AccountService)
 
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def presentation_service(request: Request) -> PresentationService:
-    service: PresentationService = request.app.state.presentations
-    return service
+presentation_service = provided(PresentationService)
 
 
 def citizen_session(

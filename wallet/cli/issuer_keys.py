@@ -59,45 +59,40 @@ def add_key_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from wallet.cli.local import local_service
+    from wallet.cli.local import local_services
 
-    with local_service() as service:
+    with local_services() as services:
+        service = services.issuance
         kid = service.rotate_key(args.issuer, Algorithm(args.alg))
     print(json.dumps({"issuer": args.issuer, "kid": kid, "alg": args.alg}))
     return 0
 
 
 def _compromise(args: argparse.Namespace) -> int:
-    from wallet.cli.local import local_service
+    from wallet.cli.local import local_services
 
-    with local_service() as service:
+    with local_services() as services:
+        service = services.issuance
         issuer = service.compromise_key(args.kid, args.since)
     print(json.dumps({"kid": args.kid, "issuer": issuer, "state": "compromised"}))
     return 0
 
 
-def _publication(service: Any) -> Any:
-    from issuers.store.publication import PublicationService
-    from wallet.server.settings import get_settings
-
-    return PublicationService(service, get_settings().master_key_bytes(), service.clock)
-
-
 def _anchors(args: argparse.Namespace) -> int:
-    from wallet.cli.local import local_service
+    from wallet.cli.local import local_services
 
-    with local_service() as service:
-        anchors = _publication(service).anchors()
+    with local_services() as services:
+        anchors = services.publication.anchors()
     out = [{"region_code": region, "jwk": key.public_jwk()} for region, key in anchors]
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from wallet.cli.local import local_service
+    from wallet.cli.local import local_services
 
-    with local_service() as service:
-        text = _publication(service).trust_list(args.region)
+    with local_services() as services:
+        text = services.publication.trust_list(args.region)
     if args.out is None:
         sys.stdout.write(text + "\n")
     else:

@@ -30,10 +30,11 @@ def add_status_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _change_status(args: argparse.Namespace) -> int:
-    from wallet.cli.local import local_service
+    from wallet.cli.local import local_services
 
     target = CertificateStatus(args.target or args.code)
-    with local_service() as service:
+    with local_services() as services:
+        service = services.issuance
         previous = service.change_status(
             args.identifier, target, reason=args.reason, actor=f"cli:{getpass.getuser()}"
         )

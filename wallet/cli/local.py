@@ -2,36 +2,27 @@
 the engine is closed when the verb is done.
 
 :func:`local_verifier` needs no secret (verifying is public): only the database and
-where status lists are published. :func:`local_service` issues, so it needs the
+where status lists are published. :func:`local_services` issues, so it needs the
 master key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from issuers.clock import Clock, utc_now
 from issuers.store.database import make_engine
-from issuers.store.issuance import IssuanceService
-from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.schema import ensure_schema, schema_is_current
-from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.verdict import VerifierContext
 from wallet.cli.fields import UsageError
-from wallet.holders.keyring import HolderKeyring, RetiredHolderKeys
 from wallet.server.settings import PublicSettings, get_settings
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+from wallet.server.wiring import Services, build_services, build_verifier
 
 
 @contextmanager
@@ -75,33 +66,24 @@ def local_engine(database_url: str, *, migrate: bool = True) -> Iterator[Engine]
 
 
 @contextmanager
-def local_service() -> Iterator[IssuanceService]:
+def local_services() -> Iterator[Services]:
+    """Every service, as ``serve`` builds them (:func:`wallet.server.wiring.build_services`),
+    over the configured database at the current schema; demo data seeded in demo mode."""
     settings = get_settings()
     with local_engine(settings.resolved_database_url) as engine:
-        clock = _utc_now
-        service = IssuanceService(
-            engine,
-            settings.master_key_bytes(),
-            clock,
-            public_base_url=settings.public_base_url,
-            holder_keys=HolderKeyring(engine, settings.master_key_bytes(), clock),
-        )
+        services = build_services(settings, engine=engine)
         if settings.demo:
             from wallet.server import demo
 
-            demo.seed(service)
-        yield service
+            demo.seed(services.issuance)
+        yield services
 
 
 @contextmanager
-def local_verifier(clock: Clock = _utc_now) -> Iterator[VerifierContext]:
-    """Verify against this registry's keys and status lists, with no master key and no
+def local_verifier(clock: Clock = utc_now) -> Iterator[VerifierContext]:
+    """Verify as the server does (:func:`wallet.server.wiring.build_verifier`: the trust
+    cache, replay guard and clock skew it is configured with), with no master key and no
     admin token: only the database and the public base URL its status lists live at."""
     settings = PublicSettings()  # read per verb: a verifier holds no secret to cache
     with local_engine(settings.resolved_database_url, migrate=False) as engine:
-        yield VerifierContext(
-            DatabaseKeyResolver(engine),
-            clock,
-            DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds),
-            holder_keys=RetiredHolderKeys(engine),
-        )
+        yield build_verifier(settings, engine, clock)

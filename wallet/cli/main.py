@@ -163,9 +163,10 @@ def _mint(args: argparse.Namespace) -> int:
 
     schema = get_type(args.type).model.model_json_schema()
     fields.update(parse_field_args(args.field, schema))
-    from wallet.cli.local import local_service
+    from wallet.cli.local import local_services
 
-    with local_service() as service:
+    with local_services() as services:
+        service = services.issuance
         minted = service.mint(
             args.type,
             args.issuer,

@@ -60,8 +60,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     from wallet.cli.local import local_engine
     from wallet.server import demo
-    from wallet.server.app import admin_token, create_app
+    from wallet.server.app import admin_token, prepare_database
     from wallet.server.settings import get_settings, record_demo_address
+    from wallet.server.wiring import build_services
 
     settings = get_settings()
     served = served_base_url(args.host, args.port)
@@ -81,10 +82,12 @@ def _serve(args: argparse.Namespace) -> int:
             f"{PUBLIC_BASE_URL_ENV} to the address verifiers reach this server at",
             file=sys.stderr,
         )
-    create_app(settings)  # migrate, and seed in demo mode, once before workers start
-    if settings.demo:
-        with local_engine(settings.resolved_database_url) as engine:
+    # Migrate, and seed in demo mode, once before the workers start.
+    with local_engine(settings.resolved_database_url) as engine:
+        prepare_database(build_services(settings, engine=engine))
+        if settings.demo:
             moved = demo.repoint(engine, settings.master_key_bytes(), settings.public_base_url)
+    if settings.demo:
         if moved:
             print(
                 f"elicense: demo: {moved} credentials re-pointed to {settings.public_base_url}",

@@ -18,9 +18,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel, Field
 
+from issuers.api.provided import provided
 from issuers.error_schema import error_responses
 from issuers.errors import InvalidInput
 from issuers.formats.presentation import MAX_NONCE_BYTES
@@ -33,9 +34,7 @@ from wallet.holders.presentations import PresentationService
 router = APIRouter(prefix="/wallet", tags=["wallet"], dependencies=[Depends(no_store)])
 
 
-def keyring(request: Request) -> HolderKeyring:
-    ring: HolderKeyring = request.app.state.keyring
-    return ring
+keyring = provided(HolderKeyring)
 
 
 Keyring = Annotated[HolderKeyring, Depends(keyring)]

@@ -46,39 +46,8 @@ class PublicSettings(BaseSettings):
         default=1.0, ge=0, description="How long an online verifier holds a status list."
     )
 
-    @model_validator(mode="after")
-    def _demo_address(self) -> Self:
-        # A demo's CLI verbs run in other processes than its server: they mint and check
-        # status at the address the server recorded, not at a default nobody serves.
-        if self.demo and "public_base_url" not in self.model_fields_set:
-            recorded = read_demo_address(self.data_dir)
-            if recorded is not None:
-                self.public_base_url = recorded
-        return self
-
-    @property
-    def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'elicense.db'}"
-
-
-class Settings(PublicSettings):
-    """Everything ``serve`` and the issuing verbs need, secrets included."""
-
-    master_key: SecretStr | None = Field(
-        default=None, description="32+ random bytes, base64 (standard or URL-safe)."
-    )
-    admin_token: SecretStr | None = Field(
-        default=None, description="Bearer token for issuer administration endpoints."
-    )
-    max_request_bytes: int = 64 * 1024
     single_use_presentations: bool = Field(
         default=False, description="Refuse a second scan of the same live presentation."
-    )
-    presentation_seconds: int = Field(
-        default=60,
-        ge=1,
-        le=300,
-        description="How long a live presentation (亮证) QR is valid before it goes stale.",
     )
     presentation_skew_seconds: int = Field(
         default=30,
@@ -110,26 +79,11 @@ class Settings(PublicSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_unsafe(self) -> Self:
-        self._check_trust_anchors()
-        if self.demo:
-            return self
-        if self.master_key is None:
-            raise ValueError(
-                "ELICENSE_MASTER_KEY is required outside demo mode "
-                "(32 random bytes, base64: `python -c 'import os,base64;"
-                "print(base64.b64encode(os.urandom(32)).decode())'`)"
-            )
-        _decode_master_key(self.master_key.get_secret_value())
-        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 24:
-            raise ValueError("ELICENSE_ADMIN_TOKEN must be at least 24 characters")
-        return self
-
-    def _check_trust_anchors(self) -> None:
+    def _check_trust_anchors(self) -> Self:
         """A synced cache is only as trustworthy as the anchors it is checked against,
         and those must not be files that whoever writes the cache can write."""
         if self.trust_cache_dir is None:
-            return
+            return self
         if self.trust_anchors is None:
             raise ValueError(
                 "ELICENSE_TRUST_CACHE_DIR needs ELICENSE_TRUST_ANCHORS: the file of trust"
@@ -142,6 +96,54 @@ class Settings(PublicSettings):
                 "ELICENSE_TRUST_ANCHORS lies inside ELICENSE_TRUST_CACHE_DIR, which sync"
                 " writes: keep the anchors file elsewhere"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _demo_address(self) -> Self:
+        # A demo's CLI verbs run in other processes than its server: they mint and check
+        # status at the address the server recorded, not at a default nobody serves.
+        if self.demo and "public_base_url" not in self.model_fields_set:
+            recorded = read_demo_address(self.data_dir)
+            if recorded is not None:
+                self.public_base_url = recorded
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'elicense.db'}"
+
+
+class Settings(PublicSettings):
+    """Everything ``serve`` and the issuing verbs need, secrets included."""
+
+    master_key: SecretStr | None = Field(
+        default=None, description="32+ random bytes, base64 (standard or URL-safe)."
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for issuer administration endpoints."
+    )
+    max_request_bytes: int = 64 * 1024
+    presentation_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=300,
+        description="How long a live presentation (亮证) QR is valid before it goes stale.",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Self:
+        if self.demo:
+            return self
+        if self.master_key is None:
+            raise ValueError(
+                "ELICENSE_MASTER_KEY is required outside demo mode "
+                "(32 random bytes, base64: `python -c 'import os,base64;"
+                "print(base64.b64encode(os.urandom(32)).decode())'`)"
+            )
+        _decode_master_key(self.master_key.get_secret_value())
+        if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 24:
+            raise ValueError("ELICENSE_ADMIN_TOKEN must be at least 24 characters")
+        return self
 
     def master_key_bytes(self) -> bytes:
         """The master key; in demo mode, the one kept in ``data_dir`` (made if missing)."""

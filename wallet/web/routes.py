@@ -32,6 +32,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from issuers.errors import AccountLocked, Forbidden, InvalidInput, Unauthorized
 from issuers.store import repository as repo
+from verifiers.api import verifier_context
 from verifiers.web.pages import (
     CHINA_STANDARD_TIME,
     FormToken,
@@ -75,7 +76,7 @@ def _root(request: Request) -> str:
 
 def _today(request: Request) -> date:
     """Today in China, by the app's injected clock (the verifier's)."""
-    now = request.app.state.verifier.clock()
+    now = verifier_context(request).clock()
     today: date = now.astimezone(CHINA_STANDARD_TIME).date()
     return today
 

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from issuers.api.provided import provided
 from issuers.errors import Forbidden, Unauthorized
 from verifiers.web.pages import is_secure, secure_headers
 from wallet.accounts.service import AccountService, Session, check_csrf
@@ -36,9 +37,7 @@ class LoginRequired(Exception):
     """No live web session: the browser goes to the login page."""
 
 
-def account_service(request: Request) -> AccountService:
-    service: AccountService = request.app.state.accounts
-    return service
+account_service = provided(AccountService)
 
 
 def web_session(request: Request) -> Session:

@@ -38,6 +38,7 @@ from issuers.store import repository as repo
 from issuers.store.issuance import IssuanceService
 from issuers.store.tables import certificate_holders, certificates
 from tests.app_fixtures import FixedClock
+from wallet.server.app import services_of
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 SAMPLE_ISSUERS: list[dict[str, Any]] = json.loads((SAMPLES / "issuers.json").read_text("utf-8"))
@@ -380,7 +381,7 @@ def test_unknown_issuer_mint_is_404(client: TestClient, admin_headers: dict[str,
 def test_type_not_allowed_for_issuer_is_403(
     client: TestClient, admin_headers: dict[str, str], app: FastAPI
 ) -> None:
-    before = row_counts(app.state.engine)
+    before = row_counts(services_of(app).engine)
     item = sample("resident_id")
     response = client.post(
         f"/issuers/{CIVIL_AFFAIRS}/certificates",  # civil affairs may only issue marriage
@@ -388,7 +389,7 @@ def test_type_not_allowed_for_issuer_is_403(
         headers=admin_headers,
     )
     assert_error(response, 403, "forbidden", field="type")
-    assert row_counts(app.state.engine) == before
+    assert row_counts(services_of(app).engine) == before
 
 
 @pytest.mark.parametrize(
@@ -413,7 +414,7 @@ def test_mint_without_a_valid_token_is_401(
     )
     assert_error(response, 401, "unauthorized")
     assert response.headers["www-authenticate"].lower().startswith("bearer")
-    assert row_counts(app.state.engine) == (0, 0)
+    assert row_counts(services_of(app).engine) == (0, 0)
 
 
 def test_unauthorised_mint_does_not_reveal_validation_errors(client: TestClient) -> None:
@@ -516,7 +517,7 @@ def test_impossible_validity_is_422_not_500(
     )
     error = assert_error(response, 422, "invalid_input")
     assert field in (error.get("field") or ""), error
-    assert row_counts(app.state.engine) == (0, 0)
+    assert row_counts(services_of(app).engine) == (0, 0)
 
 
 # --- verify verdicts ---------------------------------------------------------------
@@ -667,7 +668,7 @@ def test_failure_after_the_serial_is_taken_leaves_no_rows(
     client: TestClient, admin_headers: dict[str, str], app: FastAPI
 ) -> None:
     mint(client, admin_headers, "marriage")
-    before = row_counts(app.state.engine)
+    before = row_counts(services_of(app).engine)
     assert before == (1, 2)
     item = sample("marriage")
     response = client.post(
@@ -677,7 +678,7 @@ def test_failure_after_the_serial_is_taken_leaves_no_rows(
         headers=admin_headers,
     )
     assert_error(response, 422, "invalid_input", field="holder")
-    assert row_counts(app.state.engine) == before
+    assert row_counts(services_of(app).engine) == before
 
 
 def test_a_key_that_cannot_be_unsealed_is_503_and_leaves_no_rows(
@@ -686,7 +687,7 @@ def test_a_key_that_cannot_be_unsealed_is_503_and_leaves_no_rows(
     stranger = SigningKey.generate()
     kid = stranger.public.kid
     sealed = seal(b"\x42" * 32, stranger.to_pkcs8(), associated=kid.encode())  # other master key
-    with app.state.engine.begin() as conn:
+    with services_of(app).engine.begin() as conn:
         repo.add_key(conn, CIVIL_AFFAIRS, stranger.public, sealed, clock() + timedelta(seconds=1))
     item = sample("marriage")
     response = client.post(
@@ -695,7 +696,7 @@ def test_a_key_that_cannot_be_unsealed_is_503_and_leaves_no_rows(
         headers=admin_headers,
     )
     assert_error(response, 503, "key_unavailable")
-    assert row_counts(app.state.engine) == (0, 0)
+    assert row_counts(services_of(app).engine) == (0, 0)
 
 
 def test_a_crash_while_writing_holders_rolls_back_the_certificate(

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from jwcrypto.jwk import JWKSet
 
 from issuers.crypto.keys import Algorithm
+from wallet.server.app import services_of
 
 CIVIL_AFFAIRS = "11310000000000006N"  # 上海市民政局
 MEMBERS = {
@@ -33,7 +34,7 @@ def served(client: TestClient) -> tuple[str, list[dict[str, Any]]]:
 
 @pytest.mark.parametrize("alg", [Algorithm.EDDSA, Algorithm.ES256])
 def test_jwcrypto_imports_the_served_set(client: TestClient, app: FastAPI, alg: Algorithm) -> None:
-    app.state.issuance.rotate_key(CIVIL_AFFAIRS, alg)
+    services_of(app).issuance.rotate_key(CIVIL_AFFAIRS, alg)
     text, keys = served(client)
     assert {key["kty"] for key in keys} >= {"OKP" if alg is Algorithm.EDDSA else "EC"}
     imported = JWKSet.from_json(text)
@@ -43,7 +44,7 @@ def test_jwcrypto_imports_the_served_set(client: TestClient, app: FastAPI, alg: 
 
 
 def test_each_key_has_exactly_its_types_members(client: TestClient, app: FastAPI) -> None:
-    app.state.issuance.rotate_key(CIVIL_AFFAIRS, Algorithm.ES256)
+    services_of(app).issuance.rotate_key(CIVIL_AFFAIRS, Algorithm.ES256)
     _, keys = served(client)
     assert {key["kty"] for key in keys} == {"OKP", "EC"}
     for key in keys:

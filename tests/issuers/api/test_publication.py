@@ -19,6 +19,7 @@ from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.app_fixtures import FixedClock
 from tests.issuers.api.test_directory import assert_error, mint, verify
 from verifiers.qr import verify_qr
+from wallet.server.app import services_of
 
 ZHEJIANG_TRANSPORT = "11330000000000003M"
 
@@ -114,7 +115,7 @@ def _reference_of(qr: str) -> dict[str, Any]:
 def test_rotation_keeps_old_credentials_and_compromise_breaks_them(
     app: FastAPI, client: TestClient, admin_headers: dict[str, str], clock: FixedClock
 ) -> None:
-    service = app.state.issuance
+    service = services_of(app).issuance
     old = mint(client, admin_headers, "road_transport_permit")
     new_kid = service.rotate_key(ZHEJIANG_TRANSPORT)
     new = mint(client, admin_headers, "road_transport_permit")
@@ -122,7 +123,7 @@ def test_rotation_keeps_old_credentials_and_compromise_breaks_them(
     resolver = _resolver(client, clock, "330000")
     for credential in (old, new):
         assert verify_qr(credential["qr"], keys=resolver, now=clock.now).identifier
-    app.state.verifier.keys.forget()
+    services_of(app).verifier.keys.forget()
     assert verify(client, old["qr"])["valid"] is True
 
     service.compromise_key(old["kid"])
@@ -134,7 +135,7 @@ def test_rotation_keeps_old_credentials_and_compromise_breaks_them(
     assert states[new_kid] == "active"
     with pytest.raises(KeyCompromised):
         verify_qr(old["qr"], keys=TrustListKeyResolver([listed]), now=clock.now)
-    app.state.verifier.keys.forget()
+    services_of(app).verifier.keys.forget()
     assert verify(client, old["qr"])["code"] == "key_compromised"
     assert verify(client, new["qr"])["valid"] is True
     # Compromising the active key hands issuance to a fresh one.

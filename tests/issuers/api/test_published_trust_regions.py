@@ -14,6 +14,7 @@ from issuers.crypto.keys import VerifyingKey
 from issuers.trust import TrustAnchor, verify_trust_list
 from tests.app_fixtures import FixedClock
 from wallet.server import demo
+from wallet.server.app import services_of
 
 SH_POLICE = "113100000000000017"
 
@@ -33,7 +34,7 @@ def test_an_issuer_registered_in_another_province_is_left_out(
     shanghai = {info.uscc: info for info in demo.sample_issuers()}[SH_POLICE]
     # Declares Jiangsu, but its USCC says it was registered in Shanghai (310000).
     misfiled = replace(shanghai, uscc=make_uscc("11310000000000077"), region_code="320000")
-    app.state.issuance.register_issuer(misfiled)
+    services_of(app).issuance.register_issuer(misfiled)
     jiangsu = listed(client, clock, "320000")
     assert misfiled.uscc not in jiangsu
     assert jiangsu == ["11320000000000002E", "11320000000000005P"]

@@ -24,7 +24,7 @@ from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.app_fixtures import FixedClock
 from tests.issuers.api.test_directory import mint
 from wallet.server import demo
-from wallet.server.app import create_app
+from wallet.server.app import create_app, services_of
 from wallet.server.settings import Settings
 
 ZJ_TRANSPORT = "11330000000000003M"
@@ -37,10 +37,10 @@ def other(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
     """A second app on the same database: another process (the CLI, another worker)."""
     app = create_app(settings, clock=clock)
     for info in demo.sample_issuers():
-        app.state.issuance.register_issuer(info)
+        services_of(app).issuance.register_issuer(info)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
-    app.state.engine.dispose()
+    services_of(app).engine.dispose()
 
 
 def signing_kid(client: TestClient, form: str) -> str:
@@ -80,7 +80,7 @@ def test_a_key_change_in_another_process_reaches_the_served_list_at_once(
     assert signing_kid(other, form) == old_kid  # the other process now holds a signed copy
     clock.now += timedelta(seconds=1)
 
-    issuance = app.state.issuance  # the CLI's process, not the one that serves `other`
+    issuance = services_of(app).issuance  # the CLI's process, not the one that serves `other`
     if change == "compromise":
         issuance.compromise_key(old_kid)
     else:
@@ -135,10 +135,10 @@ def test_one_signed_copy_is_kept_per_list_and_form(
             headers=admin_headers,
         )
         assert response.status_code == 200, response.text
-        app.state.issuance.rotate_key(ZJ_TRANSPORT)
+        services_of(app).issuance.rotate_key(ZJ_TRANSPORT)
         client.get(STATUS_PATH)
         client.get(STATUS_PATH, headers={"Accept": "application/statuslist+cwt"})
-    assert len(app.state.publication._signed) == 2
+    assert len(services_of(app).publication._signed) == 2
 
 
 def test_caches_in_between_keep_both_forms_and_follow_a_key_change_as_fast(

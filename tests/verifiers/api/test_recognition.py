@@ -29,17 +29,17 @@ from tests.verifiers.test_offline import (
     write_anchors,
 )
 from wallet.server import demo
-from wallet.server.app import create_app
+from wallet.server.app import create_app, services_of
 from wallet.server.settings import Settings
 
 
 def client_for(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
     app = create_app(settings, clock=clock)
     for info in demo.sample_issuers():
-        app.state.issuance.register_issuer(info)
+        services_of(app).issuance.register_issuer(info)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
-    app.state.engine.dispose()
+    services_of(app).engine.dispose()
 
 
 @pytest.fixture

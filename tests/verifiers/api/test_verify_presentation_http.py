@@ -16,7 +16,7 @@ from issuers.errors import HolderBindingMissing, InvalidInput
 from issuers.formats.presentation import present
 from tests.app_fixtures import FixedClock
 from wallet.server import demo
-from wallet.server.app import create_app
+from wallet.server.app import create_app, services_of
 from wallet.server.settings import Settings
 
 SAMPLES = demo.load_json("certificates.json")
@@ -25,7 +25,7 @@ PERMIT = next(c for c in SAMPLES if c["type"] == "road_transport_permit")
 
 
 def _holder_bound(app: Any, holder: SigningKey) -> str:
-    minted = app.state.issuance.mint(
+    minted = services_of(app).issuance.mint(
         "ride_hailing_driver", DRIVER["issuer"], DRIVER["fields"], holder_key=holder.public
     )
     return str(minted.qr)
@@ -67,7 +67,9 @@ def test_a_presentation_signed_by_someone_else_is_refused(
     with pytest.raises(InvalidInput):
         present(credential, SigningKey.generate(), now=clock.now)
     # An operator's permit (held by a USCC, not a person) binds no holder key.
-    unbound = app.state.issuance.mint("road_transport_permit", PERMIT["issuer"], PERMIT["fields"])
+    unbound = services_of(app).issuance.mint(
+        "road_transport_permit", PERMIT["issuer"], PERMIT["fields"]
+    )
     with pytest.raises(HolderBindingMissing):
         present(unbound.qr, holder, now=clock.now)
 
@@ -78,10 +80,10 @@ def single_use_client(
 ) -> Iterator[tuple[Any, TestClient]]:
     app = create_app(settings.model_copy(update={"single_use_presentations": True}), clock=clock)
     for info in demo.sample_issuers():
-        app.state.issuance.register_issuer(info)
+        services_of(app).issuance.register_issuer(info)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield app, client
-    app.state.engine.dispose()
+    services_of(app).engine.dispose()
 
 
 def test_single_use_mode_refuses_a_second_scan(

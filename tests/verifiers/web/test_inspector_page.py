@@ -29,6 +29,7 @@ from tests.helpers import (
 )
 from verifiers.qr_scan import MAX_IMAGE_BYTES
 from wallet.accounts.service import AccountService
+from wallet.server.app import services_of
 
 _VERDICT = re.compile(r'<section class="verdict tone-(\w+)" id="verdict" data-state="(\w+)"')
 
@@ -148,7 +149,7 @@ def test_a_suspended_certificate_is_amber(
     app: FastAPI, client: TestClient, admin_headers: dict[str, str]
 ) -> None:
     driver = mint(client, admin_headers, "ride_hailing_driver")
-    app.state.issuance.change_status(
+    services_of(app).issuance.change_status(
         driver["identifier"], CertificateStatus.SUSPENDED, reason="调查中", actor="test"
     )
     page = inspect(client, driver["qr"])

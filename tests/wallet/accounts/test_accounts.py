@@ -20,6 +20,7 @@ from issuers.store.tables import citizens, login_throttle, sessions
 from tests.app_fixtures import FixedClock
 from wallet.accounts.service import AccountService, check_csrf
 from wallet.server import demo
+from wallet.server.app import services_of
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 SAMPLE_CERTIFICATES: list[dict[str, Any]] = json.loads(
@@ -33,7 +34,7 @@ PASSWORDS = {ZHANG_WEI: "zhang-wei-secret", LI_NA: "li-na-secret-2", CHEN_QIANG:
 
 @pytest.fixture
 def accounts(app: FastAPI) -> AccountService:
-    service: AccountService = app.state.accounts
+    service: AccountService = services_of(app).accounts
     for id_number, name in ((ZHANG_WEI, "张伟"), (LI_NA, "李娜"), (CHEN_QIANG, "陈强")):
         service.register(id_number, name, PASSWORDS[id_number])
     return service
@@ -162,7 +163,7 @@ def test_a_number_without_an_account_locks_exactly_like_one_with_an_account(
     clock.now += timedelta(minutes=15, seconds=1)  # the lock ends for both
     again = client.post("/wallet/login", json={"id_number": unknown, "password": "wrong"})
     assert again.status_code == 401
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         rows = conn.execute(select(login_throttle)).all()
     assert [row.id_number for row in rows] == [unknown]  # the lapsed lock was forgotten
 
@@ -170,7 +171,7 @@ def test_a_number_without_an_account_locks_exactly_like_one_with_an_account(
     client.post("/wallet/login", json={"id_number": LI_NA, "password": "wrong-again"})
     other = "11010519491231002X"  # another number with no account, to trigger pruning
     client.post("/wallet/login", json={"id_number": other, "password": "wrong"})
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         ids = {row.id_number for row in conn.execute(select(login_throttle)).all()}
     assert ids == {LI_NA, other}  # one table counts accounts and numbers without one
 
@@ -190,7 +191,7 @@ def test_a_success_resets_the_failure_count(client: TestClient, accounts: Accoun
 def test_only_an_argon2id_hash_of_the_password_is_stored(
     app: FastAPI, accounts: AccountService
 ) -> None:
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         rows = conn.execute(select(citizens)).all()
     assert len(rows) == 3
     for row in rows:
@@ -204,7 +205,7 @@ def test_only_the_sha256_of_a_session_token_is_stored(
     client: TestClient, app: FastAPI, accounts: AccountService
 ) -> None:
     token = login(client, ZHANG_WEI)["Authorization"].removeprefix("Bearer ")
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         rows = conn.execute(select(sessions)).all()
     assert len(rows) == 1
     assert rows[0].token_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -321,7 +322,7 @@ def test_a_revoked_session_does_not_resolve(accounts: AccountService) -> None:
 
 
 def test_demo_citizens_get_accounts_with_the_demo_password(app: FastAPI) -> None:
-    service: AccountService = app.state.accounts
+    service: AccountService = services_of(app).accounts
     people = json.loads((SAMPLES / "citizens.json").read_text("utf-8"))["people"]
     assert demo.seed_citizens(service) == len(people)
     assert demo.seed_citizens(service) == 0  # idempotent

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from issuers.errors import ElicenseError
 from tests.app_fixtures import FixedClock
 from wallet.accounts.service import AccountService
+from wallet.server.app import services_of
 
 ZHANG_WEI = "31010419900315123X"
 PASSWORD = "zhang-wei-secret"
@@ -116,7 +117,7 @@ def test_after_a_success_an_account_answers_like_a_number_never_tried(
 def test_over_http_the_decay_sequence_is_the_same_for_both(
     app: FastAPI, client: TestClient, clock: FixedClock
 ) -> None:
-    app.state.accounts.register(ZHANG_WEI, "张伟", PASSWORD)
+    services_of(app).accounts.register(ZHANG_WEI, "张伟", PASSWORD)
 
     def attempt(id_number: str) -> tuple[int, Any]:
         response = client.post(

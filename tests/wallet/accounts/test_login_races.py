@@ -8,6 +8,7 @@ account refuses the right password too. Real threads, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import Counter
@@ -18,7 +19,6 @@ from typing import Any, Literal
 
 import pytest
 from argon2 import PasswordHasher
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
@@ -27,6 +27,8 @@ from issuers.errors import AccountLocked, ElicenseError
 from issuers.store.tables import login_throttle
 from tests.app_fixtures import FixedClock
 from wallet.accounts.service import AccountService
+from wallet.server.app import create_app
+from wallet.server.wiring import Services
 
 ZHANG_WEI = "31010419900315123X"
 PASSWORD = "zhang-wei-secret"
@@ -105,10 +107,11 @@ def test_parallel_wrong_passwords_evaluate_at_most_max_failures(
 
 
 def test_http_burst_then_the_right_password_is_locked(
-    app: FastAPI, clock: FixedClock, hasher: CountingHasher
+    services: Services, clock: FixedClock, hasher: CountingHasher
 ) -> None:
-    app.state.accounts = AccountService(app.state.engine, clock, hasher=hasher)
-    app.state.accounts.register(ZHANG_WEI, "张伟", PASSWORD)
+    accounts = AccountService(services.engine, clock, hasher=hasher)
+    app = create_app(services=dataclasses.replace(services, accounts=accounts), prepare=False)
+    accounts.register(ZHANG_WEI, "张伟", PASSWORD)
     with TestClient(app, raise_server_exceptions=False) as client:
 
         def post(password: str) -> Any:

@@ -35,6 +35,7 @@ from tests.wallet.accounts.test_accounts import LI_NA, PASSWORDS, SAMPLE_CERTIFI
 from tests.wallet.holders.test_holders import claims_of, detail_qr, verify
 from tests.wallet.holders.test_lost_device import list_value, mint_marriage, register_phone
 from wallet.accounts.service import AccountService
+from wallet.server.app import services_of
 
 pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture
 MARRIAGE = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "marriage")
@@ -113,7 +114,7 @@ def race(first: Callable[[], Any], second: Callable[[], Any], hold: Any) -> list
 
 
 def _live_entries_of(app: FastAPI, kid: str) -> list[Any]:
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         return list(
             conn.execute(
                 select(status_entries).where(
@@ -124,7 +125,7 @@ def _live_entries_of(app: FastAPI, kid: str) -> list[Any]:
 
 
 def _is_retired(app: FastAPI, kid: str) -> bool:
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         retired = conn.execute(
             select(holder_keys.c.retired_at).where(holder_keys.c.kid == kid)
         ).scalar_one()
@@ -147,7 +148,7 @@ def test_a_copy_made_while_its_device_is_forgotten_is_invalidated_too(
     identifier = _mint_marriage(client, admin_headers)
     phone_session = login(client, LI_NA)
     phone = register_phone(client, phone_session, LI_NA)  # no copy for it yet
-    presentations, keyring = app.state.presentations, app.state.keyring
+    presentations, keyring = services_of(app).presentations, services_of(app).keyring
 
     with held_after(keyring, "ensure") as hold:
         copy, _ = race(
@@ -171,7 +172,7 @@ def test_a_mint_bound_to_a_key_being_retired_leaves_no_live_copy_for_it(
     """A certificate minted for 李娜 (its primary holder) while her phone is forgotten:
     the primary holder's copy is made at mint for the key that read as active."""
     phone = register_phone(client, login(client, LI_NA), LI_NA)
-    issuance, keyring = app.state.issuance, app.state.keyring
+    issuance, keyring = services_of(app).issuance, services_of(app).keyring
 
     with held_after(keyring, "binding_key") as hold:
         minted, _ = race(
@@ -200,7 +201,7 @@ def test_a_copy_made_while_its_certificate_is_revoked_starts_revoked(
     read the status before the revocation, which then missed the entry not yet
     written)."""
     identifier = _mint_marriage(client, admin_headers)
-    presentations, issuance = app.state.presentations, app.state.issuance
+    presentations, issuance = services_of(app).presentations, services_of(app).issuance
 
     with held_after(presentations, "_certificate") as hold:
         copy, _ = race(
@@ -228,7 +229,7 @@ def test_copies_for_one_key_made_at_once_share_one_status_entry(
     """Two first presentations of one holder at once: one entry, and both answers
     follow it (a later retirement reaches what either request handed out)."""
     identifier = _mint_marriage(client, admin_headers)
-    presentations, keyring = app.state.presentations, app.state.keyring
+    presentations, keyring = services_of(app).presentations, services_of(app).keyring
     key = keyring.current(LI_NA)
 
     with held_after(presentations, "_certificate") as hold:
@@ -256,7 +257,7 @@ def test_a_mint_and_a_retirement_touching_one_status_list_both_finish(
     phone = register_phone(client, session, LI_NA)
     household = mint(client, admin_headers, "household_register")  # the same issuer's list
     detail_qr(client, session, household)  # a live copy for the phone's key on it
-    issuance, keyring = app.state.issuance, app.state.keyring
+    issuance, keyring = services_of(app).issuance, services_of(app).keyring
 
     with held_after(status_store, "reserve_index") as hold:
         minted, _ = race(
@@ -342,7 +343,7 @@ def test_a_copy_a_phone_kept_from_before_migration_0008_stops_verifying_once_for
     the code of 83cafde^ and an upgraded database, the same as here."""
     _, certificate_qr = mint_marriage(client, admin_headers)
     phone = register_phone(client, login(client, LI_NA), LI_NA)
-    issuer_key = app.state.issuance.active_signing_key(MARRIAGE["issuer"])
+    issuer_key = services_of(app).issuance.active_signing_key(MARRIAGE["issuer"])
     status = claims_of(certificate_qr).status
     assert status is not None
     kept = rebind_qr(certificate_qr, phone.public, issuer_key, status)

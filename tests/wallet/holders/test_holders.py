@@ -34,6 +34,7 @@ from tests.wallet.accounts.test_accounts import (
 from wallet.accounts.service import AccountService
 from wallet.holders.device_proof import sign_registration
 from wallet.holders.keyring import SEALING_PURPOSE, HolderKeyring
+from wallet.server.app import services_of
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture
@@ -82,7 +83,7 @@ def test_a_minted_certificate_binds_the_holders_custodial_key_sealed_at_rest(
     qr = detail_qr(client, headers, identifier)
     assert holder_key_from(claims_of(qr).confirmation).kid == key["kid"]
 
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         row = conn.execute(select(holder_keys).where(holder_keys.c.kid == key["kid"])).one()
     opened = SigningKey.from_pkcs8(
         unseal(
@@ -164,7 +165,7 @@ def test_both_spouses_present_copies_bound_to_their_own_keys(
         assert verify(client, present(client, h, identifier).json()["payload"])["code"] == (
             "suspended"
         )
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(holder_credentials)).scalar_one()
     assert count == 2  # made once per holder, not per presentation
 
@@ -214,7 +215,7 @@ def test_a_device_key_signs_on_the_device_and_the_custodial_key_is_destroyed(
     assert verdict["valid"] is True
     assert verdict["kind"] == "dynamic"
 
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         old = conn.execute(select(holder_keys).where(holder_keys.c.kid == custodial)).one()
     assert old.sealed_private_key is None
     assert old.active_for is None
@@ -322,7 +323,7 @@ def test_a_web_session_cookie_needs_the_csrf_token_to_present(
 
 
 def test_concurrent_first_use_makes_one_key(app: FastAPI, clock: FixedClock) -> None:
-    keyring = HolderKeyring(app.state.engine, TEST_MASTER_KEY, clock)
+    keyring = HolderKeyring(services_of(app).engine, TEST_MASTER_KEY, clock)
     results: list[str] = []
     errors: list[BaseException] = []
 
@@ -340,7 +341,7 @@ def test_concurrent_first_use_makes_one_key(app: FastAPI, clock: FixedClock) -> 
     assert not errors
     assert len(results) == 8
     assert len(set(results)) == 1
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         keys = conn.execute(
             select(func.count())
             .select_from(holder_keys)
@@ -359,7 +360,7 @@ def test_an_organisations_permit_binds_no_holder_key(
     )
     assert response.status_code == 201, response.text
     assert claims_of(response.json()["qr"]).confirmation is None
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         keys = conn.execute(select(func.count()).select_from(holder_keys)).scalar_one()
     assert keys == 0
 
@@ -427,7 +428,7 @@ def test_concurrent_key_changes_all_answer_and_leave_one_active_key(
     assert len(statuses) == 8
     assert set(statuses) <= {200, 409}, statuses  # never a 500
     assert statuses.count(200) >= 1
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         active = conn.execute(
             select(func.count())
             .select_from(holder_keys)

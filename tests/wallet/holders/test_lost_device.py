@@ -24,6 +24,7 @@ from tests.app_fixtures import FixedClock
 from tests.wallet.accounts.test_accounts import LI_NA, SAMPLE_CERTIFICATES, ZHANG_WEI, login
 from tests.wallet.holders.test_holders import claims_of, detail_qr, device_body, present, verify
 from wallet.accounts.service import AccountService
+from wallet.server.app import services_of
 
 pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture
 MARRIAGE = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "marriage")
@@ -57,7 +58,7 @@ def list_value(app: FastAPI, client: TestClient, qr: str, now: Any) -> int:
     assert response.status_code == 200, response.text
     token = verify_jwt(
         response.text,
-        keys=DatabaseKeyResolver(app.state.engine),
+        keys=DatabaseKeyResolver(services_of(app).engine),
         now=now,
         expected_uri=reference.uri,
     )
@@ -93,7 +94,7 @@ def test_a_forgotten_phone_signs_nothing_that_verifies_and_nobody_else_is_touche
     assert list_value(app, client, kept, clock.now) == 1
 
     # The certificate itself and the other holder's copy are untouched.
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         status = conn.execute(
             select(certificates.c.status).where(certificates.c.identifier == identifier)
         ).scalar_one()

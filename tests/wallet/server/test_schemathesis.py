@@ -29,7 +29,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.app_fixtures import TEST_ADMIN_TOKEN, TEST_MASTER_KEY
-from wallet.server.app import create_app
+from wallet.server.app import create_app, services_of
 from wallet.server.settings import Settings
 
 AUTH = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
@@ -152,8 +152,8 @@ def test_api_conforms_to_its_openapi(
     if path.startswith("/wallet/") and path != "/wallet/login":
         # Citizen routes are exercised past their auth check with a real session.
         id_number, name, password = CITIZEN
-        app.state.accounts.register(id_number, name, password)
-        token = app.state.accounts.login(id_number, password).token
+        services_of(app).accounts.register(id_number, name, password)
+        token = services_of(app).accounts.login(id_number, password).token
         headers = {"Authorization": f"Bearer {token}"}
 
     @given(case=operation.as_strategy(generation_mode=mode))

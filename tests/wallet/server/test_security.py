@@ -30,6 +30,7 @@ from sqlalchemy import Engine, select, update
 
 import issuers.api.directory
 from issuers.api import require_admin
+from issuers.api.directory import AdminToken
 from issuers.catalogue import get_type
 from issuers.codes import build_identifier
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
@@ -41,7 +42,7 @@ from issuers.store import repository as repo
 from issuers.store.tables import issuer_keys
 from tests.app_fixtures import TEST_ADMIN_TOKEN, TEST_MASTER_KEY, FixedClock
 from wallet.accounts.api import citizen_session
-from wallet.server.app import admin_token, create_app
+from wallet.server.app import admin_token, create_app, services_of
 from wallet.server.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -285,7 +286,7 @@ def test_admin_routes_are_closed_when_no_token_is_configured(
     )
     app = create_app(settings, clock=clock)
     try:
-        assert app.state.admin_token is None
+        assert app.state.provided[AdminToken] == AdminToken(None)
         routes = admin_routes(app)
         assert routes
         with TestClient(app, raise_server_exceptions=False) as client:
@@ -305,7 +306,7 @@ def test_admin_routes_are_closed_when_no_token_is_configured(
                     assert response.status_code == 401, (method, template, authorization)
                     assert response.json()["error"]["code"] == "unauthorized"
     finally:
-        app.state.engine.dispose()
+        services_of(app).engine.dispose()
 
 
 @pytest.fixture
@@ -389,7 +390,7 @@ def test_settings_refuse_unsafe_values_outside_demo(
 
 
 def test_jwks_never_publishes_private_members(client: TestClient, app: FastAPI) -> None:
-    app.state.issuance.rotate_key(CIVIL_AFFAIRS, Algorithm.ES256)  # one EC key too
+    services_of(app).issuance.rotate_key(CIVIL_AFFAIRS, Algorithm.ES256)  # one EC key too
     kinds = set()
     for uscc in SAMPLE_USCCS:
         response = client.get(f"/issuers/{uscc}/jwks.json")
@@ -420,7 +421,7 @@ def test_no_private_or_sealed_key_material_in_responses(
         headers=admin_headers,
     )
     assert minted_response.status_code == 201
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         row = repo.active_key_row(conn, CIVIL_AFFAIRS)
     assert row is not None
     assert row.kid == minted_response.json()["kid"]
@@ -449,7 +450,7 @@ def test_no_private_or_sealed_key_material_in_responses(
 
 
 def test_sealed_private_key_column_holds_no_plaintext(client: TestClient, app: FastAPI) -> None:
-    with app.state.engine.connect() as conn:
+    with services_of(app).engine.connect() as conn:
         rows = conn.execute(select(issuer_keys)).all()
     assert len(rows) == len(SAMPLE_USCCS)
     for row in rows:
@@ -516,7 +517,7 @@ def test_another_issuers_key_cannot_vouch_for_a_foreign_certificate(
     """A real key of 江苏省民政厅 signs a 上海市公安局 resident ID, three ways."""
     qr = mint(client, admin_headers, "resident_id")["qr"]
     claims = CredentialClaims.from_cbor(cose_parts(qr)[2])
-    jiangsu = issuer_signing_key(app.state.engine, JIANGSU_CIVIL_AFFAIRS)
+    jiangsu = issuer_signing_key(services_of(app).engine, JIANGSU_CIVIL_AFFAIRS)
 
     as_is = verdict(client, resign(claims, jiangsu))
     assert (as_is["valid"], as_is["code"]) == (False, "untrusted_issuer")
@@ -534,7 +535,7 @@ def test_rotated_keys_keep_old_credentials_valid(
     client: TestClient, admin_headers: dict[str, str], app: FastAPI
 ) -> None:
     old = mint(client, admin_headers, "marriage")
-    new_kid = app.state.issuance.rotate_key(CIVIL_AFFAIRS)
+    new_kid = services_of(app).issuance.rotate_key(CIVIL_AFFAIRS)
     new = mint(client, admin_headers, "marriage")
     assert new["kid"] == new_kid != old["kid"]
     assert verdict(client, old["qr"])["valid"] is True
@@ -551,7 +552,7 @@ def test_a_compromised_key_invalidates_what_it_signed(
 ) -> None:
     """DESIGN.md: "a compromised key makes every credential it signed fail"."""
     minted = mint(client, admin_headers, "marriage")
-    with app.state.engine.begin() as conn:
+    with services_of(app).engine.begin() as conn:
         conn.execute(
             update(issuer_keys)
             .where(issuer_keys.c.kid == minted["kid"])
@@ -581,7 +582,7 @@ def test_signed_but_out_of_range_dates_get_a_verdict_not_a_500(
     must still answer with a verdict (a broken or hostile issuer is still input)."""
     qr = mint(client, admin_headers, "marriage")["qr"]
     claims = CredentialClaims.from_cbor(cose_parts(qr)[2])
-    key = issuer_signing_key(app.state.engine, CIVIL_AFFAIRS)
+    key = issuer_signing_key(services_of(app).engine, CIVIL_AFFAIRS)
     response = client.post("/verify", json={"qr": resign(replace(claims, **change), key)})
     assert response.status_code == 200, response.text
     body = response.json()

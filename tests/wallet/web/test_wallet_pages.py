@@ -28,6 +28,7 @@ from tests.helpers import (
     web_login,
 )
 from wallet.accounts.service import AccountService
+from wallet.server.app import services_of
 from wallet.web.cookies import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 
 PAGES = ("/web/", "/web/certificates/{id}", "/web/certificates/{id}/show")
@@ -233,7 +234,7 @@ def test_a_suspended_certificate_says_so(
     app: FastAPI, client: TestClient, accounts: AccountService, admin_headers: dict[str, str]
 ) -> None:
     driver = mint(client, admin_headers, "ride_hailing_driver")
-    app.state.issuance.change_status(
+    services_of(app).issuance.change_status(
         driver["identifier"], CertificateStatus.SUSPENDED, reason="调查中", actor="test"
     )
     web_login(client, CHEN_QIANG)

@@ -1,0 +1,117 @@
+"""One service wiring: every service the app and the CLI use, built in one place.
+
+:func:`build_services` makes them from settings and a clock; :func:`create_app
+<wallet.server.app.create_app>`, the CLI's verbs and the tests all call it, so the
+verifier a CLI verb uses checks what the server's checks (trust cache, replay guard,
+clock skew, retired holder keys). :func:`build_verifier` is the public part: it needs
+no master key, so ``elicense verify`` runs without one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from issuers.clock import Clock, utc_now
+from issuers.store.database import make_engine
+from issuers.store.issuance import IssuanceService
+from issuers.store.key_resolver import DatabaseKeyResolver
+from issuers.store.publication import PublicationService
+from issuers.store.replay_guard import DatabaseReplayGuard
+from issuers.store.status_checker import DatabaseStatusChecker
+from verifiers.offline.synced import SyncedCache, recognition_context
+from verifiers.verdict import VerifierContext
+from wallet.accounts.service import AccountService
+from wallet.holders.keyring import HolderKeyring, RetiredHolderKeys
+from wallet.holders.presentations import PresentationService
+from wallet.server.settings import PublicSettings, Settings
+
+__all__ = ["Services", "build_services", "build_verifier"]
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the routes and verbs are handed; one engine under all of them."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    issuance: IssuanceService
+    publication: PublicationService
+    verifier: VerifierContext
+    accounts: AccountService
+    keyring: HolderKeyring
+    presentations: PresentationService
+
+    def provided(self) -> tuple[object, ...]:
+        """The services routes ask for by type."""
+        return (
+            self.issuance,
+            self.publication,
+            self.verifier,
+            self.accounts,
+            self.keyring,
+            self.presentations,
+        )
+
+
+def build_services(
+    settings: Settings, clock: Clock = utc_now, *, engine: Engine | None = None
+) -> Services:
+    """Every service over one engine (made from ``settings`` unless given). Builds
+    objects only: nothing is migrated or seeded here (:func:`wallet.server.app.prepare`)."""
+    engine = engine or make_engine(settings.resolved_database_url)
+    master_key = settings.master_key_bytes()
+    keyring = HolderKeyring(engine, master_key, clock)
+    issuance = IssuanceService(
+        engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        issuance=issuance,
+        publication=PublicationService(issuance, master_key, clock),
+        verifier=build_verifier(settings, engine, clock),
+        accounts=AccountService(engine, clock),
+        keyring=keyring,
+        presentations=PresentationService(
+            engine,
+            issuance,
+            keyring,
+            clock,
+            lifetime=timedelta(seconds=settings.presentation_seconds),
+        ),
+    )
+
+
+def build_verifier(settings: PublicSettings, engine: Engine, clock: Clock) -> VerifierContext:
+    """Our own registry; with ``trust_cache_dir``, then the regions synced into it.
+
+    A presentation signed by a holder key this server retired (a lost phone) is refused
+    at once, whichever copy it signs over; with single-use presentations, each is
+    accepted once across every worker process (the guard is in the database)."""
+    keys = DatabaseKeyResolver(engine)
+    status = DatabaseStatusChecker(engine, settings.public_base_url, settings.status_cache_seconds)
+    replay = DatabaseReplayGuard(engine, clock=clock) if settings.single_use_presentations else None
+    skew = timedelta(seconds=settings.presentation_skew_seconds)
+    holder_keys = RetiredHolderKeys(engine)
+    if settings.trust_cache_dir is None:
+        return VerifierContext(
+            keys, clock, status, replay=replay, skew=skew, holder_keys=holder_keys
+        )
+    cache = SyncedCache.configured(
+        settings.trust_cache_dir,
+        settings.trust_anchors,  # out of band: never the anchors a sync left in the cache
+        clock=clock,
+        stale_policy=settings.stale_policy,
+    )
+    return dataclasses.replace(
+        recognition_context(keys, status, cache, clock),
+        replay=replay,
+        skew=skew,
+        holder_keys=holder_keys,
+    )
