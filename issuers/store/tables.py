@@ -1,57 +1,24 @@
-"""Database tables for issuance (SQLAlchemy Core; SQLite by default, PostgreSQL at scale)."""
+"""The issuers' tables (SQLAlchemy Core; SQLite by default, PostgreSQL at scale): issuers
+and their keys, certificates and their holders, serial counters, status lists and
+entries, trust anchors, and the verifier's single-use presentation guard."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
     Date,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
 )
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata = MetaData(naming_convention=NAMING)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite drops tz)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
+from issuers.store.metadata import UTCDateTime, metadata
 
 issuers = Table(
     "issuers",
@@ -187,79 +154,6 @@ trust_anchors = Table(
     Column("public_jwk", JSON, nullable=False),
     Column("sealed_private_key", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-)
-
-# Citizen accounts (wallet). Declared here so one MetaData (and one Alembic history)
-# covers the whole schema; the wallet's repository code lives in wallet/store/.
-citizens = Table(
-    "citizens",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("id_number", String(18), nullable=False, unique=True),  # 公民身份号码, validated
-    Column("name", String(100), nullable=False),
-    Column("password_hash", String(255), nullable=False),  # argon2id PHC string, never the password
-    Column("created_at", UTCDateTime, nullable=False),
-    # Unused since logins are throttled in login_throttle (kept: no schema change).
-    Column("failed_logins", Integer, nullable=False),
-    Column("locked_until", UTCDateTime, nullable=True),
-)
-
-# Bearer sessions: only the SHA-256 of the token is stored, so a database leak yields
-# no usable token (the token has 256 random bits, so an unsalted hash is enough).
-sessions = Table(
-    "sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("citizen_id", Integer, ForeignKey("citizens.id"), nullable=False, index=True),
-    Column("kind", String(8), nullable=False),  # "api" | "web"
-    Column("csrf_token_hash", String(64), nullable=True),  # web sessions only
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Column("revoked_at", UTCDateTime, nullable=True),
-)
-
-# Holder keys (RFC 8747 cnf): one active key per 公民身份号码. A custodial key's private
-# half is sealed under the master key; a device key has only its public half here.
-# ``active_for`` holds the holder code while the key is active and NULL once retired,
-# so its UNIQUE constraint allows exactly one active key per holder on every backend.
-holder_keys = Table(
-    "holder_keys",
-    metadata,
-    Column("kid", String(43), primary_key=True),  # RFC 7638 thumbprint
-    Column("holder_code", String(18), nullable=False, index=True),
-    Column("active_for", String(18), nullable=True, unique=True),
-    Column("custody", String(10), nullable=False),  # "custodial" | "device"
-    Column("alg", String(10), nullable=False),
-    Column("public_jwk", JSON, nullable=False),
-    Column("sealed_private_key", LargeBinary, nullable=True),  # custodial only; wiped at retire
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("retired_at", UTCDateTime, nullable=True),
-)
-
-# The credential each holder presents: the certificate's claims with ``cnf`` naming
-# that holder's key (both spouses, every household member get their own copy). Made
-# at mint for the primary holder and on first use for the others or after a key change.
-holder_credentials = Table(
-    "holder_credentials",
-    metadata,
-    Column("certificate_id", Integer, ForeignKey("certificates.id"), primary_key=True),
-    Column("holder_code", String(18), primary_key=True),
-    Column("holder_kid", String(43), ForeignKey("holder_keys.kid"), nullable=False),
-    Column("qr", Text, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-# Password guesses per 公民身份号码, with or without an account (one code path, so no
-# answer tells that an account exists). A guess is counted here before its password
-# is checked; a success deletes the row, and a row goes once its lock and its last
-# failure are older than the lock period.
-login_throttle = Table(
-    "login_throttle",
-    metadata,
-    Column("id_number", String(18), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("locked_until", UTCDateTime, nullable=True),
-    Column("last_failure_at", UTCDateTime, nullable=False, index=True),
 )
 
 # Single-use presentations (ELICENSE_SINGLE_USE_PRESENTATIONS): the SHA-256 of each

@@ -25,8 +25,9 @@ from issuers.registry import IssuerInfo
 from issuers.store import repository as repo
 from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService
-from issuers.store.tables import certificates, holder_credentials, issuer_keys
+from issuers.store.tables import certificates, issuer_keys
 from wallet.accounts.service import AccountService
+from wallet.holders.store.tables import holder_credentials
 
 log = logging.getLogger("elicense.demo")
 

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from issuers.errors import CheckDigitMismatch, Conflict, Forbidden, InvalidInput, Unauthorized
-from issuers.store.tables import citizens, login_throttle, sessions
 from tests.app_fixtures import FixedClock
 from wallet.accounts.service import AccountService, check_csrf
+from wallet.accounts.store.tables import citizens, login_throttle, sessions
 from wallet.server import demo
 from wallet.server.app import services_of
 

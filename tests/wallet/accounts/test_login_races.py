@@ -24,9 +24,9 @@ from sqlalchemy import Engine, insert, select
 
 from issuers.codes.gb11643 import make_resident_id
 from issuers.errors import AccountLocked, ElicenseError
-from issuers.store.tables import login_throttle
 from tests.app_fixtures import FixedClock
 from wallet.accounts.service import AccountService
+from wallet.accounts.store.tables import login_throttle
 from wallet.server.app import create_app
 from wallet.server.wiring import Services
 

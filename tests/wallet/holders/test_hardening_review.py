@@ -29,12 +29,13 @@ from issuers.formats import presentation as presentation_format
 from issuers.minting import rebind_qr
 from issuers.status_codes import LIST_INVALID, CertificateStatus
 from issuers.store import status_store
-from issuers.store.tables import holder_keys, status_entries
+from issuers.store.tables import status_entries
 from tests.app_fixtures import FixedClock
 from tests.wallet.accounts.test_accounts import LI_NA, PASSWORDS, SAMPLE_CERTIFICATES, login, mint
 from tests.wallet.holders.test_holders import claims_of, detail_qr, verify
 from tests.wallet.holders.test_lost_device import list_value, mint_marriage, register_phone
 from wallet.accounts.service import AccountService
+from wallet.holders.store.tables import holder_keys
 from wallet.server.app import services_of
 
 pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture

@@ -20,7 +20,6 @@ from issuers.formats import presentation as presentation_format
 from issuers.formats.cwt import CredentialClaims
 from issuers.formats.holder_binding import holder_key_from
 from issuers.formats.qr_image import qr_matrix
-from issuers.store.tables import holder_credentials, holder_keys
 from tests.app_fixtures import TEST_MASTER_KEY, FixedClock
 from tests.issuers.api.test_directory import household_members
 from tests.wallet.accounts.test_accounts import (
@@ -34,6 +33,7 @@ from tests.wallet.accounts.test_accounts import (
 from wallet.accounts.service import AccountService
 from wallet.holders.device_proof import sign_registration
 from wallet.holders.keyring import SEALING_PURPOSE, HolderKeyring
+from wallet.holders.store.tables import holder_credentials, holder_keys
 from wallet.server.app import services_of
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
 

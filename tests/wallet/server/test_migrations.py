@@ -10,8 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from issuers.store.database import make_engine
+from issuers.store.metadata import metadata
 from issuers.store.schema import alembic_config, ensure_schema
-from issuers.store.tables import metadata
 
 
 def test_upgrade_head_matches_the_declared_tables(database_url: str) -> None:

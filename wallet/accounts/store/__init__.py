@@ -14,13 +14,8 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from issuers.errors import Busy
-from issuers.store.tables import (
-    certificate_holders,
-    certificates,
-    citizens,
-    login_throttle,
-    sessions,
-)
+from issuers.store.tables import certificate_holders, certificates
+from wallet.accounts.store.tables import citizens, login_throttle, sessions
 
 
 def insert_citizen(

@@ -10,13 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from issuers.store.tables import (
-    certificate_holders,
-    certificates,
-    citizens,
-    holder_credentials,
-    holder_keys,
-)
+from issuers.store.tables import certificate_holders, certificates
+from wallet.accounts.store.tables import citizens
+from wallet.holders.store.tables import holder_credentials, holder_keys
 
 
 def certificate_with_binding(
