@@ -36,9 +36,9 @@ from issuers.minting import build_record, sign_qr
 from issuers.registry import StaticKeyResolver, TrustedKey
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
-from issuers.store.schema import ensure_schema
 from verifiers.qr import verify_qr
 from wallet.server import demo
+from wallet.server.schema import ensure_schema
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -30,10 +30,10 @@ from issuers.registry import IssuerInfo
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.key_resolver import DatabaseKeyResolver
-from issuers.store.schema import ensure_schema
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.qr import verify_qr
 from wallet.server import demo
+from wallet.server.schema import ensure_schema
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 BASE = "http://127.0.0.1:8000"

@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.key_resolver import DatabaseKeyResolver
-from issuers.store.schema import ensure_schema
 from tests.helpers import PASSWORDS, PEOPLE
 from wallet.accounts.service import AccountService
 from wallet.server import demo
 from wallet.server.app import create_app, prepare_database, services_of
+from wallet.server.schema import ensure_schema
 from wallet.server.settings import Settings
 from wallet.server.wiring import Services, build_services
 

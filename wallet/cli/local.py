@@ -18,9 +18,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from issuers.clock import Clock, utc_now
 from issuers.store.database import make_engine
-from issuers.store.schema import ensure_schema, schema_is_current
 from verifiers.verdict import VerifierContext
 from wallet.cli.fields import UsageError
+from wallet.server.schema import ensure_schema, schema_is_current
 from wallet.server.settings import PublicSettings, get_settings
 from wallet.server.wiring import Services, build_services, build_verifier
 

@@ -13,7 +13,6 @@ from issuers import api as issuers_api
 from issuers.api.directory import AdminToken
 from issuers.api.provided import provide
 from issuers.clock import Clock, utc_now
-from issuers.store.schema import ensure_schema
 from verifiers import api as verifiers_api
 from verifiers.web import inspector
 from verifiers.web.pages import PublicAddress
@@ -24,6 +23,7 @@ from wallet.server import demo, docs
 from wallet.server.body_limit import BodySizeLimit
 from wallet.server.error_handlers import install_error_handlers
 from wallet.server.head_requests import HeadAsGet
+from wallet.server.schema import ensure_schema
 from wallet.server.settings import Settings, get_settings
 from wallet.server.wiring import Services, build_services
 

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from issuers.store.database import make_engine
 from issuers.store.metadata import metadata
-from issuers.store.schema import alembic_config, ensure_schema
+from wallet.server.schema import alembic_config, ensure_schema
 
 
 def test_upgrade_head_matches_the_declared_tables(database_url: str) -> None:

@@ -1,7 +1,10 @@
 """Bring a database to the current schema with Alembic (``upgrade head``).
 
-The migration scripts live in ``issuers/store/migrations``; a test checks that they
-produce exactly what :mod:`issuers.store.tables` declares.
+The migration scripts live in ``wallet/server/migrations``, beside the app shell,
+because that is the level that sees every feature's tables (see its ``env.py``). A test
+checks that they produce exactly what the tables declare
+(``tests/wallet/server/test_migrations.py``), and another that a database made before
+the history moved here upgrades with nothing lost (``test_upgrade_from_main.py``).
 """
 
 from __future__ import annotations
