@@ -1,44 +1,161 @@
-"""Helpers for the page tests: citizens, minting, and signing in through the form."""
+"""Helpers shared by the tests: the sample data, the citizens, minting and verifying
+through the API, typed-error checks, independent COSE decoding, and signing in through
+the form. One copy of each, imported by every test that needs it (no test imports
+helpers from another ``test_*.py`` module).
+
+Independent code proves what production code claims: :func:`cose_parts` decodes a QR
+credential with the reference ``base45`` package, zlib and cbor2 only.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import zlib
+from copy import deepcopy
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import base45 as reference_base45
+import cbor2
 from fastapi.testclient import TestClient
 from httpx import Headers, Response
+from sqlalchemy import Engine, func, select
+
+from issuers.errors import CredentialInvalid, all_error_classes
+from issuers.formats import qr_envelope
+from issuers.store.tables import certificate_holders, certificates
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLE_ISSUERS: list[dict[str, Any]] = json.loads((SAMPLES / "issuers.json").read_text("utf-8"))
 SAMPLE_CERTIFICATES: list[dict[str, Any]] = json.loads(
     (SAMPLES / "certificates.json").read_text("utf-8")
 )
+PUBLIC_SECURITY = "113100000000000017"  # 上海市公安局: resident_id, household_register
+CIVIL_AFFAIRS = "11310000000000006N"  # 上海市民政局: marriage
+CST = timezone(timedelta(hours=8))  # China Standard Time: validity dates are CST days
+
 ZHANG_WEI = "31010419900315123X"  # resident ID, marriage party A, household head
 LI_NA = "320102199207082466"  # marriage party B, household member
 CHEN_QIANG = "330102197801305178"  # the ride-hailing driver
 PEOPLE = {ZHANG_WEI: "张伟", LI_NA: "李娜", CHEN_QIANG: "陈强"}
 PASSWORDS = {ZHANG_WEI: "zhang-wei-secret", LI_NA: "li-na-secret-2", CHEN_QIANG: "chen-q-secret"}
 
+# Every code a verdict may carry when a credential is not valid.
+CREDENTIAL_CODES = frozenset(
+    cls.code for cls in all_error_classes() if issubclass(cls, CredentialInvalid)
+) | {"payload_too_large"}
+
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
+# --- sample data ---------------------------------------------------------------------
+
+
 def sample(type_slug: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(i for i in SAMPLE_CERTIFICATES if i["type"] == type_slug)
-    return json.loads(json.dumps(found))
+    """The sample certificate of this type (type, issuer, fields), deep-copied."""
+    found = next(item for item in SAMPLE_CERTIFICATES if item["type"] == type_slug)
+    return deepcopy(found)
 
 
-def mint(client: TestClient, admin_headers: dict[str, str], type_slug: str) -> dict[str, Any]:
+def household_members(count: int) -> list[dict[str, Any]]:
+    """The sample household's members, then synthetic ones (valid ID numbers) up to
+    ``count``."""
+    from issuers.codes import make_resident_id
+
+    members: list[dict[str, Any]] = list(sample("household_register")["fields"]["members"])
+    for k in range(len(members), count):
+        born = date(2000 + k, 1, 1)
+        members.append(
+            {
+                "name": f"张某{k}",
+                "sex": 1,
+                "birth_date": born.isoformat(),
+                "id_number": make_resident_id("310104", born, 11 + 2 * k),
+                "relation": "其他",
+            }
+        )
+    return members
+
+
+# --- the HTTP API --------------------------------------------------------------------
+
+
+def mint(
+    client: TestClient, admin_headers: dict[str, str], type_slug: str, **extra: Any
+) -> dict[str, Any]:
+    """Mint the sample certificate of this type through the API (``extra`` joins the
+    body: ``valid_from``, ``holder``, ``type``...); the 201 response body."""
     item = sample(type_slug)
+    body = {"type": type_slug, "fields": item["fields"], **extra}
     response = client.post(
-        f"/issuers/{item['issuer']}/certificates",
-        json={"type": type_slug, "fields": item["fields"]},
-        headers=admin_headers,
+        f"/issuers/{item['issuer']}/certificates", json=body, headers=admin_headers
     )
     assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    minted: dict[str, Any] = response.json()
+    return minted
+
+
+def verify(client: TestClient, qr: str) -> dict[str, Any]:
+    """``POST /verify``: the 200 verdict."""
+    response = client.post("/verify", json={"qr": qr})
+    assert response.status_code == 200, response.text
+    verdict: dict[str, Any] = response.json()
+    return verdict
+
+
+def assert_error(response: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
+    """The response is a typed error: the status, and ``{"error": {"code", "message"}}``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert isinstance(error.get("message"), str), error
+    assert error["message"], error
+    assert error["code"] == code, error
+    if field is not None:
+        assert error.get("field") == field, error
+    return error
+
+
+def row_counts(engine: Engine) -> tuple[int, int]:
+    """How many certificate rows and certificate-holder rows are stored."""
+    with engine.connect() as conn:
+        certs = conn.execute(select(func.count()).select_from(certificates)).scalar_one()
+        holders = conn.execute(select(func.count()).select_from(certificate_holders)).scalar_one()
+    return int(certs), int(holders)
+
+
+# --- COSE, decoded independently -----------------------------------------------------
+
+
+def cose_parts(qr: str) -> list[Any]:
+    """[protected, unprotected, payload, signature] decoded with independent code."""
+    assert qr.startswith("EL1:")
+    cose = zlib.decompress(reference_base45.b45decode(qr[4:]))
+    tag = cbor2.loads(cose)
+    assert isinstance(tag, cbor2.CBORTag)
+    assert tag.tag == 18
+    parts = list(tag.value)
+    assert len(parts) == 4
+    return parts
+
+
+def rewrap(parts: list[Any]) -> str:
+    """COSE_Sign1 parts (tag 18) back into QR text."""
+    return qr_envelope.wrap(cbor2.dumps(cbor2.CBORTag(18, parts)))
+
+
+def b64url_decode(text: str) -> bytes:
+    """Base64url without padding (RFC 7515 §2), as JWK members are written."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# --- the citizen pages ---------------------------------------------------------------
 
 
 def form_token(page: Response) -> str:

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from jwcrypto.jwk import JWKSet
 
 from issuers.crypto.keys import Algorithm
+from tests.helpers import CIVIL_AFFAIRS
 from wallet.server.app import services_of
 
-CIVIL_AFFAIRS = "11310000000000006N"  # 上海市民政局
 MEMBERS = {
     "OKP": {"kty", "crv", "x", "kid", "alg", "use", "status"},
     "EC": {"kty", "crv", "x", "y", "kid", "alg", "use", "status"},

@@ -17,7 +17,7 @@ from issuers.formats.status_list_token import verify_cwt, verify_jwt
 from issuers.status_codes import LIST_INVALID, LIST_VALID
 from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.app_fixtures import FixedClock
-from tests.issuers.api.test_directory import assert_error, mint, verify
+from tests.helpers import assert_error, mint, verify
 from verifiers.qr import verify_qr
 from wallet.server.app import services_of
 

@@ -22,7 +22,7 @@ from issuers.formats.status_list_token import verify_jwt
 from issuers.store import publication
 from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.app_fixtures import FixedClock
-from tests.issuers.api.test_directory import mint
+from tests.helpers import mint
 from wallet.server import demo
 from wallet.server.app import create_app, services_of
 from wallet.server.settings import Settings

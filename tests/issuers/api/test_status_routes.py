@@ -9,12 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.issuers.api.test_directory import assert_error, mint, sample, verify
+from tests.helpers import PUBLIC_SECURITY, assert_error, mint, sample, verify
 from tests.wallet.cli.test_cli import cli_env  # noqa: F401  (the CLI's environment fixture)
 from wallet.cli.main import main
 
 TRANSPORT = "11330000000000003M"  # 浙江省交通运输厅
-PUBLIC_SECURITY = "113100000000000017"
 
 
 def _status(client: TestClient, headers: dict[str, str], identifier: str, **body: Any) -> Any:

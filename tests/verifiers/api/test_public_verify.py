@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from issuers.status_codes import CertificateStatus
 from issuers.store.issuance import IssuanceService
 from tests.app_fixtures import TEST_MASTER_KEY
-from tests.issuers.api.test_directory import sample
+from tests.helpers import sample
 from wallet.server import demo
 
 ELICENSE = Path(sys.executable).with_name("elicense")

@@ -21,7 +21,7 @@ from issuers.formats.cwt import CredentialClaims
 from issuers.formats.holder_binding import holder_key_from
 from issuers.formats.qr_image import qr_matrix
 from tests.app_fixtures import TEST_MASTER_KEY, FixedClock
-from tests.issuers.api.test_directory import household_members
+from tests.helpers import household_members
 from tests.wallet.accounts.test_accounts import (
     CHEN_QIANG,
     LI_NA,
