@@ -5,7 +5,9 @@ does, else byte mode (UTF-8); versions 1–40, capped at 20 by default (DESIGN.m
 ``qrcode`` and ``segno`` take 20–40 ms a PNG, mostly building the matrix eight times in
 pure Python to choose a mask. Here Reed–Solomon is a table-driven shift register on one
 int, the layout is cached per version, and numpy scores all eight masks at once by the
-§7.8.3.1 penalty, so the mask is still the one the standard asks for.
+§7.8.3.1 penalty, so the mask is still the one the standard asks for. Data encoding,
+error correction and rendering live here; the layout, the masks and the penalty, which
+depend on the version alone, in :mod:`issuers.formats._qr_layout`.
 """
 
 from __future__ import annotations
@@ -14,17 +16,14 @@ import struct
 import zlib
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate, product
+from itertools import accumulate
 
 import numpy as np
-import numpy.typing as npt
 
 from issuers.errors import PayloadTooLarge
+from issuers.formats._qr_layout import Grid, layout_of, penalty
 
 __all__ = ["ALPHANUMERIC", "LIVE_MASK", "QrMatrix", "qr_matrix", "render_png", "render_svg"]
-
-Grid = npt.NDArray[np.uint8]
-Index = npt.NDArray[np.intp]
 
 # The mask for live presentation codes, redrawn every minute: their payload is
 # compressed and signed, so near-random, and for such data the masks score within a
@@ -122,7 +121,7 @@ def _encode(
     if mask is not None and not 0 <= mask <= 7:
         raise ValueError(f"mask must be 0..7, got {mask}")
     data, version = _data_codewords(text, max_version)
-    layout = _layout(version)
+    layout = layout_of(version)
     bits = np.unpackbits(np.frombuffer(_add_ec(data, version), dtype=np.uint8))
     placed = np.zeros(layout.base.size, dtype=np.uint8)
     placed[layout.order[: bits.size]] = bits  # remainder bits (§7.6) stay 0
@@ -130,7 +129,7 @@ def _encode(
     choices = list(range(8)) if mask is None else [mask]
     candidates = unmasked[None] ^ layout.masks[choices]
     candidates[:, layout.format_rows, layout.format_cols] = layout.format_bits[choices]
-    best = int(np.argmin(_penalty(candidates))) if mask is None else 0
+    best = int(np.argmin(penalty(candidates))) if mask is None else 0
     return candidates[best], version, choices[best]
 
 
@@ -211,97 +210,3 @@ def _add_ec(data: bytes, version: int) -> bytes:
     interleaved = bytes(p[i] for i in range(short + 1) for p in parts if i < len(p))
     ec = np.frombuffer(bytes(ecs), dtype=np.uint8).reshape(blocks, degree).T
     return interleaved + ec.tobytes()
-
-
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    base: Grid  # function patterns drawn, format areas light, the dark module set
-    order: Index  # flat indices of the data modules, in placement order
-    masks: Grid  # (8, n, n): the eight §7.8.2 patterns, zero on function modules
-    format_rows: Index  # both copies of the 15 format bits, bit 0 first (§7.9.1)
-    format_cols: Index
-    format_bits: Grid  # (8, 30): level M (bits 00) with each mask, BCH-coded, twice
-
-
-def _bch(value: int, width: int, poly: int) -> int:
-    rem = value
-    for _ in range(width):
-        rem = (rem << 1) ^ ((rem >> (width - 1)) * poly)
-    return value << width | rem
-
-
-@cache
-def _layout(version: int) -> _Layout:
-    n = 17 + 4 * version
-    base = np.zeros((n, n), dtype=np.uint8)
-    func = np.zeros((n, n), dtype=bool)
-    base[6, ::2] = base[::2, 6] = 1  # timing patterns (§6.3.5)
-    func[6, :] = func[:, 6] = True
-    d = np.abs(np.arange(-4, 5))
-    ring = np.maximum(d[:, None], d[None, :])  # Chebyshev distance from a pattern centre
-    finder = ((ring != 2) & (ring != 4)).astype(np.uint8)  # with its separator (§6.3.3)
-    for rs, cs, pattern in ((slice(0, 8), slice(0, 8), finder[1:, 1:]),
-                            (slice(0, 8), slice(n - 8, n), finder[1:, :8]),
-                            (slice(n - 8, n), slice(0, 8), finder[:8, 1:])):  # fmt: skip
-        base[rs, cs], func[rs, cs] = pattern, True
-    if version > 1:  # alignment patterns (§6.3.6, Annex E)
-        count = version // 7 + 2
-        step = (version * 8 + count * 3 + 5) // (count * 4 - 4) * 2
-        pos = [6, *sorted(n - 7 - i * step for i in range(count - 1))]
-        for r, c in product(pos, pos):
-            if (r, c) not in {(6, 6), (6, n - 7), (n - 7, 6)}:
-                base[r - 2 : r + 3, c - 2 : c + 3] = ring[2:7, 2:7] != 1
-                func[r - 2 : r + 3, c - 2 : c + 3] = True
-    rows = np.array([*range(6), 7, 8, 8, *[8] * 6, *[8] * 8, *range(n - 7, n)])
-    cols = np.array([*[8] * 6, 8, 8, 7, *range(5, -1, -1), *range(n - 1, n - 9, -1), *[8] * 7])
-    func[rows, cols] = True
-    words = [_bch(m, 10, 0x537) ^ 0x5412 for m in range(8)]
-    format_bits = np.array([[w >> b & 1 for b in range(15)] * 2 for w in words], np.uint8)
-    base[n - 8, 8] = func[n - 8, 8] = 1  # the dark module
-    if version >= 7:  # version information (§7.10)
-        i = np.arange(18)
-        near, far = i // 3, n - 11 + i % 3
-        base[near, far] = base[far, near] = _bch(version, 12, 0x1F25) >> i & 1
-        func[near, far] = func[far, near] = True
-    order: list[int] = []
-    for right in range(n - 1, 0, -2):  # two-module columns, right to left (§7.7.3)
-        right -= right <= 6  # skip the vertical timing pattern
-        upward = (right + 1) & 2 == 0
-        for r in range(n - 1, -1, -1) if upward else range(n):
-            order.extend(r * n + c for c in (right, right - 1) if not func[r, c])
-    i, j = np.indices((n, n))
-    patterns = ((i + j) % 2, i % 2, j % 3, (i + j) % 3, (i // 2 + j // 3) % 2,
-                (i * j) % 2 + (i * j) % 3, ((i * j) % 2 + (i * j) % 3) % 2,
-                ((i + j) % 2 + (i * j) % 3) % 2)  # fmt: skip
-    masks = np.array([(p == 0) & ~func for p in patterns], dtype=np.uint8)
-    return _Layout(base, np.array(order, dtype=np.intp), masks, rows, cols, format_bits)
-
-
-def _penalty(grids: Grid) -> npt.NDArray[np.int64]:
-    """The §7.8.3.1 penalty, N1 to N4, of each grid in a stack ``(k, n, n)``."""
-    k, n, _ = grids.shape
-    dark = grids.astype(bool)
-    score = np.zeros(k, dtype=np.int64)
-    for d in (dark, np.ascontiguousarray(dark.transpose(0, 2, 1))):
-        # N1: a run of L >= 5 same-colour modules scores 3 + (L - 5): one for each
-        # five-module window inside the run, plus two for the window that opens it.
-        eq = d[:, :, 1:] == d[:, :, :-1]
-        window = eq[:, :, :-3] & eq[:, :, 1:-2] & eq[:, :, 2:-1] & eq[:, :, 3:]
-        opens = window[:, :, 1:] & ~eq[:, :, :-4]
-        score += window.sum(axis=(1, 2)) + 2 * (opens.sum(axis=(1, 2)) + window[:, :, 0].sum(1))
-        # N3: 40 for each dark-light-dark-dark-dark-light-dark run with four light modules
-        # before or after it; the quiet zone counts as light.
-        p = np.pad(d, ((0, 0), (0, 0), (4, 4)))
-        core = p[:, :, :-6] & ~p[:, :, 1:-5] & p[:, :, 2:-4] & p[:, :, 3:-3] & p[:, :, 4:-2]
-        core &= ~p[:, :, 5:-1] & p[:, :, 6:]  # core[j] spans p[j : j + 7]
-        light = ~(p[:, :, :-3] | p[:, :, 1:-2] | p[:, :, 2:-1] | p[:, :, 3:])  # p[i : i + 4]
-        before = (core[:, :, 4:] & light[:, :, : n - 2]).sum(axis=(1, 2))
-        score += 40 * (before + (core[:, :, : n - 2] & light[:, :, 7:]).sum(axis=(1, 2)))
-    # N2: each 2x2 block of one colour scores 3.
-    tl = grids[:, :-1, :-1]
-    same = (tl == grids[:, 1:, :-1]) & (tl == grids[:, :-1, 1:]) & (tl == grids[:, 1:, 1:])
-    score += 3 * same.sum(axis=(1, 2))
-    # N4: 10 for each full 5% step the dark share lies away from 50%.
-    dark_count = grids.sum(axis=(1, 2), dtype=np.int64)
-    score += 10 * (np.abs(dark_count * 20 - n * n * 10) // (n * n))
-    return score
