@@ -27,7 +27,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from issuers.api.provided import provided
 from issuers.error_schema import error_responses
-from issuers.errors import ElicenseError, InvalidInput
+from issuers.errors import InvalidInput, UnsupportedMediaType
 from verifiers.qr_scan import MAX_DECODE_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_qr_image
 from verifiers.verdict import Verdict, VerifierContext, verdict_for
 
@@ -41,13 +41,6 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 BODY_SIZE_OVERRIDES: dict[str, int] = {
     VERIFY_IMAGE_PATH: MAX_IMAGE_BYTES + MULTIPART_OVERHEAD_BYTES,
 }
-
-
-class UnsupportedMediaType(ElicenseError):
-    """The request body is not in the media type the operation takes."""
-
-    code = "unsupported_media_type"
-    status = 415
 
 
 verifier_context = provided(VerifierContext)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-from issuers.errors import Busy, InvalidInput, PayloadTooLarge
+from issuers.errors import Busy, InvalidInput, NoQrFound, PayloadTooLarge
 from verifiers.image_budget import (
     MAX_DECODE_BYTES,
     MAX_IMAGE_PIXELS,
@@ -54,10 +54,6 @@ _UNREADABLE = (
     struct.error,
     ZeroDivisionError,
 )
-
-
-class NoQrFound(InvalidInput):
-    code = "no_qr_found"
 
 
 # Decoding one image costs up to about 0.6 s of CPU and 60 MB (verifiers.image_budget);

@@ -88,18 +88,18 @@ Verification (:func:`verify_trust_list`) raises a typed error: ``payload_too_lar
 ``trust_list_expired``.
 """
 
+from issuers.errors import (
+    TrustListExpired,
+    TrustListInvalid,
+    TrustListSignatureInvalid,
+    UntrustedAnchor,
+)
 from issuers.trust._document import (
     CLOCK_SKEW,
     DEFAULT_MAX_BYTES,
     TYP,
     sign_trust_list,
     verify_trust_list,
-)
-from issuers.trust._errors import (
-    TrustListExpired,
-    TrustListInvalid,
-    TrustListSignatureInvalid,
-    UntrustedAnchor,
 )
 from issuers.trust._model import (
     KEY_STATES,

@@ -14,9 +14,8 @@ from issuers.catalogue import CATALOGUE
 from issuers.codes import validate_region, validate_uscc
 from issuers.codes.gb32100 import registration_region
 from issuers.crypto.keys import VerifyingKey
-from issuers.errors import InvalidCode, InvalidInput
+from issuers.errors import InvalidCode, InvalidInput, TrustListInvalid
 from issuers.registry import IssuerInfo
-from issuers.trust._errors import TrustListInvalid
 from issuers.trust._model import (
     KEY_STATES,
     NATIONAL_REGION,

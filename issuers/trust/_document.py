@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from issuers.crypto.keys import SigningKey
-from issuers.errors import InvalidInput, PayloadTooLarge
-from issuers.formats import jws
-from issuers.trust._claims import from_claims, to_claims
-from issuers.trust._errors import (
+from issuers.errors import (
+    InvalidInput,
+    PayloadTooLarge,
     TrustListExpired,
     TrustListInvalid,
     TrustListSignatureInvalid,
     UntrustedAnchor,
 )
+from issuers.formats import jws
+from issuers.trust._claims import from_claims, to_claims
 from issuers.trust._model import TrustAnchor, TrustList
 
 TYP = "trustlist+jwt"

@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from issuers.crypto.keys import b64url
-from issuers.errors import UnknownKey, UntrustedIssuer
+from issuers.errors import TrustListInvalid, UnknownKey, UntrustedIssuer
 from issuers.registry import TrustedKey
 from issuers.trust._document import DEFAULT_MAX_BYTES, verify_trust_list
-from issuers.trust._errors import TrustListInvalid
 from issuers.trust._model import KEY_STATES, TrustAnchor, TrustList
 
 # KEY_STATES runs active, retired, compromised: the later, the more severe.

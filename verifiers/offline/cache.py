@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from issuers.errors import InvalidInput
+from issuers.errors import CacheEntryUnusable, InvalidInput
 from verifiers.offline.anchors import REGION
 
 TRUST, STATUS = "trust", "status"
@@ -139,9 +139,11 @@ class CacheDir:
             try:
                 text, meta = self._document(path)
                 if not REGION.fullmatch(region) or meta.get("region_code") != region:
-                    raise _Unusable("cache_meta_invalid", "the sidecar names another region")
+                    raise CacheEntryUnusable(
+                        "cache_meta_invalid", "the sidecar names another region"
+                    )
                 fetched_at, source = _fetched_at(meta), _source(meta)
-            except _Unusable as exc:
+            except CacheEntryUnusable as exc:
                 problems.append(CacheProblem(self._name(path), exc.code, exc.message))
                 continue
             found.append(CachedTrustList(region, text, fetched_at, source, path))
@@ -181,11 +183,13 @@ class CacheDir:
                 text, meta = self._document(path)
                 uri, issuer = meta.get("uri"), meta.get("issuer")
                 if not isinstance(uri, str) or not _names(uri, path):
-                    raise _Unusable("cache_meta_invalid", "the sidecar's uri is not this file's")
+                    raise CacheEntryUnusable(
+                        "cache_meta_invalid", "the sidecar's uri is not this file's"
+                    )
                 if issuer is not None and not isinstance(issuer, str):
-                    raise _Unusable("cache_meta_invalid", "issuer must be text")
+                    raise CacheEntryUnusable("cache_meta_invalid", "issuer must be text")
                 fetched_at, source = _fetched_at(meta), _source(meta)
-            except _Unusable as exc:
+            except CacheEntryUnusable as exc:
                 problems.append(CacheProblem(self._name(path), exc.code, exc.message))
                 continue
             found.append(CachedStatusList(uri, issuer, text, fetched_at, source, path))
@@ -204,24 +208,17 @@ class CacheDir:
         try:
             text = _read(path).decode("utf-8")
             if not _meta_path(path).is_file():
-                raise _Unusable("cache_meta_missing", "no .meta.json sidecar")
+                raise CacheEntryUnusable("cache_meta_missing", "no .meta.json sidecar")
             meta = json.loads(_read(_meta_path(path)).decode("utf-8"))
         # UnicodeDecodeError, JSONDecodeError; RecursionError: a "[[[[..." sidecar
         except (OSError, ValueError, RecursionError) as exc:
-            raise _Unusable("cache_file_unreadable", str(exc)) from None
+            raise CacheEntryUnusable("cache_file_unreadable", str(exc)) from None
         if not isinstance(meta, dict):
-            raise _Unusable("cache_meta_invalid", "the sidecar is not a JSON object")
+            raise CacheEntryUnusable("cache_meta_invalid", "the sidecar is not a JSON object")
         return text, meta
 
     def _name(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
-
-
-class _Unusable(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _names(uri: str, document: Path) -> bool:
@@ -268,7 +265,9 @@ def _fetched_at(meta: dict[str, Any]) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.utcoffset() is None:
-        raise _Unusable("cache_meta_invalid", "fetched_at must be an ISO time with its offset")
+        raise CacheEntryUnusable(
+            "cache_meta_invalid", "fetched_at must be an ISO time with its offset"
+        )
     return moment
 
 

@@ -29,18 +29,24 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from issuers.errors import DeadlinePassed, FetchFailed
+
+# The two errors live in the one tree (issuers.errors); re-exported for the offline package.
+__all__ = [
+    "DEFAULT_DEADLINE_S",
+    "DEFAULT_MAX_FETCH_BYTES",
+    "DEFAULT_TIMEOUT_S",
+    "Deadline",
+    "DeadlinePassed",
+    "Fetch",
+    "FetchFailed",
+    "urllib_fetch",
+]
+
 Fetch = Callable[[str, dict[str, str]], bytes]
 DEFAULT_TIMEOUT_S = 10.0  # per socket operation
 DEFAULT_DEADLINE_S = 30.0  # for everything one call (or one sync) does on the network
 DEFAULT_MAX_FETCH_BYTES = 8 << 20  # a full status list token is at most ~6.3 MiB
-
-
-class FetchFailed(Exception):
-    """The network or the server did not deliver (HTTP error, timeout, too large)."""
-
-
-class DeadlinePassed(FetchFailed):
-    """The total time allowed for the network calls is spent."""
 
 
 class Deadline:

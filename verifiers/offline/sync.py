@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from issuers.errors import ElicenseError, InvalidInput
+from issuers.errors import ElicenseError, InvalidInput, SyncStopped
 from issuers.formats.status_list_token import verify_jwt
 from issuers.trust import (
     CLOCK_SKEW,
@@ -70,11 +70,6 @@ JSON, TRUST_JWT, STATUS_JWT = (
 
 
 _FETCH_ERRORS = (FetchFailed, OSError)
-
-
-class _Stop(Exception):
-    """The sync's deadline passed: stop fetching (not a FetchFailed, so no one step's
-    handler notes it as its own failure)."""
 
 
 def sync(
@@ -113,7 +108,7 @@ def sync(
         )
         try:
             run.all(servers)
-        except _Stop as exc:
+        except SyncStopped as exc:
             run.note(run.server, "sync", "deadline", "failed", "deadline_exceeded", str(exc))
     return run.report
 
@@ -147,14 +142,14 @@ class _Run:
             self.status_lists(base, resolver, seen)
 
     def fetch(self, url: str, headers: dict[str, str]) -> bytes:
-        """The injected fetch, within the deadline: once it is spent, :class:`_Stop`."""
+        """The injected fetch, within the deadline: once it is spent, :class:`SyncStopped`."""
         if self._deadline.expired():
-            raise _Stop(f"sync stopped before {url}: {self._deadline.explain()}")
+            raise SyncStopped(f"sync stopped before {url}: {self._deadline.explain()}")
         try:
             return self._fetch(url, headers)
         except _FETCH_ERRORS:
             if self._deadline.expired():  # cut off by the deadline, not the server's doing
-                raise _Stop(f"sync stopped at {url}: {self._deadline.explain()}") from None
+                raise SyncStopped(f"sync stopped at {url}: {self._deadline.explain()}") from None
             raise
 
     def note(

@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from issuers.errors import UsageError
 
-class UsageError(Exception):
-    """The command line itself is wrong (exit 2)."""
+# UsageError is re-exported: every CLI module imports it from here, next to the parsers.
+__all__ = ["UsageError", "parse_field_args", "parse_json"]
 
 
 def parse_json(text: str, what: str) -> Any:

@@ -17,13 +17,11 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from issuers.errors import SettingsError
+
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 DEMO_ADDRESS_FILE = "demo-public-base-url"
-
-
-class SettingsError(RuntimeError):
-    """The configuration is unusable; the message says what to set."""
 
 
 class PublicSettings(BaseSettings):

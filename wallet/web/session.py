@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from issuers.api.provided import provided
-from issuers.errors import Forbidden, Unauthorized
+from issuers.errors import Forbidden, LoginRequired, Unauthorized
 from verifiers.web.pages import is_secure, secure_headers
 from wallet.accounts.service import AccountService, Session, check_csrf
 from wallet.web.cookies import CSRF_COOKIE, SESSION_COOKIE
@@ -31,10 +31,6 @@ __all__ = [
 ]
 
 LOGIN_PATH = "/web/login"
-
-
-class LoginRequired(Exception):
-    """No live web session: the browser goes to the login page."""
 
 
 account_service = provided(AccountService)

@@ -1,0 +1,196 @@
+"""The one error tree of elicense.
+
+Every failure that can reach a caller is an :class:`ElicenseError` with a stable
+snake_case ``code`` (what clients branch on) and an HTTP status (used by the single
+FastAPI handler in ``wallet.server.error_handlers``). Verification never returns a bare bool;
+it raises one of these.
+
+::
+
+    ElicenseError (code, status, message, field)
+    ├── InvalidInput ............................. invalid_input            422
+    │   ├── InvalidCode .......................... invalid_code             422
+    │   │   └── CheckDigitMismatch ............... check_digit_mismatch     422
+    │   ├── SchemaInvalid ........................ schema_invalid           422
+    │   └── NoQrFound ............................ no_qr_found              422
+    ├── PayloadTooLarge .......................... payload_too_large        413
+    ├── UnsupportedMediaType ..................... unsupported_media_type   415
+    ├── NotFound ................................. not_found                404
+    ├── Unauthorized ............................. unauthorized             401
+    │   └── ReauthenticationRequired ............. reauthentication_required 401
+    ├── Forbidden ................................ forbidden                403
+    ├── Conflict ................................. conflict                 409
+    ├── KeyUnavailable ........................... key_unavailable          503
+    ├── Busy (retry_after) ....................... busy                     503
+    ├── AccountLocked ............................ account_locked           423
+    └── CredentialInvalid (verification verdicts; 422 when raised over HTTP)
+        ├── Malformed ............................ malformed
+        │   ├── UnsupportedVersion ............... unsupported_version
+        │   ├── Base45Invalid .................... base45_invalid
+        │   ├── CompressionInvalid ............... compression_invalid
+        │   ├── Truncated ........................ truncated
+        │   └── InflateLimitExceeded ............. inflate_limit_exceeded
+        ├── UnknownKey ........................... unknown_key
+        ├── KeyCompromised ....................... key_compromised
+        ├── SignatureInvalid ..................... signature_invalid
+        ├── UntrustedIssuer ...................... untrusted_issuer
+        ├── Expired .............................. expired
+        ├── Revoked .............................. revoked
+        ├── Suspended ............................ suspended
+        ├── StatusUnavailable .................... status_unavailable
+        │   └── StatusListExpired ................ status_list_expired
+        ├── NotYetValid .......................... not_yet_valid
+        ├── ClaimsInvalid ........................ claims_invalid
+        ├── HolderBindingMissing ................. holder_binding_missing
+        ├── HolderSignatureInvalid ............... holder_signature_invalid
+        ├── PresentationStale .................... presentation_stale
+        ├── NonceMismatch ........................ nonce_mismatch
+        ├── Replayed ............................. replayed
+        └── TrustListInvalid ..................... trust_list_invalid
+            ├── UntrustedAnchor .................. untrusted_anchor
+            ├── TrustListSignatureInvalid ........ trust_list_signature_invalid
+            └── TrustListExpired ................. trust_list_expired
+
+Oversized credentials raise :class:`PayloadTooLarge`, which is not a
+``CredentialInvalid``; the verifier reports it as a verdict all the same.
+
+The other branch never leaves the process: no ``code`` for a client, no HTTP status.
+The layer named catches each and turns it into what the right column says::
+
+    Exception
+    ├── UsageError ............................... the CLI: exit 2
+    ├── RuntimeError
+    │   └── SettingsError ........................ the server: refuses to start
+    ├── LoginRequired ............................ web pages: 303 to the login page
+    ├── FetchFailed .............................. offline sync: a failed step
+    │   └── DeadlinePassed ....................... offline sync: a failed step
+    ├── SyncStopped .............................. offline sync: stop, report the deadline
+    └── CacheEntryUnusable (code) ................ offline cache: a problem, skipped
+
+Every exception class of ``issuers``, ``verifiers`` and ``wallet`` is defined in this
+package and drawn above (tests/issuers/test_error_tree.py).
+"""
+
+from __future__ import annotations
+
+from issuers.errors._local import (
+    CacheEntryUnusable,
+    DeadlinePassed,
+    FetchFailed,
+    LoginRequired,
+    SettingsError,
+    SyncStopped,
+    UsageError,
+)
+from issuers.errors._requests import (
+    AccountLocked,
+    Busy,
+    CheckDigitMismatch,
+    Conflict,
+    ElicenseError,
+    Forbidden,
+    InvalidCode,
+    InvalidInput,
+    KeyUnavailable,
+    NoQrFound,
+    NotFound,
+    PayloadTooLarge,
+    ReauthenticationRequired,
+    SchemaInvalid,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from issuers.errors._verdicts import (
+    Base45Invalid,
+    ClaimsInvalid,
+    CompressionInvalid,
+    CredentialInvalid,
+    Expired,
+    HolderBindingMissing,
+    HolderSignatureInvalid,
+    InflateLimitExceeded,
+    KeyCompromised,
+    Malformed,
+    NonceMismatch,
+    NotYetValid,
+    PresentationStale,
+    Replayed,
+    Revoked,
+    SignatureInvalid,
+    StatusListExpired,
+    StatusUnavailable,
+    Suspended,
+    Truncated,
+    TrustListExpired,
+    TrustListInvalid,
+    TrustListSignatureInvalid,
+    UnknownKey,
+    UnsupportedVersion,
+    UntrustedAnchor,
+    UntrustedIssuer,
+)
+
+__all__ = [
+    "AccountLocked",
+    "Base45Invalid",
+    "Busy",
+    "CacheEntryUnusable",
+    "CheckDigitMismatch",
+    "ClaimsInvalid",
+    "CompressionInvalid",
+    "Conflict",
+    "CredentialInvalid",
+    "DeadlinePassed",
+    "ElicenseError",
+    "Expired",
+    "FetchFailed",
+    "Forbidden",
+    "HolderBindingMissing",
+    "HolderSignatureInvalid",
+    "InflateLimitExceeded",
+    "InvalidCode",
+    "InvalidInput",
+    "KeyCompromised",
+    "KeyUnavailable",
+    "LoginRequired",
+    "Malformed",
+    "NoQrFound",
+    "NonceMismatch",
+    "NotFound",
+    "NotYetValid",
+    "PayloadTooLarge",
+    "PresentationStale",
+    "ReauthenticationRequired",
+    "Replayed",
+    "Revoked",
+    "SchemaInvalid",
+    "SettingsError",
+    "SignatureInvalid",
+    "StatusListExpired",
+    "StatusUnavailable",
+    "Suspended",
+    "SyncStopped",
+    "Truncated",
+    "TrustListExpired",
+    "TrustListInvalid",
+    "TrustListSignatureInvalid",
+    "Unauthorized",
+    "UnknownKey",
+    "UnsupportedMediaType",
+    "UnsupportedVersion",
+    "UntrustedAnchor",
+    "UntrustedIssuer",
+    "UsageError",
+    "all_error_classes",
+]
+
+
+def all_error_classes() -> list[type[ElicenseError]]:
+    """Every concrete error class, for documentation and the code-uniqueness test."""
+    seen: list[type[ElicenseError]] = []
+    stack: list[type[ElicenseError]] = [ElicenseError]
+    while stack:
+        cls = stack.pop()
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    return seen
