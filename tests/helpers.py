@@ -13,6 +13,7 @@ import base64
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from copy import deepcopy
 from datetime import date, timedelta, timezone
 from pathlib import Path
@@ -24,9 +25,13 @@ from fastapi.testclient import TestClient
 from httpx import Headers, Response
 from sqlalchemy import Engine, func, select
 
+from issuers.clock import Clock
 from issuers.errors import CredentialInvalid, all_error_classes
 from issuers.formats import qr_envelope
 from issuers.store.tables import certificate_holders, certificates
+from wallet.server import demo
+from wallet.server.app import create_app, services_of
+from wallet.server.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE_ISSUERS: list[dict[str, Any]] = json.loads((SAMPLES / "issuers.json").read_text("utf-8"))
@@ -97,6 +102,18 @@ def mint(
     assert response.status_code == 201, response.text
     minted: dict[str, Any] = response.json()
     return minted
+
+
+def client_for(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """A client of another app on these settings, with the sample issuers registered
+    (another process on the same database, or a differently configured server); its
+    engine is disposed when the generator ends."""
+    app = create_app(settings, clock=clock)
+    for info in demo.sample_issuers():
+        services_of(app).issuance.register_issuer(info)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+    services_of(app).engine.dispose()
 
 
 def verify(client: TestClient, qr: str) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from issuers.trust import (
     verify_trust_list,
 )
 from tests.app_fixtures import FixedClock
-from tests.verifiers.api.test_recognition import client_for
+from tests.helpers import client_for
 from tests.verifiers.test_offline import (
     CONFIGURED,
     ISSUERS,

@@ -22,9 +22,8 @@ from issuers.formats.status_list_token import verify_jwt
 from issuers.store import publication
 from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.app_fixtures import FixedClock
-from tests.helpers import mint
-from wallet.server import demo
-from wallet.server.app import create_app, services_of
+from tests.helpers import client_for, mint
+from wallet.server.app import services_of
 from wallet.server.settings import Settings
 
 ZJ_TRANSPORT = "11330000000000003M"
@@ -35,12 +34,7 @@ STATUS_URI = f"http://127.0.0.1:8000{STATUS_PATH}"
 @pytest.fixture
 def other(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
     """A second app on the same database: another process (the CLI, another worker)."""
-    app = create_app(settings, clock=clock)
-    for info in demo.sample_issuers():
-        services_of(app).issuance.register_issuer(info)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    services_of(app).engine.dispose()
+    yield from client_for(settings, clock)
 
 
 def signing_kid(client: TestClient, form: str) -> str:

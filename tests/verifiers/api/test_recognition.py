@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from tests.app_fixtures import FixedClock
+from tests.helpers import client_for
 from tests.verifiers.test_offline import (
     NOW,
     REVOKED_IDX,
@@ -29,17 +30,7 @@ from tests.verifiers.test_offline import (
     write_anchors,
 )
 from wallet.server import demo
-from wallet.server.app import create_app, services_of
 from wallet.server.settings import Settings
-
-
-def client_for(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(settings, clock=clock)
-    for info in demo.sample_issuers():
-        services_of(app).issuance.register_issuer(info)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    services_of(app).engine.dispose()
 
 
 @pytest.fixture

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import random
 import struct
 import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -32,6 +30,7 @@ from starlette.types import Message, Receive, Scope, Send
 from issuers.errors import PayloadTooLarge
 from issuers.formats import qr_envelope
 from issuers.formats.qr_image import render_png
+from tests.helpers import assert_error, mint
 from verifiers.api import BODY_SIZE_OVERRIDES, MULTIPART_OVERHEAD_BYTES, VERIFY_IMAGE_PATH
 from verifiers.qr_scan import (
     MAX_CONCURRENT_DECODES,
@@ -43,24 +42,7 @@ from verifiers.qr_scan import (
 )
 from wallet.server.body_limit import BodySizeLimit
 
-SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-SAMPLE_CERTIFICATES: list[dict[str, Any]] = json.loads(
-    (SAMPLES / "certificates.json").read_text("utf-8")
-)
-
-
 # --- helpers -------------------------------------------------------------------------
-
-
-def mint(client: TestClient, headers: dict[str, str], type_slug: str = "marriage") -> Any:
-    item = next(item for item in SAMPLE_CERTIFICATES if item["type"] == type_slug)
-    response = client.post(
-        f"/issuers/{item['issuer']}/certificates",
-        json={"type": type_slug, "fields": item["fields"]},
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def upload(
@@ -73,20 +55,6 @@ def verdict_of(response: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     verdict: dict[str, Any] = response.json()
     return verdict
-
-
-def assert_error(response: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error: dict[str, Any] = body["error"]
-    assert error["code"] == code, error
-    assert isinstance(error["message"], str), error
-    assert error["message"], error
-    if field is not None:
-        assert error.get("field") == field, error
-    return error
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options: Any) -> bytes:
@@ -138,7 +106,7 @@ def bomb(width: int, height: int) -> bytes:
 
 @pytest.fixture
 def minted(client: TestClient, admin_headers: dict[str, str]) -> Any:
-    return mint(client, admin_headers)
+    return mint(client, admin_headers, "marriage")
 
 
 def assert_valid_for(verdict: dict[str, Any], minted: Any) -> None:
@@ -452,7 +420,7 @@ def test_body_size_limit_overrides_are_exact_paths(
 def test_when_every_decoding_slot_stays_busy_the_answer_is_503_busy(
     client: TestClient, admin_headers: dict[str, str]
 ) -> None:
-    png = render_png(mint(client, admin_headers)["qr"])
+    png = render_png(mint(client, admin_headers, "marriage")["qr"])
     held = [decode_slot(wait_s=0) for _ in range(MAX_CONCURRENT_DECODES)]
     for slot in held:
         slot.__enter__()

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,28 +34,29 @@ from issuers.catalogue import get_type
 from issuers.codes import build_identifier
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import unseal
-from issuers.errors import CredentialInvalid, KeyUnavailable, all_error_classes
+from issuers.errors import KeyUnavailable
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims
 from issuers.store import repository as repo
 from issuers.store.tables import issuer_keys
 from tests.app_fixtures import TEST_ADMIN_TOKEN, TEST_MASTER_KEY, FixedClock
+from tests.helpers import (
+    CIVIL_AFFAIRS,
+    CREDENTIAL_CODES,
+    CST,
+    PUBLIC_SECURITY,
+    SAMPLE_ISSUERS,
+    cose_parts,
+    mint,
+    sample,
+    verify,
+)
 from wallet.accounts.api import citizen_session
 from wallet.server.app import admin_token, create_app, services_of
 from wallet.server.settings import Settings
 
-SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-SAMPLE_CERTIFICATES: list[dict[str, Any]] = json.loads(
-    (SAMPLES / "certificates.json").read_text("utf-8")
-)
-SAMPLE_USCCS = [item["uscc"] for item in json.loads((SAMPLES / "issuers.json").read_text("utf-8"))]
-PUBLIC_SECURITY = "113100000000000017"
-CIVIL_AFFAIRS = "11310000000000006N"
+SAMPLE_USCCS = [item["uscc"] for item in SAMPLE_ISSUERS]
 JIANGSU_CIVIL_AFFAIRS = "11320000000000002E"
-CST = timezone(timedelta(hours=8))
-CREDENTIAL_CODES = frozenset(
-    cls.code for cls in all_error_classes() if issubclass(cls, CredentialInvalid)
-) | {"payload_too_large"}
 
 # State-changing routes anyone may call. Adding one here is a security decision.
 # Reviewed: inspectors verify without an issuer token. /verify/image accepts up to
@@ -138,30 +138,6 @@ def fill_path(template: str) -> str:
     )
 
 
-def sample(type_slug: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(i for i in SAMPLE_CERTIFICATES if i["type"] == type_slug)
-    return json.loads(json.dumps(found))
-
-
-def mint(client: TestClient, headers: dict[str, str], type_slug: str) -> dict[str, Any]:
-    item = sample(type_slug)
-    response = client.post(
-        f"/issuers/{item['issuer']}/certificates",
-        json={"type": type_slug, "fields": item["fields"]},
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def verdict(client: TestClient, qr: str) -> dict[str, Any]:
-    response = client.post("/verify", json={"qr": qr})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def issuer_signing_key(engine: Engine, uscc: str) -> SigningKey:
     """The issuer's active private key, unsealed with the labelled test master key."""
     with engine.connect() as conn:
@@ -170,11 +146,6 @@ def issuer_signing_key(engine: Engine, uscc: str) -> SigningKey:
     return SigningKey.from_pkcs8(
         unseal(TEST_MASTER_KEY, row.sealed_private_key, associated=row.kid.encode())
     )
-
-
-def cose_parts(qr: str) -> list[Any]:
-    tag = cbor2.loads(qr_envelope.unwrap(qr))
-    return list(tag.value)
 
 
 def resign(claims: CredentialClaims, key: SigningKey, *, kid: bytes | None = None) -> str:
@@ -481,7 +452,7 @@ def test_a_credential_re_signed_by_an_unknown_key_is_unknown_key(
     qr = mint(client, admin_headers, "resident_id")["qr"]
     claims = CredentialClaims.from_cbor(cose_parts(qr)[2])
     attacker = SigningKey.generate()
-    result = verdict(client, resign(claims, attacker))
+    result = verify(client, resign(claims, attacker))
     assert result["valid"] is False
     assert result["code"] == "unknown_key"
 
@@ -493,7 +464,7 @@ def test_a_forged_signature_under_the_genuine_kid_is_signature_invalid(
     parts = cose_parts(qr)
     genuine_kid = cbor2.loads(parts[0])[4]
     claims = replace(CredentialClaims.from_cbor(parts[2]), expires=None)  # "make it 长期"
-    result = verdict(client, resign(claims, SigningKey.generate(), kid=genuine_kid))
+    result = verify(client, resign(claims, SigningKey.generate(), kid=genuine_kid))
     assert result["valid"] is False
     assert result["code"] == "signature_invalid"
 
@@ -506,7 +477,7 @@ def test_algorithm_confusion_is_refused(client: TestClient, admin_headers: dict[
     forged = qr_envelope.wrap(
         cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps(protected), unprotected, payload, signature]))
     )
-    result = verdict(client, forged)
+    result = verify(client, forged)
     assert result["valid"] is False
     assert result["code"] in {"malformed", "signature_invalid"}
 
@@ -519,15 +490,15 @@ def test_another_issuers_key_cannot_vouch_for_a_foreign_certificate(
     claims = CredentialClaims.from_cbor(cose_parts(qr)[2])
     jiangsu = issuer_signing_key(services_of(app).engine, JIANGSU_CIVIL_AFFAIRS)
 
-    as_is = verdict(client, resign(claims, jiangsu))
+    as_is = verify(client, resign(claims, jiangsu))
     assert (as_is["valid"], as_is["code"]) == (False, "untrusted_issuer")
 
-    iss_rewritten = verdict(client, resign(replace(claims, issuer=JIANGSU_CIVIL_AFFAIRS), jiangsu))
+    iss_rewritten = verify(client, resign(replace(claims, issuer=JIANGSU_CIVIL_AFFAIRS), jiangsu))
     assert (iss_rewritten["valid"], iss_rewritten["code"]) == (False, "claims_invalid")
 
     own_identifier = build_identifier(get_type("resident_id").type_code, JIANGSU_CIVIL_AFFAIRS, 9)
     laundered = replace(claims, issuer=JIANGSU_CIVIL_AFFAIRS, identifier=own_identifier)
-    outside_mandate = verdict(client, resign(laundered, jiangsu))
+    outside_mandate = verify(client, resign(laundered, jiangsu))
     assert (outside_mandate["valid"], outside_mandate["code"]) == (False, "untrusted_issuer")
 
 
@@ -538,8 +509,8 @@ def test_rotated_keys_keep_old_credentials_valid(
     new_kid = services_of(app).issuance.rotate_key(CIVIL_AFFAIRS)
     new = mint(client, admin_headers, "marriage")
     assert new["kid"] == new_kid != old["kid"]
-    assert verdict(client, old["qr"])["valid"] is True
-    assert verdict(client, new["qr"])["valid"] is True
+    assert verify(client, old["qr"])["valid"] is True
+    assert verify(client, new["qr"])["valid"] is True
     states = {
         k["kid"]: k["status"]
         for k in client.get(f"/issuers/{CIVIL_AFFAIRS}/jwks.json").json()["keys"]
@@ -560,7 +531,7 @@ def test_a_compromised_key_invalidates_what_it_signed(
         )
     jwks = client.get(f"/issuers/{CIVIL_AFFAIRS}/jwks.json").json()["keys"]
     assert [k["status"] for k in jwks if k["kid"] == minted["kid"]] == ["compromised"]
-    result = verdict(client, minted["qr"])
+    result = verify(client, minted["qr"])
     assert result["valid"] is False, result
     assert result["code"] in CREDENTIAL_CODES
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from issuers.errors import InvalidInput
 from tests.app_fixtures import FixedClock
-from tests.verifiers.api.test_recognition import client_for
+from tests.helpers import client_for
 from tests.verifiers.test_offline import (
     CONFIGURED,
     NOW,
