@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from issuers.catalogue import CertificateFields, CertificateType
+from issuers.clock import CHINA_STANDARD_TIME
 from issuers.codes import build_identifier
 from issuers.crypto.keys import SigningKey, VerifyingKey
 from issuers.errors import Forbidden, InvalidInput
@@ -23,7 +24,6 @@ from issuers.formats.cwt import CredentialClaims, StatusReference
 from issuers.formats.holder_binding import confirmation_for
 from issuers.registry import IssuerInfo
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 # Bounds that keep nbf/exp inside what every verifier's clock arithmetic can show.
 EARLIEST_VALID_FROM = date(1900, 1, 1)
 LATEST_VALID_UNTIL = date(9000, 1, 1)

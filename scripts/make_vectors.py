@@ -45,10 +45,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from issuers.catalogue import get_type
 from issuers.catalogue.compact import codec_for
+from issuers.clock import CHINA_STANDARD_TIME
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.formats import base45, cose_sign1, qr_envelope
 from issuers.formats.cwt import ELICENCE, EXP, CredentialClaims
-from issuers.minting import CHINA_STANDARD_TIME, CertificateRecord, build_record, sign_qr
+from issuers.minting import CertificateRecord, build_record, sign_qr
 from issuers.registry import IssuerInfo
 from wallet.server.demo import sample_issuers
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta, timezone
 from typing import Annotated, Final, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema, model_validator
@@ -23,15 +22,13 @@ from issuers.catalogue._types import (
     id_agreement_error,
     sex_disagreement,
 )
+from issuers.clock import CHINA_STANDARD_TIME
 from issuers.codes.gb32100 import make_uscc
 from issuers.errors import InvalidCode
 
 # Placeholder: a synthetic but valid GB 32100 code standing in for 国家卫生健康委员会
 # until the type is bound to its code in the national e-licence catalogue.
 NHC_USCC: Final = make_uscc("11100000000000002")
-
-# The birth date in a 公民身份号码 is the date in China Standard Time.
-CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8), "CST")
 
 _BIRTH_NUMBER = re.compile(r"[A-Z][0-9]{9}")
 
@@ -86,6 +83,7 @@ class BirthMedicalCertificate(CertificateFields):
             error = sex_disagreement(self.father_id_number, 1, field="father_id_number")
         if error is None and self.child_id_number is not None:
             try:
+                # The birth date in a 公民身份号码 is the date in China Standard Time.
                 born = self.birth_datetime.astimezone(CHINA_STANDARD_TIME).date()
             except OverflowError:  # 9999-12-31T23:00-08:00 has no date in Beijing
                 raise field_error(

@@ -7,7 +7,7 @@ a half-written certificate (a serial number may be skipped, which GB/T 36904 all
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine
 
 from issuers.catalogue import get_type
+from issuers.clock import Clock
 from issuers.codes import build_identifier
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
@@ -26,8 +27,6 @@ from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
 from issuers.store import status_store
 from issuers.store.database import write_transaction
-
-Clock = Callable[[], datetime]
 
 
 class HolderKeyBinder(Protocol):

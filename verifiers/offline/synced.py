@@ -25,11 +25,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from issuers.clock import Clock
 from issuers.errors import ElicenseError, InvalidInput
 from issuers.formats.cwt import StatusReference
 from issuers.registry import ChainKeyResolver, IssuerInfo, KeyResolver, TrustedKey
@@ -43,7 +44,6 @@ from verifiers.verdict import Verdict, VerifierContext
 
 log = logging.getLogger("elicense.synced")
 
-Clock = Callable[[], datetime]
 RACY_SECONDS = 2.0  # mtimes this recent may hide a change made in the same tick
 
 

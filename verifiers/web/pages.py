@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from issuers.api.provided import provided
+from issuers.clock import CHINA_STANDARD_TIME
 
 __all__ = [
     "CHINA_STANDARD_TIME",
@@ -70,12 +71,9 @@ CONTENT_SECURITY_POLICY: Final = "; ".join(
 )
 
 
-# Pages show times as people in China read them; the data stays in UTC.
-CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8))
-
-
 def local_time(moment: datetime) -> str:
-    """``2026-11-01 17:30:00 (UTC+8)``."""
+    """``2026-11-01 17:30:00 (UTC+8)``: pages show times as people in China read them;
+    the data stays in UTC."""
     return moment.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M:%S (UTC+8)")
 
 
