@@ -18,6 +18,7 @@ import pytest
 
 from issuers.crypto.keys import SigningKey
 from tests.browser.conftest import PRESENTATION_SECONDS, SKEW_SECONDS, read_qr, sign_in
+from tests.helpers import CHEN_QIANG, ZHANG_WEI
 from wallet.holders.device_proof import sign_registration
 from wallet.server.demo import DEMO_PASSWORD
 
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-CHEN_QIANG = "330102197801305178"  # demo citizen holding the ride-hailing driver certificate
-ZHANG_WEI = "31010419900315123X"
 DRIVER_CARD = "网络预约出租汽车驾驶员证"
 
 NewContext = Callable[[], "BrowserContext"]

@@ -26,9 +26,8 @@ from tests.e2e.test_demo_server import (
     post_verify,
     running_demo_server,
 )
+from tests.helpers import LI_NA, ZHANG_WEI
 
-LI_NA = "320102199207082466"  # seeded: household register, marriage, child's birth
-ZHANG_WEI = "31010419900315123X"  # the README's mint names him as holder
 DEMO_PASSWORD = "demo-password-1"
 WANG_FANG_ID = {
     "name": "王芳", "sex": 2, "ethnicity": "03", "birth_date": "1985-11-23",

@@ -23,10 +23,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers import PUBLIC_SECURITY
+
 ELICENSE = Path(sys.executable).with_name("elicense")
 HOST = "127.0.0.1"  # loopback only
 STARTUP_TIMEOUT_S = 30
-PUBLIC_SECURITY = "113100000000000017"
 
 # Exactly the README's "Try it" command line.
 README_MINT = [

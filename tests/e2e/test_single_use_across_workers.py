@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from tests.e2e.test_demo_server import demo_env, running_demo_server
+from tests.helpers import ZHANG_WEI
 from wallet.server.demo import DEMO_PASSWORD
 
-ZHANG_WEI = "31010419900315123X"
 SCANS = 12
 WORKERS = 2
 

@@ -29,12 +29,11 @@ import issuers.formats.qr_image
 from issuers.formats import qr_envelope
 from issuers.store.issuance import IssuanceService
 from tests.app_fixtures import TEST_MASTER_KEY
+from tests.helpers import CIVIL_AFFAIRS, PUBLIC_SECURITY
 from wallet.cli.main import main
 from wallet.server.settings import get_settings
 
 ELICENSE = Path(sys.executable).with_name("elicense")  # the venv's console script
-CIVIL_AFFAIRS = "11310000000000006N"
-PUBLIC_SECURITY = "113100000000000017"
 
 MARRIAGE_FIELDS = [
     "certificate_number=J310104-2015-000123",
