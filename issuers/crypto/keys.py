@@ -12,7 +12,6 @@ Everything above this module signs with :meth:`SigningKey.sign` and verifies wit
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -27,10 +26,29 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from issuers.crypto.base64url import b64url, b64url_decode
 from issuers.errors import InvalidInput, SignatureInvalid
+
+# b64url and b64url_decode live in issuers.crypto.base64url; re-exported for the key users.
+__all__ = [
+    "PRIVATE_JWK_MEMBERS",
+    "Algorithm",
+    "PrivateKey",
+    "PublicKey",
+    "SigningKey",
+    "VerifyingKey",
+    "b64url",
+    "b64url_decode",
+    "jwk_thumbprint",
+]
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
+
+# RFC 7517 §9.2 / RFC 7518 §6: members that would make a JWK private. A JWK that
+# claims to be a public key (an anchor, a trust-list entry, a holder key) is refused
+# if it carries any of them.
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 class Algorithm(StrEnum):
@@ -53,14 +71,6 @@ class Algorithm(StrEnum):
 
 _COSE_IDS = {Algorithm.EDDSA: -8, Algorithm.ES256: -7}
 _BY_COSE_ID = {cose_id: alg for alg, cose_id in _COSE_IDS.items()}
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from issuers.catalogue import CATALOGUE
 from issuers.codes import validate_region, validate_uscc
 from issuers.codes.gb32100 import registration_region
-from issuers.crypto.keys import VerifyingKey
+from issuers.crypto.keys import PRIVATE_JWK_MEMBERS, VerifyingKey
 from issuers.errors import InvalidCode, InvalidInput, TrustListInvalid
 from issuers.registry import IssuerInfo
 from issuers.trust._model import (
@@ -29,8 +29,6 @@ from issuers.trust._model import (
 MAX_SEQUENCE = 2**53 - 1  # I-JSON (RFC 7493 §2.2): integers every JSON parser holds exactly
 MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime holds
 MAX_TEXT = 200
-# RFC 7517 §9.2 / RFC 7518 §6: members that would make a JWK private.
-PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 def to_claims(trust_list: TrustList) -> dict[str, Any]:

@@ -21,13 +21,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from issuers.crypto.keys import VerifyingKey
+from issuers.crypto.keys import PRIVATE_JWK_MEMBERS, VerifyingKey
 from issuers.errors import InvalidInput
 from issuers.trust import TrustAnchor
 
 REGION = re.compile(r"[0-9]{6}")
 MAX_ANCHOR_FILE_BYTES = 1 << 20
-_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 Anchor = TrustAnchor  # the name the offline verifier has always used
 
@@ -47,7 +46,7 @@ def parse_anchors(value: object, *, source: str) -> list[Anchor]:
         region = item.get("region_code")
         if not isinstance(jwk, dict):
             raise InvalidInput(f"{source}: jwk must be an object", field="anchor")
-        if _PRIVATE_JWK_MEMBERS & jwk.keys():
+        if PRIVATE_JWK_MEMBERS & jwk.keys():
             raise InvalidInput(f"{source}: holds a private key; give the public JWK only")
         if region is None:
             raise InvalidInput(
