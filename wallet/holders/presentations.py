@@ -9,34 +9,27 @@ follows the certificate's status (suspending or revoking the certificate reaches
 copy) and is invalidated alone when its holder key is retired (a lost phone).
 
 The common path (a copy exists for the active key) only reads; the write transaction
-runs once per holder, certificate and key.
+runs once per holder, certificate and key (:meth:`wallet.holders.store.HolderStore.
+bind_copy`). Framework-free: the store, the issuer and the keyring are handed in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, Row
-
+from issuers.clock import Clock
 from issuers.errors import NotFound
 from issuers.formats import presentation
-from issuers.store.database import write_transaction
-from issuers.store.issuance import IssuanceService
-from wallet.accounts import store as account_store
-from wallet.holders import store as store
-from wallet.holders.keyring import HolderKey, HolderKeyring, key_view
+from wallet.holders.keyring import HolderKeyring
+from wallet.holders.records import BoundCredential
 
-Clock = Callable[[], datetime]
+if TYPE_CHECKING:
+    from issuers.store.issuance import IssuanceService
+    from wallet.holders.store import HolderStore
 
-
-@dataclass(frozen=True, slots=True)
-class BoundCredential:
-    certificate: Row[Any]
-    holder_key: HolderKey
-    qr: str
+__all__ = ["BoundCredential", "LivePresentation", "PresentationService"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +42,14 @@ class LivePresentation:
 class PresentationService:
     def __init__(
         self,
-        engine: Engine,
+        store: HolderStore,
         issuance: IssuanceService,
         keyring: HolderKeyring,
         clock: Clock,
         *,
         lifetime: timedelta = presentation.DEFAULT_LIFETIME,
     ) -> None:
-        self._engine = engine
+        self._store = store
         self._issuance = issuance
         self._keyring = keyring
         self._clock = clock
@@ -68,32 +61,22 @@ class PresentationService:
         A certificate that does not name the holder is :class:`NotFound`, exactly like
         one that does not exist.
         """
-        with self._engine.connect() as conn:
-            found = self._read(conn, holder_code, identifier)
+        holding = self._store.holding(identifier, holder_code)
+        if holding is None:
+            raise _not_in_wallet()
+        found = holding.bound()
         if found is not None:
             return found
-        with write_transaction(self._engine) as conn:
-            certificate = self._certificate(conn, holder_code, identifier)
-            key = self._keyring.ensure(conn, holder_code, self._clock())
-            copy = store.credential(conn, certificate.id, holder_code)
-            if copy is not None and copy.holder_kid == key.kid:
-                return BoundCredential(certificate, key, copy.qr)
-            qr = self._issuance.bound_copy(
-                conn,
-                certificate.identifier,
-                certificate.issuer_uscc,
-                certificate.qr,
-                key.verifying_key,
-            )
-            store.save_credential(
-                conn,
-                certificate_id=certificate.id,
-                holder_code=holder_code,
-                holder_kid=key.kid,
-                qr=qr,
-                now=self._clock(),
-            )
-            return BoundCredential(certificate, key, qr)
+        made = self._store.bind_copy(
+            identifier,
+            holder_code,
+            key_for=lambda conn: self._keyring.ensure(conn, holder_code, self._clock()),
+            issuance=self._issuance,
+            clock=self._clock,
+        )
+        if made is None:
+            raise _not_in_wallet()
+        return made
 
     def present(
         self, holder_code: str, identifier: str, *, nonce: bytes | None = None
@@ -109,17 +92,6 @@ class PresentationService:
         issued_at = datetime.fromtimestamp(int(now.timestamp()), now.tzinfo)
         return LivePresentation(payload, issued_at, issued_at + self.lifetime)
 
-    def _read(self, conn: Connection, holder_code: str, identifier: str) -> BoundCredential | None:
-        row = store.certificate_with_binding(conn, identifier, holder_code)
-        if row is None:
-            raise NotFound("no such certificate in this wallet", field="identifier")
-        if row.key_kid is None or row.copy_kid != row.key_kid:
-            return None
-        return BoundCredential(row, key_view(row, prefix="key_"), row.copy_qr)
 
-    @staticmethod
-    def _certificate(conn: Connection, holder_code: str, identifier: str) -> Row[Any]:
-        row = account_store.holder_certificate(conn, identifier, holder_code)
-        if row is None:
-            raise NotFound("no such certificate in this wallet", field="identifier")
-        return row
+def _not_in_wallet() -> NotFound:
+    return NotFound("no such certificate in this wallet", field="identifier")

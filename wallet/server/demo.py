@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from issuers.crypto.keys import SigningKey, b64url
 from issuers.crypto.sealing import unseal
@@ -27,7 +27,7 @@ from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService
 from issuers.store.tables import certificates, issuer_keys
 from wallet.accounts.service import AccountService
-from wallet.holders.store.tables import holder_credentials
+from wallet.holders import store as holder_store
 
 log = logging.getLogger("elicense.demo")
 
@@ -110,16 +110,17 @@ def repoint(engine: Engine, master_key: bytes, base_url: str) -> int:
     keys: dict[bytes, SigningKey | None] = {}
     moved = 0
     with write_transaction(engine) as conn:
-        for table, keys_of in ((certificates, ("id",)), (holder_credentials, _COPY_KEYS)):
-            for row in conn.execute(select(table)).all():
-                qr = _repointed(conn, str(row.qr), base_url, master_key, keys)
-                if qr is not None:
-                    _store(conn, table, {k: getattr(row, k) for k in keys_of}, qr)
-                    moved += 1
+
+        def resign(qr: str) -> str | None:
+            return _repointed(conn, qr, base_url, master_key, keys)
+
+        for row in conn.execute(select(certificates.c.id, certificates.c.qr)).all():
+            qr = resign(str(row.qr))
+            if qr is not None:
+                conn.execute(update(certificates).where(certificates.c.id == row.id).values(qr=qr))
+                moved += 1
+        moved += holder_store.resign_copies(conn, resign)  # the holders' table is theirs
     return moved
-
-
-_COPY_KEYS = ("certificate_id", "holder_code")
 
 
 def _repointed(
@@ -149,8 +150,3 @@ def _signing_key(conn: Connection, kid: bytes, master_key: bytes) -> SigningKey 
     if sealed is None:
         return None
     return SigningKey.from_pkcs8(unseal(master_key, sealed, associated=text.encode()))
-
-
-def _store(conn: Connection, table: Table, where: dict[str, Any], qr: str) -> None:
-    conditions = [table.c[name] == value for name, value in where.items()]
-    conn.execute(update(table).where(*conditions).values(qr=qr))

@@ -25,8 +25,9 @@ from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import VerifierContext
 from wallet.accounts.service import AccountService
-from wallet.holders.keyring import HolderKeyring, RetiredHolderKeys
+from wallet.holders.keyring import HolderKeyring
 from wallet.holders.presentations import PresentationService
+from wallet.holders.store import HolderStore, RetiredHolderKeys
 from wallet.server.settings import PublicSettings, Settings
 
 __all__ = ["Services", "build_services", "build_verifier"]
@@ -65,7 +66,8 @@ def build_services(
     objects only: nothing is migrated or seeded here (:func:`wallet.server.app.prepare`)."""
     engine = engine or make_engine(settings.resolved_database_url)
     master_key = settings.master_key_bytes()
-    keyring = HolderKeyring(engine, master_key, clock)
+    holder_store = HolderStore(engine)
+    keyring = HolderKeyring(holder_store, master_key, clock)
     issuance = IssuanceService(
         engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
     )
@@ -79,7 +81,7 @@ def build_services(
         accounts=AccountService(engine, clock),
         keyring=keyring,
         presentations=PresentationService(
-            engine,
+            holder_store,
             issuance,
             keyring,
             clock,

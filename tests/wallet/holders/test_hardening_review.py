@@ -35,6 +35,9 @@ from tests.wallet.accounts.test_accounts import LI_NA, PASSWORDS, SAMPLE_CERTIFI
 from tests.wallet.holders.test_holders import claims_of, detail_qr, verify
 from tests.wallet.holders.test_lost_device import list_value, mint_marriage, register_phone
 from wallet.accounts.service import AccountService
+from wallet.accounts.store import AccountStore
+from wallet.holders.presentations import PresentationService
+from wallet.holders.store import HolderStore
 from wallet.holders.store.tables import holder_keys
 from wallet.server.app import services_of
 
@@ -125,6 +128,21 @@ def _live_entries_of(app: FastAPI, kid: str) -> list[Any]:
         )
 
 
+def _presentations_over_own_store(app: FastAPI) -> tuple[PresentationService, HolderStore]:
+    """The app's presentation service, built again over a store the test can hold
+    (after a copy's transaction has read the certificate, before it reads its status)."""
+    services = services_of(app)
+    store = HolderStore(services.engine)
+    presentations = PresentationService(
+        store,
+        services.issuance,
+        services.keyring,
+        services.clock,
+        lifetime=services.presentations.lifetime,
+    )
+    return presentations, store
+
+
 def _is_retired(app: FastAPI, kid: str) -> bool:
     with services_of(app).engine.connect() as conn:
         retired = conn.execute(
@@ -202,9 +220,10 @@ def test_a_copy_made_while_its_certificate_is_revoked_starts_revoked(
     read the status before the revocation, which then missed the entry not yet
     written)."""
     identifier = _mint_marriage(client, admin_headers)
-    presentations, issuance = services_of(app).presentations, services_of(app).issuance
+    presentations, store = _presentations_over_own_store(app)
+    issuance = services_of(app).issuance
 
-    with held_after(presentations, "_certificate") as hold:
+    with held_after(store, "certificate_in") as hold:
         copy, _ = race(
             lambda: presentations.bound_credential(LI_NA, identifier),
             lambda: issuance.change_status(
@@ -230,10 +249,11 @@ def test_copies_for_one_key_made_at_once_share_one_status_entry(
     """Two first presentations of one holder at once: one entry, and both answers
     follow it (a later retirement reaches what either request handed out)."""
     identifier = _mint_marriage(client, admin_headers)
-    presentations, keyring = services_of(app).presentations, services_of(app).keyring
+    presentations, store = _presentations_over_own_store(app)
+    keyring = services_of(app).keyring
     key = keyring.current(LI_NA)
 
-    with held_after(presentations, "_certificate") as hold:
+    with held_after(store, "certificate_in") as hold:
         one, two = race(
             lambda: presentations.bound_credential(LI_NA, identifier),
             lambda: presentations.bound_credential(LI_NA, identifier),
@@ -309,7 +329,7 @@ def test_a_success_does_not_lift_a_lock_set_by_guesses_claimed_after_it(
     wipe them (it would hand the attacker a fresh set of guesses in the same lock
     period, twice the allowed number checked)."""
     hasher = GatedHasher()
-    accounts = AccountService(engine, clock, hasher=hasher, max_failures=MAX_FAILURES)
+    accounts = AccountService(AccountStore(engine), clock, hasher=hasher, max_failures=MAX_FAILURES)
     accounts.register(LI_NA, "李娜", PASSWORDS[LI_NA])
     _ = accounts._dummy_hash
 

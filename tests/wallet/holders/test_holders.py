@@ -33,6 +33,7 @@ from tests.wallet.accounts.test_accounts import (
 from wallet.accounts.service import AccountService
 from wallet.holders.device_proof import sign_registration
 from wallet.holders.keyring import SEALING_PURPOSE, HolderKeyring
+from wallet.holders.store import HolderStore
 from wallet.holders.store.tables import holder_credentials, holder_keys
 from wallet.server.app import services_of
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
@@ -323,7 +324,7 @@ def test_a_web_session_cookie_needs_the_csrf_token_to_present(
 
 
 def test_concurrent_first_use_makes_one_key(app: FastAPI, clock: FixedClock) -> None:
-    keyring = HolderKeyring(services_of(app).engine, TEST_MASTER_KEY, clock)
+    keyring = HolderKeyring(HolderStore(services_of(app).engine), TEST_MASTER_KEY, clock)
     results: list[str] = []
     errors: list[BaseException] = []
 
