@@ -1,7 +1,8 @@
 """``elicense``, the command line: one module per audience.
 
-* :mod:`~wallet.cli.issuer_keys`, :mod:`~wallet.cli.issuer_status`: the issuer's
-  administrator (mint, rotate and compromise keys, trust anchors, status changes);
+* :mod:`~wallet.cli.issuer_mint`, :mod:`~wallet.cli.issuer_keys`,
+  :mod:`~wallet.cli.issuer_status`: the issuer's administrator (mint certificates;
+  mint, rotate and compromise keys, trust anchors; status changes);
 * :mod:`~wallet.cli.inspector`: the inspector (verify online and offline, sync, render);
 * :mod:`~wallet.cli.device`: the citizen's device (register, forget, present);
 * :mod:`~wallet.cli.serve`: the operator (run the service).

@@ -1,10 +1,13 @@
-"""``elicense sync`` and ``elicense verify-offline``: the inspector's offline verbs.
+"""``elicense verify``, ``sync``, ``verify-offline`` and ``qr``: the inspector's verbs.
 
-``sync`` (online) fills a cache directory with the trust lists and status lists that
-verify against the configured anchors; ``verify-offline`` (and ``verify --offline``)
-verifies a QR credential from that cache with no network, against the same anchors.
-Neither imports the web stack or the database: only :mod:`verifiers.offline` (and, for
-an image, :mod:`verifiers.qr_scan`).
+``verify`` checks a QR credential against the registry, as the server does (the
+database's public keys and status lists, no secret). ``sync`` (online) fills a cache
+directory with the trust lists and status lists that verify against the configured
+anchors; ``verify-offline`` (and ``verify --offline``) verifies a QR credential from
+that cache with no network, against the same anchors. The offline verbs import neither
+the web stack nor the database: only :mod:`verifiers.offline` (and, for an image,
+:mod:`verifiers.qr_scan`); online ``verify`` opens the database only when it runs.
+``qr`` draws QR text as a PNG or SVG file.
 
 Anchors are configuration: ``--anchor FILE`` (repeatable), or else the file named by
 ``ELICENSE_TRUST_ANCHORS``; never anything in the cache directory, and a file inside it
@@ -22,11 +25,10 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from issuers.clock import Clock, utc_now
 from issuers.errors import InvalidInput
 from verifiers.offline import (
     DEFAULT_DEADLINE_S,
@@ -39,18 +41,13 @@ from verifiers.offline import (
     sync,
     verify_offline,
 )
-from verifiers.verdict import Verdict
+from verifiers.verdict import Verdict, verdict_for
 from wallet.cli.fields import UsageError
-from wallet.cli.inputs import read_credential
+from wallet.cli.inputs import qr_suffix, read_credential, write_qr
 
 EXIT_OK, EXIT_FAILED = 0, 1
 ANCHORS_ENV = "ELICENSE_TRUST_ANCHORS"
 MAX_TIMEOUT_S = 24 * 3600.0
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def add_offline_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
@@ -90,6 +87,37 @@ def add_offline_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=verify_offline_command)
+
+
+def add_verify_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``verify``: online against the registry, or ``--offline`` from a cache."""
+    verify = verbs.add_parser("verify", parents=[common], help="verify a QR credential")
+    verify.add_argument("credential", help="QR text, a file holding it, an image of it, or -")
+    verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--offline",
+        action="store_true",
+        help="verify from a cache made by `elicense sync` (no network, no database)",
+    )
+    verify.add_argument(
+        "--cache", type=Path, metavar="DIR", help="the offline cache (with --offline)"
+    )
+    add_anchor_option(verify)  # with --offline
+    verify.add_argument(
+        "--stale",
+        choices=STALE_POLICIES,
+        default="refuse",
+        help="with --offline: refuse or warn when cached lists are past their ttl",
+    )
+    verify.set_defaults(handler=verify_command)
+
+
+def add_render_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``qr``: QR text drawn as a PNG or SVG file."""
+    render = verbs.add_parser("qr", parents=[common], help="render QR text as PNG or SVG")
+    render.add_argument("credential", help="QR text, a file holding it, or -")
+    render.add_argument("--out", type=Path, required=True, help="file.png or file.svg")
+    render.set_defaults(handler=render_command)
 
 
 def add_anchor_option(parser: argparse.ArgumentParser) -> None:
@@ -141,7 +169,7 @@ def timeout_seconds(text: str) -> float:
 
 
 def sync_command(
-    args: argparse.Namespace, *, clock: Clock = _utc_now, fetch: Fetch | None = None
+    args: argparse.Namespace, *, clock: Clock = utc_now, fetch: Fetch | None = None
 ) -> int:
     paths = anchor_paths(args)
     try:
@@ -174,7 +202,31 @@ def _print_sync(report: SyncReport) -> None:
     print(counts)
 
 
-def verify_offline_command(args: argparse.Namespace, *, clock: Clock = _utc_now) -> int:
+def verify_command(args: argparse.Namespace) -> int:
+    """Online: exit 0 valid, 1 invalid; every warning printed, so an unchecked status is
+    never silent. ``--offline`` hands over to :func:`verify_offline_command`."""
+    if args.offline:
+        if args.cache is None:
+            raise UsageError("--offline needs --cache DIR (made by `elicense sync`)")
+        return verify_offline_command(args)
+    from wallet.cli.local import local_verifier  # the database: online verify only
+
+    qr = read_credential(args.credential)
+    with local_verifier() as context:  # public keys and status lists: no secret needed
+        verdict = verdict_for(qr, context)
+    if args.json:
+        print(verdict.model_dump_json())
+    elif verdict.valid and verdict.credential is not None:
+        cred = verdict.credential
+        print(f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh}")
+        for warning in verdict.warnings:  # status_not_checked among them: never silent
+            print(f"warning: {warning}")
+    else:
+        print(f"INVALID {verdict.code}: {verdict.message}")
+    return EXIT_OK if verdict.valid else EXIT_FAILED
+
+
+def verify_offline_command(args: argparse.Namespace, *, clock: Clock = utc_now) -> int:
     if not Path(args.cache).is_dir():
         raise UsageError(f"--cache {args.cache} is not a directory; run elicense sync first")
     anchors = configured_anchors(args, Path(args.cache))
@@ -191,6 +243,15 @@ def verify_offline_command(args: argparse.Namespace, *, clock: Clock = _utc_now)
     else:
         _print_verdict(verdict)
     return EXIT_OK if verdict.valid else EXIT_FAILED
+
+
+def render_command(args: argparse.Namespace) -> int:
+    """The suffix is checked before the credential is read, so a wrong ``--out`` costs
+    no stdin."""
+    qr_suffix(args.out)
+    write_qr(read_credential(args.credential), args.out)
+    print(str(args.out))
+    return EXIT_OK
 
 
 def _print_verdict(verdict: Verdict) -> None:

@@ -14,17 +14,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
-from pathlib import Path
-from typing import Any
 
 from issuers.errors import ElicenseError
-from verifiers.offline import STALE_POLICIES
 from wallet.cli.device import add_device_verbs
-from wallet.cli.fields import UsageError, parse_field_args
-from wallet.cli.inputs import qr_suffix, read_credential, read_json_object, require_utf8, write_qr
-from wallet.cli.inspector import add_anchor_option, add_offline_verbs
+from wallet.cli.fields import UsageError
+from wallet.cli.inputs import require_utf8
+from wallet.cli.inspector import add_offline_verbs, add_render_verb, add_verify_verb
 from wallet.cli.issuer_keys import add_key_verbs
+from wallet.cli.issuer_mint import add_mint_verb
 from wallet.cli.issuer_status import add_status_verbs
 from wallet.cli.serve import add_serve_verb
 
@@ -97,53 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     add_serve_verb(verbs, common)
-
-    mint = verbs.add_parser("mint", parents=[common], help="mint a certificate")
-    mint.add_argument("type", help="catalogue slug (e.g. resident_id) or type code")
-    mint.add_argument("--issuer", required=True, help="issuer USCC")
-    mint.add_argument("--holder", help="holder code (must appear in the fields)")
-    mint.add_argument(
-        "--field",
-        action="append",
-        default=[],
-        metavar="K=V",
-        help="a field; dotted keys nest (party_a.name=...), JSON values allowed",
-    )
-    mint.add_argument("--fields-json", type=Path, help="a JSON file with the fields")
-    mint.add_argument("--valid-from", type=date.fromisoformat)
-    mint.add_argument("--valid-until", type=date.fromisoformat)
-    mint.add_argument("--json", action="store_true")
-    mint.set_defaults(handler=_mint)
-
-    verify = verbs.add_parser("verify", parents=[common], help="verify a QR credential")
-    verify.add_argument("credential", help="QR text, a file holding it, an image of it, or -")
-    verify.add_argument("--json", action="store_true")
-    verify.add_argument(
-        "--offline",
-        action="store_true",
-        help="verify from a cache made by `elicense sync` (no network, no database)",
-    )
-    verify.add_argument(
-        "--cache", type=Path, metavar="DIR", help="the offline cache (with --offline)"
-    )
-    add_anchor_option(verify)  # with --offline
-    verify.add_argument(
-        "--stale",
-        choices=STALE_POLICIES,
-        default="refuse",
-        help="with --offline: refuse or warn when cached lists are past their ttl",
-    )
-    verify.set_defaults(handler=_verify)
-
+    add_mint_verb(verbs, common)
+    add_verify_verb(verbs, common)
     add_status_verbs(verbs, common)
     add_key_verbs(verbs, common)
     add_offline_verbs(verbs, common)
     add_device_verbs(verbs, common)
-
-    render = verbs.add_parser("qr", parents=[common], help="render QR text as PNG or SVG")
-    render.add_argument("credential", help="QR text, a file holding it, or -")
-    render.add_argument("--out", type=Path, required=True, help="file.png or file.svg")
-    render.set_defaults(handler=_render)
+    add_render_verb(verbs, common)
     return parser
 
 
@@ -153,76 +110,6 @@ def _print_error(exc: ElicenseError, *, as_json: bool) -> None:
     else:
         where = f" [{exc.field}]" if exc.field else ""
         print(f"elicense: {exc.code}{where}: {exc.message}", file=sys.stderr)
-
-
-def _mint(args: argparse.Namespace) -> int:
-    fields: dict[str, Any] = {}
-    if args.fields_json is not None:
-        fields = read_json_object(args.fields_json, "--fields-json")
-    from issuers.catalogue import get_type
-
-    schema = get_type(args.type).model.model_json_schema()
-    fields.update(parse_field_args(args.field, schema))
-    from wallet.cli.local import local_services
-
-    with local_services() as services:
-        service = services.issuance
-        minted = service.mint(
-            args.type,
-            args.issuer,
-            fields,
-            holder=args.holder,
-            valid_from=args.valid_from,
-            valid_until=args.valid_until,
-        )
-    record = minted.record
-    out = {
-        "identifier": minted.identifier,
-        "qr": minted.qr,
-        "type": record.type.slug,
-        "issuer": record.issuer.uscc,
-        "holder_codes": list(record.holder_codes),
-        "valid_from": record.valid_from.isoformat(),
-        "valid_until": None if record.valid_until is None else record.valid_until.isoformat(),
-        "kid": minted.kid,
-    }
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print(f"{out['identifier']}\n{out['qr']}")
-    return EXIT_OK
-
-
-def _verify(args: argparse.Namespace) -> int:
-    if args.offline:
-        if args.cache is None:
-            raise UsageError("--offline needs --cache DIR (made by `elicense sync`)")
-        from wallet.cli.inspector import verify_offline_command
-
-        return verify_offline_command(args)
-    from verifiers.verdict import verdict_for
-    from wallet.cli.local import local_verifier
-
-    qr = read_credential(args.credential)
-    with local_verifier() as context:  # public keys and status lists: no secret needed
-        verdict = verdict_for(qr, context)
-    if args.json:
-        print(verdict.model_dump_json())
-    elif verdict.valid and verdict.credential is not None:
-        cred = verdict.credential
-        print(f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh}")
-        for warning in verdict.warnings:  # status_not_checked among them: never silent
-            print(f"warning: {warning}")
-    else:
-        print(f"INVALID {verdict.code}: {verdict.message}")
-    return EXIT_OK if verdict.valid else EXIT_FAILED
-
-
-def _render(args: argparse.Namespace) -> int:
-    qr_suffix(args.out)
-    write_qr(read_credential(args.credential), args.out)
-    print(str(args.out))
-    return EXIT_OK
 
 
 if __name__ == "__main__":
