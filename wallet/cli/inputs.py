@@ -131,7 +131,12 @@ def read_stdin(max_bytes: int = MAX_INPUT_BYTES) -> bytes:
         raise UsageError("stdin is closed")
     buffer = getattr(stream, "buffer", None)
     try:
-        data = buffer.read(max_bytes + 1) if buffer is not None else stream.read().encode()
+        # A text stream with no buffer (a test's StringIO): at most max_bytes + 1
+        # characters, which encode to more than max_bytes bytes if the input is too long.
+        if buffer is not None:
+            data: bytes = buffer.read(max_bytes + 1)
+        else:
+            data = stream.read(max_bytes + 1).encode()
     except OSError as exc:  # fd 0 closed under us, or a directory redirected in
         raise UsageError(f"stdin: {exc.strerror or exc}") from None
     if len(data) > max_bytes:
