@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from issuers.clock import Clock
 from issuers.codes import parse_resident_id
-from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
+from issuers.crypto.keys import PRIVATE_JWK_MEMBERS, Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import Conflict, InvalidInput, KeyUnavailable
 from wallet.holders.device_proof import check_registration
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["SEALING_PURPOSE", "Custody", "HolderKey", "HolderKeyring", "is_person_code"]
 
 SEALING_PURPOSE = b"elicense holder key"
-# RFC 7518 §6.2.2 / §6.3.2 / RFC 8037 §2: members that carry private key material.
-_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 def is_person_code(holder_code: str) -> bool:
@@ -105,7 +103,7 @@ class HolderKeyring:
         """Make a device's public key the holder's key; the old key is retired. ``proof``
         is the device's signature over the registration message of the session whose
         token hashes to ``session_hash`` (:mod:`wallet.holders.device_proof`)."""
-        if _PRIVATE_JWK_MEMBERS & set(public_jwk):
+        if PRIVATE_JWK_MEMBERS & set(public_jwk):
             raise InvalidInput(
                 "send the public key only: the private half never leaves the device",
                 field="public_jwk",
