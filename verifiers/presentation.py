@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
+from issuers.clock import Clock, utc_now
 from issuers.errors import (
     HolderSignatureInvalid,
     NonceMismatch,
@@ -96,7 +97,7 @@ class MemoryReplayGuard:
         self,
         *,
         max_entries: int = 100_000,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be positive")

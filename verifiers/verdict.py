@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from issuers.clock import Clock
 from issuers.codes import region_name
 from issuers.errors import ElicenseError
 from issuers.registry import KeyResolver
@@ -52,7 +53,7 @@ class VerificationSession(Protocol):
 @dataclass(frozen=True, slots=True)
 class VerifierContext:
     keys: KeyResolver
-    clock: Callable[[], datetime]
+    clock: Clock
     status: StatusChecker | None = None
     # When given, verdict_for verifies through sessions(now) instead of keys and status.
     sessions: Callable[[datetime], VerificationSession] | None = None

@@ -22,13 +22,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from issuers.clock import Clock
 from issuers.codes.gb2260 import province_of
 from issuers.codes.gb32100 import registration_region
 from issuers.crypto.keys import SigningKey, VerifyingKey
@@ -76,9 +76,7 @@ class _SignedCopy:
 
 
 class PublicationService:
-    def __init__(
-        self, issuance: IssuanceService, master_key: bytes, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, issuance: IssuanceService, master_key: bytes, clock: Clock) -> None:
         self._issuance = issuance
         self._engine: Engine = issuance.engine
         self._master_key = master_key

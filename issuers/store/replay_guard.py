@@ -18,12 +18,12 @@ backlog. On PostgreSQL, ``SKIP LOCKED`` keeps concurrent prunes off each other's
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from issuers.clock import Clock
 from issuers.store.database import write_transaction
 from issuers.store.tables import presentation_replays
 
@@ -42,7 +42,7 @@ class DatabaseReplayGuard:
         self,
         engine: Engine,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         prune_batch: int = DEFAULT_PRUNE_BATCH,
     ) -> None:
         if prune_batch < 1:

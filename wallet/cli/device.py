@@ -24,11 +24,12 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from issuers.clock import utc_now
 from issuers.crypto.keys import SigningKey, b64url
 from issuers.errors import ElicenseError, InvalidInput, all_error_classes
 from issuers.formats import presentation
@@ -264,7 +265,7 @@ def _live_payload(client: WalletClient, args: argparse.Namespace, key: SigningKe
     return presentation.present(
         credential,
         key,
-        now=datetime.now(UTC),
+        now=utc_now(),
         lifetime=timedelta(seconds=args.lifetime),
         nonce=args.nonce,
     )
