@@ -35,11 +35,9 @@ has passed, but must bound each call itself.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from issuers.errors import ElicenseError, InvalidInput, SyncStopped
@@ -51,25 +49,18 @@ from issuers.trust import (
     TrustListKeyResolver,
     verify_trust_list,
 )
+from verifiers.offline._sync_io import FETCH_ERRORS, SyncIO
 from verifiers.offline.anchors import REGION, load_anchors, parse_anchors
 from verifiers.offline.cache import CacheDir
 from verifiers.offline.fetch import (
     DEFAULT_DEADLINE_S,
     Deadline,
     Fetch,
-    FetchFailed,
     urllib_fetch,
 )
-from verifiers.offline.report import Outcome, SyncItem, SyncReport
+from verifiers.offline.report import SyncReport
 
-JSON, TRUST_JWT, STATUS_JWT = (
-    "application/json",
-    "application/trustlist+jwt",
-    "application/statuslist+jwt",
-)
-
-
-_FETCH_ERRORS = (FetchFailed, OSError)
+TRUST_JWT, STATUS_JWT = "application/trustlist+jwt", "application/statuslist+jwt"
 
 
 def sync(
@@ -113,7 +104,9 @@ def sync(
     return run.report
 
 
-class _Run:
+class _Run(SyncIO):
+    """The two passes (see the module docstring) over one sync's fetches and report."""
+
     def __init__(
         self,
         cache: CacheDir,
@@ -122,12 +115,10 @@ class _Run:
         fetch: Fetch,
         deadline: Deadline,
     ) -> None:
-        self.cache, self.anchors, self.now = cache, anchors, now
-        self._fetch, self._deadline = fetch, deadline
+        super().__init__(cache, now, fetch, deadline)
+        self.anchors = anchors
         self.regions_of = {anchor.kid: anchor.region_code for anchor in anchors}
         self.fresh: dict[str, TrustList] = {}
-        self.report = SyncReport()
-        self.server = ""  # the one being synced, for the report
 
     def all(self, servers: Sequence[str]) -> None:
         declared = sorted({anchor.region_code for anchor in self.anchors})
@@ -140,42 +131,6 @@ class _Run:
         for server in servers:
             self.server = base = server.rstrip("/")
             self.status_lists(base, resolver, seen)
-
-    def fetch(self, url: str, headers: dict[str, str]) -> bytes:
-        """The injected fetch, within the deadline: once it is spent, :class:`SyncStopped`."""
-        if self._deadline.expired():
-            raise SyncStopped(f"sync stopped before {url}: {self._deadline.explain()}")
-        try:
-            return self._fetch(url, headers)
-        except _FETCH_ERRORS:
-            if self._deadline.expired():  # cut off by the deadline, not the server's doing
-                raise SyncStopped(f"sync stopped at {url}: {self._deadline.explain()}") from None
-            raise
-
-    def note(
-        self,
-        server: str,
-        kind: str,
-        name: str,
-        outcome: Outcome,
-        code: str | None = None,
-        message: str | None = None,
-    ) -> None:
-        self.report.items.append(SyncItem(server, kind, name, outcome, code, message))
-
-    def get_json(self, server: str, kind: str, url: str) -> list[Any] | None:
-        try:
-            value = json.loads(self.fetch(url, {"Accept": JSON}).decode("utf-8"))
-        except _FETCH_ERRORS as exc:
-            self.note(server, kind, url, "failed", "fetch_failed", str(exc))
-            return None
-        except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON; "[[[[..." nesting
-            self.note(server, kind, url, "failed", "malformed", f"not JSON: {exc}")
-            return None
-        if not isinstance(value, list):
-            self.note(server, kind, url, "failed", "malformed", "not a JSON array")
-            return None
-        return value
 
     def regions(self, server: str, declared: list[str]) -> list[str]:
         """The regions whose lists to fetch from ``server``: those it advertises with an
@@ -208,7 +163,7 @@ class _Run:
         try:
             text = self.fetch(url, {"Accept": TRUST_JWT}).decode("utf-8").strip()
             trust_list = verify_trust_list(text, anchors=self.anchors, now=self.now)
-        except _FETCH_ERRORS as exc:
+        except FETCH_ERRORS as exc:
             self.note(server, "trust_list", region, "failed", "fetch_failed", str(exc))
             return
         except UnicodeDecodeError:
@@ -272,7 +227,7 @@ class _Run:
             token = verify_jwt(
                 text, keys=keys, now=self.now, expected_uri=uri, expected_issuer=issuer
             )
-        except _FETCH_ERRORS as exc:
+        except FETCH_ERRORS as exc:
             self.note(server, "status_list", uri, "failed", "fetch_failed", str(exc))
             return
         except UnicodeDecodeError:
