@@ -3,7 +3,8 @@
 Everything is built in memory, no server: a Jiangsu and a Zhejiang anchor sign trust
 lists naming their transport departments' keys, each department signs its status
 list, credentials carry status references into those lists, and the cache directory
-is written with :class:`~verifiers.offline.CacheDir`. ``sync`` runs against a fake
+is written with :class:`~verifiers.offline.CacheDir` (the world is in
+:mod:`tests.verifiers.offline_world`). ``sync`` runs against a fake
 fetch (and once, through the CLI, against a loopback stdlib HTTP server). The clock
 is always injected.
 """
@@ -17,168 +18,66 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from issuers.catalogue import CATALOGUE
-from issuers.crypto.keys import Algorithm, SigningKey
+from issuers.crypto.keys import SigningKey
 from issuers.formats.cwt import StatusReference
 from issuers.formats.presentation import present
-from issuers.formats.status_list import StatusList, StatusListToken
-from issuers.formats.status_list_token import sign_jwt
 from issuers.minting import build_record, sign_qr
-from issuers.trust import KeyEntry, TrustedIssuerEntry, sign_trust_list, trust_list_from_issuers
+from tests.verifiers.offline_world import (
+    CERTIFICATES,
+    CONFIGURED,
+    ISSUERS,
+    JS_ANCHOR,
+    JS_TRANSPORT,
+    JS_URI,
+    KEYS,
+    NOW,
+    REVOKED_IDX,
+    ROGUE,
+    SH_POLICE,
+    SH_URI,
+    SUSPENDED_IDX,
+    TTL,
+    VALID_IDX,
+    WEEK,
+    ZJ_ANCHOR,
+    ZJ_TRANSPORT,
+    ZJ_URI,
+    FakeNet,
+    anchor_files,
+    check,
+    credential,
+    fill_cache,
+    js_credential,
+    json_bytes,
+    status_list,
+    trust_list,
+    two_servers,
+    write_anchors,
+    zj_list,
+)
 from verifiers.offline import (
-    Anchor,
     CacheDir,
     FetchFailed,
     OfflineVerifier,
-    StalePolicy,
     sync,
     urllib_fetch,
     verify_offline,
 )
 from verifiers.offline import cache as cache_module
-from verifiers.verdict import Verdict
 from wallet.cli.fields import UsageError
 from wallet.cli.inspector import add_offline_verbs
-from wallet.server import demo
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-WEEK = timedelta(days=7)
-TTL = 300
-ISSUERS = {info.uscc: info for info in demo.sample_issuers()}
-CERTIFICATES: list[dict[str, Any]] = demo.load_json("certificates.json")
-JS_TRANSPORT, ZJ_TRANSPORT = "11320000000000005P", "11330000000000003M"
-SH_POLICE = "113100000000000017"
-JS_URI = f"https://js.example/status/{JS_TRANSPORT}/1"
-ZJ_URI = f"https://zj.example/status/{ZJ_TRANSPORT}/1"
-SH_URI = f"https://sh.example/status/{SH_POLICE}/1"
-VALID_IDX, REVOKED_IDX, SUSPENDED_IDX = 3, 5, 6
-
-
-def ed25519(label: int) -> SigningKey:
-    return SigningKey.from_seed(bytes([label]) * 32)
-
-
-JS_ANCHOR = ed25519(0x32)
-ZJ_ANCHOR = SigningKey(Algorithm.ES256, ec.derive_private_key(0x33, ec.SECP256R1()))
-SH_ANCHOR = ed25519(0x31)  # a real region's anchor, but not one this inspector trusts
-ROGUE = ed25519(0x66)
-KEYS = {JS_TRANSPORT: ed25519(1), ZJ_TRANSPORT: ed25519(4), SH_POLICE: ed25519(5)}
-REGION_OF = {JS_TRANSPORT: "320000", ZJ_TRANSPORT: "330000", SH_POLICE: "310000"}
-ANCHOR_OF = {"320000": JS_ANCHOR, "330000": ZJ_ANCHOR, "310000": SH_ANCHOR}
-CONFIGURED = (Anchor(JS_ANCHOR.public, "320000"), Anchor(ZJ_ANCHOR.public, "330000"))
-
-
-# --- building signed documents and credentials ------------------------------------------
-
-
-def trust_list(
-    region: str,
-    *usccs: str,
-    anchor: SigningKey | None = None,
-    at: datetime = NOW,
-    validity: timedelta = WEEK,
-    seq: int = 1,
-) -> str:
-    entries = [
-        TrustedIssuerEntry(
-            ISSUERS[uscc], (KeyEntry.of(KEYS[uscc].public, not_before=NOW - timedelta(days=90)),)
-        )
-        for uscc in usccs
-    ]
-    unsigned = trust_list_from_issuers(region, entries, sequence=seq, now=at, validity=validity)
-    return sign_trust_list(unsigned, anchor or ANCHOR_OF[region])
-
-
-def status_list(
-    uri: str,
-    signer: str,
-    *,
-    revoked: int | None = REVOKED_IDX,
-    suspended: int | None = SUSPENDED_IDX,
-    at: datetime = NOW,
-    ttl: int | None = TTL,
-    expires: timedelta = timedelta(days=1),
-) -> str:
-    bits = StatusList(64, bits=2)
-    if revoked is not None:
-        bits.set(revoked, 1)
-    if suspended is not None:
-        bits.set(suspended, 2)
-    token = StatusListToken(uri=uri, issued_at=at, status_list=bits, expires=at + expires, ttl=ttl)
-    return sign_jwt(token, KEYS[signer])
-
-
-def credential(uscc: str, idx: int, uri: str | None = None, *, type_slug: str = "") -> str:
-    slug = type_slug or ("resident_id" if uscc == SH_POLICE else "road_transport_permit")
-    item = next(c for c in CERTIFICATES if c["type"] == slug)
-    record = build_record(
-        CATALOGUE[slug],
-        ISSUERS[uscc],
-        item["fields"],
-        serial=idx + 1,
-        now=NOW - timedelta(days=30),
-        valid_from=date(2026, 1, 1),
-        status=StatusReference(idx, uri or {JS_TRANSPORT: JS_URI, ZJ_TRANSPORT: ZJ_URI}[uscc]),
-    )
-    return sign_qr(record, KEYS[uscc])
-
-
-def js_credential(idx: int) -> str:
-    """江苏省交通运输厅 issues the permit from the samples (a Zhejiang company's, fine)."""
-    return credential(JS_TRANSPORT, idx)
-
-
-def fill_cache(
-    root: Path,
-    *,
-    fetched_at: datetime = NOW,
-    trust: dict[str, str] | None = None,
-    status: dict[str, tuple[str, str]] | None = None,
-) -> CacheDir:
-    """The cache a sync against Jiangsu and Zhejiang (CONFIGURED) leaves. Trust lists by
-    region, status lists by uri -> (issuer, token)."""
-    cache = CacheDir(root)
-    cache.ensure()
-    if trust is None:
-        trust = {"320000": trust_list("320000", JS_TRANSPORT), "330000": zj_list()}
-    if status is None:
-        status = {
-            JS_URI: (JS_TRANSPORT, status_list(JS_URI, JS_TRANSPORT)),
-            ZJ_URI: (ZJ_TRANSPORT, status_list(ZJ_URI, ZJ_TRANSPORT)),
-        }
-    for region, text in trust.items():
-        cache.write_trust_list(region, text, fetched_at=fetched_at, source=None)
-    for uri, (issuer, text) in status.items():
-        cache.write_status_list(uri, text, issuer=issuer, fetched_at=fetched_at, source=None)
-    return cache
-
-
-def zj_list(**changes: Any) -> str:
-    return trust_list("330000", ZJ_TRANSPORT, **changes)
-
-
-def check(root: Path, qr: str, now: datetime, stale: StalePolicy = "refuse") -> Verdict:
-    verifier = OfflineVerifier.load(root, anchors=CONFIGURED, now=now, stale_policy=stale)
-    return verify_offline(qr, verifier, now)
-
-
-def write_anchors(path: Path) -> Path:
-    """The configured anchors as an operator keeps them: a file outside the cache."""
-    entries = [{"region_code": a.region_code, "jwk": a.key.public_jwk()} for a in CONFIGURED]
-    path.write_text(json.dumps(entries))
-    return path
 
 
 # --- verdicts from the cache ------------------------------------------------------------
@@ -444,80 +343,6 @@ def test_atomic_write_keeps_the_old_file_when_the_rename_never_happens(
 # --- sync against fake servers -----------------------------------------------------------
 
 
-@dataclass
-class FakeNet:
-    """URL -> body; anything else is a 404. ``crash_on`` raises mid-sync."""
-
-    routes: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
-    requested: list[tuple[str, str]] = field(default_factory=list)
-    crash_on: str | None = None
-
-    def fetch(self, url: str, headers: dict[str, str]) -> bytes:
-        self.requested.append((url, headers.get("Accept", "")))
-        if url == self.crash_on:
-            raise RuntimeError("power cut")
-        body = self.routes.get(url)
-        if body is None:
-            raise FetchFailed(f"{url}: HTTP 404")
-        return body() if callable(body) else body
-
-    def serve(
-        self,
-        base: str,
-        anchors: list[tuple[str, SigningKey]],
-        lists: dict[str, str],
-        status: dict[str, tuple[str, str]],
-    ) -> None:
-        self.routes[f"{base}/trust/anchors"] = _json(
-            [
-                {"region_code": r, "region_name": None, "jwk": k.public.public_jwk()}
-                for r, k in anchors
-            ]
-        )
-        for region, text in lists.items():
-            self.routes[f"{base}/trust/lists/{region}"] = text.encode()
-        self.routes[f"{base}/status/lists"] = _json(
-            [{"uri": uri, "issuer": issuer} for uri, (issuer, _) in status.items()]
-        )
-        for uri, (_, text) in status.items():
-            self.routes[uri] = text.encode()
-
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value).encode()
-
-
-def anchor_files(tmp_path: Path) -> list[Path]:
-    js, zj = tmp_path / "js-anchor.json", tmp_path / "zj-anchor.jwk"
-    js.write_text(json.dumps({"region_code": "320000", "jwk": JS_ANCHOR.public.public_jwk()}))
-    # A JWK carrying its region works too.
-    zj.write_text(json.dumps({**ZJ_ANCHOR.public.public_jwk(), "region_code": "330000"}))
-    return [js, zj]
-
-
-def two_servers(net: FakeNet, *, at: datetime = NOW, zj_revoked: int | None = None) -> None:
-    js_status = {JS_URI: (JS_TRANSPORT, status_list(JS_URI, JS_TRANSPORT, at=at))}
-    zj_status = {
-        ZJ_URI: (ZJ_TRANSPORT, status_list(ZJ_URI, ZJ_TRANSPORT, at=at, revoked=zj_revoked))
-    }
-    seq = int(at.timestamp())
-    net.serve(
-        "https://js.example",
-        [("320000", JS_ANCHOR), ("310000", SH_ANCHOR)],  # Shanghai: not configured here
-        {
-            "320000": trust_list("320000", JS_TRANSPORT, at=at, seq=seq),
-            "310000": trust_list("310000", SH_POLICE),
-        },
-        js_status,
-    )
-    net.serve(
-        "https://zj.example",
-        [("330000", ZJ_ANCHOR)],
-        {"330000": zj_list(at=at, seq=seq)},
-        zj_status,
-    )
-
-
 def outcomes(report: Any) -> list[tuple[str, str, str, str | None]]:
     return [(i.outcome, i.kind, i.name, i.code) for i in report.items]
 
@@ -579,13 +404,17 @@ def test_sync_refuses_an_older_trust_list_and_an_unknown_signer(tmp_path: Path) 
     assert (cache_dir / "trust" / "330000.jwt").read_bytes() == held
 
     # The server names the wrong issuer for a list: the signature says otherwise.
-    net.routes["https://zj.example/status/lists"] = _json([{"uri": ZJ_URI, "issuer": JS_TRANSPORT}])
+    net.routes["https://zj.example/status/lists"] = json_bytes(
+        [{"uri": ZJ_URI, "issuer": JS_TRANSPORT}]
+    )
     net.routes[ZJ_URI] = status_list(ZJ_URI, ZJ_TRANSPORT, at=NOW + timedelta(hours=1)).encode()
     report = sync(["https://zj.example"], cache_dir, anchors, now=NOW, fetch=net.fetch)
     assert outcomes(report)[-1] == ("skipped", "status_list", ZJ_URI, "untrusted_issuer")
 
     # A status list whose issuer no trusted list names: not stored.
-    net.routes["https://zj.example/status/lists"] = _json([{"uri": SH_URI, "issuer": SH_POLICE}])
+    net.routes["https://zj.example/status/lists"] = json_bytes(
+        [{"uri": SH_URI, "issuer": SH_POLICE}]
+    )
     net.routes[SH_URI] = status_list(SH_URI, SH_POLICE).encode()
     report = sync(["https://zj.example"], cache_dir, anchors, now=NOW, fetch=net.fetch)
     assert outcomes(report)[-1] == ("skipped", "status_list", SH_URI, "unknown_key")
@@ -739,9 +568,12 @@ def test_cli_sync_then_verify_offline(
     anchors = [
         {"region_code": "330000", "region_name": "浙江省", "jwk": ZJ_ANCHOR.public.public_jwk()}
     ]
-    routes["/trust/anchors"] = ("application/json", _json(anchors))
+    routes["/trust/anchors"] = ("application/json", json_bytes(anchors))
     routes["/trust/lists/330000"] = ("application/trustlist+jwt", zj_list().encode())
-    routes["/status/lists"] = ("application/json", _json([{"uri": uri, "issuer": ZJ_TRANSPORT}]))
+    routes["/status/lists"] = (
+        "application/json",
+        json_bytes([{"uri": uri, "issuer": ZJ_TRANSPORT}]),
+    )
     routes[f"/status/{ZJ_TRANSPORT}/1"] = (
         "application/statuslist+jwt",
         status_list(uri, ZJ_TRANSPORT).encode(),

@@ -2,7 +2,7 @@
 ``exp``), never from the cache's unsigned ``.meta.json`` sidecar: editing ``fetched_at``
 must not make an old list for a since-revoked certificate read as fresh.
 
-Built as in :mod:`tests.verifiers.test_offline` (in memory, injected clock).
+Built as in :mod:`tests.verifiers.offline_world` (in memory, injected clock).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from tests.verifiers.test_offline import (
+from tests.verifiers.offline_world import (
     NOW,
     TTL,
     VALID_IDX,

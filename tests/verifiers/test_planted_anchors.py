@@ -6,7 +6,8 @@ verifier reads its anchors only from files it is given (``--anchor``,
 ``ELICENSE_TRUST_ANCHORS``), outside the cache; an anchor file in the cache is never
 read. And a verdict that consulted no status list says so in every output format.
 
-Built as in :mod:`tests.verifiers.test_offline` (in memory, injected clock).
+Built from :mod:`tests.verifiers.offline_world` and :mod:`tests.verifiers.planted` (in
+memory, injected clock).
 """
 
 from __future__ import annotations
@@ -18,65 +19,22 @@ from pathlib import Path
 import pytest
 
 from issuers.catalogue import CATALOGUE
-from issuers.codes import make_uscc
 from issuers.minting import build_record, sign_qr
-from issuers.registry import IssuerInfo
-from issuers.trust import KeyEntry, TrustedIssuerEntry, sign_trust_list, trust_list_from_issuers
-from tests.verifiers.test_offline import (
+from tests.verifiers.offline_world import (
     CERTIFICATES,
     CONFIGURED,
     ISSUERS,
     KEYS,
     NOW,
-    WEEK,
     ZJ_TRANSPORT,
     check,
-    ed25519,
     fill_cache,
     write_anchors,
 )
-from verifiers.offline import CacheDir, OfflineVerifier, verify_offline
+from tests.verifiers.planted import FAKE_POLICE, plant, resident_id
+from verifiers.offline import OfflineVerifier, verify_offline
 from verifiers.verdict import STATUS_NOT_CHECKED
 from wallet.cli.main import build_parser, main
-
-ROGUE_ANCHOR = ed25519(0x66)
-FORGER = ed25519(0x67)
-FAKE_POLICE = IssuerInfo(  # registered in Beijing, as the planted list claims
-    uscc=make_uscc("11110000000000009"),
-    name_zh="北京市公安局",
-    name_en="(forged)",
-    region_code="110000",
-    allowed_types=frozenset({"resident_id"}),
-)
-
-
-def resident_id(issuer: IssuerInfo) -> str:
-    """A 居民身份证 with no status reference (so no status list can refuse it)."""
-    item = next(c for c in CERTIFICATES if c["type"] == "resident_id")
-    record = build_record(
-        CATALOGUE["resident_id"],
-        issuer,
-        item["fields"],
-        serial=1,
-        now=NOW - timedelta(days=1),
-        valid_from=date(2026, 1, 1),
-    )
-    return sign_qr(record, FORGER)
-
-
-def plant(cache_root: Path) -> None:
-    """What an attacker with write access to the cache leaves there: their anchor, in
-    the layout older syncs used, and a trust list it signs naming the forger's key."""
-    jwk = {**ROGUE_ANCHOR.public.public_jwk(), "region_code": "110000"}
-    anchors = cache_root / "anchors"
-    anchors.mkdir(parents=True, exist_ok=True)
-    (anchors / f"{ROGUE_ANCHOR.public.kid}.jwk.json").write_text(json.dumps(jwk))
-    (cache_root / "anchors.json").write_text(json.dumps([jwk]))
-    entry = TrustedIssuerEntry(FAKE_POLICE, (KeyEntry.of(FORGER.public),))
-    unsigned = trust_list_from_issuers("110000", [entry], sequence=1, now=NOW, validity=WEEK)
-    CacheDir(cache_root).write_trust_list(
-        "110000", sign_trust_list(unsigned, ROGUE_ANCHOR), fetched_at=NOW, source=None
-    )
 
 
 def test_an_anchor_planted_in_the_cache_is_never_read(tmp_path: Path) -> None:

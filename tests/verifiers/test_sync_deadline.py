@@ -1,8 +1,8 @@
 """``elicense sync`` has one total deadline: a server that trickles a byte every few
 tenths of a second (so no per-read timeout ever trips) cannot keep it running.
 
-The tricklers are real sockets on 127.0.0.1, served from a thread; the deadlines are
-short (a second or two) so the tests stay quick.
+The tricklers (:mod:`tests.verifiers.trickler`) are real sockets on 127.0.0.1, served
+from a thread; the deadlines are short (a second or two) so the tests stay quick.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,81 +23,25 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.verifiers.test_offline import NOW, ZJ_ANCHOR
+from tests.verifiers.offline_world import NOW, ZJ_ANCHOR
+from tests.verifiers.trickler import (
+    BODY,
+    DEADLINE_S,
+    DRIP_S,
+    SLACK_S,
+    STATUS_LINE,
+    UNTIL_CLOSE,
+    Trickler,
+    running_trickler,
+)
 from verifiers.offline import Deadline, DeadlinePassed, FetchFailed, sync, urllib_fetch
 from wallet.cli.main import main
-
-DRIP_S = 0.3  # one byte this often: far inside any per-read timeout
-DEADLINE_S = 1.5
-SLACK_S = 3.0  # thread start-up, a loaded machine
-
-
-class Trickler:
-    """Accepts connections; answers each with ``head`` sent whole, then ``drip`` one byte
-    every DRIP_S, until the client goes away or the test ends. It reads the request
-    first, unless ``listen_first`` is False (a server that speaks first, as FTP does)."""
-
-    def __init__(self, head: bytes, drip: bytes, *, listen_first: bool = True) -> None:
-        self.head, self.drip, self.listen_first = head, drip, listen_first
-        self.stop = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.threads: list[threading.Thread] = []
-
-    def serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            thread = threading.Thread(target=self._answer, args=(conn,), daemon=True)
-            self.threads.append(thread)
-            thread.start()
-
-    def _answer(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                if self.listen_first:
-                    conn.recv(65536)  # the request
-                conn.sendall(self.head)
-                for byte in self.drip:
-                    if self.stop.wait(DRIP_S):
-                        return
-                    conn.sendall(bytes([byte]))
-            except OSError:  # the client hung up: what a deadline does
-                return
-
-
-@contextmanager
-def running_trickler(head: bytes, drip: bytes, *, listen_first: bool = True) -> Iterator[Trickler]:
-    """A :class:`Trickler` serving in a thread, stopped and joined on the way out."""
-    server = Trickler(head, drip, listen_first=listen_first)
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.stop.set()
-        thread.join(timeout=5)
-        for answering in server.threads:
-            answering.join(timeout=5)
-        server.listener.close()
 
 
 @pytest.fixture
 def trickler(request: pytest.FixtureRequest) -> Iterator[Trickler]:
     with running_trickler(*request.param) as server:
         yield server
-
-
-STATUS_LINE = (b"", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X: y\r\n" * 500)
-BODY = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n",
-    b"[" + b" " * 3998 + b"]",
-)
-UNTIL_CLOSE = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n", b"[" + b" " * 4000)
 
 
 @pytest.mark.parametrize(

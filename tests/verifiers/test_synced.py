@@ -2,7 +2,7 @@
 
 Jiangsu plays the server: its own registry is a static resolver over 江苏省交通运输厅's
 key and a fake status checker for ``https://js.example/status/``; the cache, built as
-in :mod:`tests.verifiers.test_offline`, holds Jiangsu's and Zhejiang's signed lists.
+in :mod:`tests.verifiers.offline_world`, holds Jiangsu's and Zhejiang's signed lists.
 Clocks are injected; the cache's reload check runs every call (``check_seconds=0``).
 """
 
@@ -20,7 +20,7 @@ import pytest
 from issuers.errors import KeyUnavailable, StatusUnavailable, UnknownKey
 from issuers.formats.cwt import StatusReference
 from issuers.registry import ChainKeyResolver, IssuerInfo, StaticKeyResolver, TrustedKey
-from tests.verifiers.test_offline import (
+from tests.verifiers.offline_world import (
     CONFIGURED,
     ISSUERS,
     JS_TRANSPORT,

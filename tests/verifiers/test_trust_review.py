@@ -8,8 +8,8 @@ deadline; a status list or trust list issued in the future read as fresh and pin
 ``sync``'s rollback guards; and with two anchors configured for one region (a rotation)
 ``sync`` took an older list from the other anchor over the held one.
 
-Built as in :mod:`tests.verifiers.test_offline` (in memory, injected clock) and
-:mod:`tests.verifiers.test_sync_deadline` (real loopback sockets, short deadlines).
+Built as in :mod:`tests.verifiers.offline_world` (in memory, injected clock) and
+:mod:`tests.verifiers.trickler` (real loopback sockets, short deadlines).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from issuers.trust import (
 )
 from tests.app_fixtures import FixedClock
 from tests.helpers import client_for
-from tests.verifiers.test_offline import (
+from tests.verifiers.offline_world import (
     CONFIGURED,
     ISSUERS,
     JS_TRANSPORT,
@@ -61,7 +61,7 @@ from tests.verifiers.test_offline import (
     two_servers,
     write_anchors,
 )
-from tests.verifiers.test_sync_deadline import SLACK_S, running_trickler
+from tests.verifiers.trickler import SLACK_S, running_trickler
 from verifiers.offline import (
     Anchor,
     CacheDir,

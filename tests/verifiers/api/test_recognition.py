@@ -1,6 +1,6 @@
 """``ELICENSE_TRUST_CACHE_DIR``: the app's ``POST /verify`` recognises synced regions.
 
-The cache is the in-memory two-region cache of :mod:`tests.verifiers.test_offline`; the
+The cache is the in-memory two-region cache of :mod:`tests.verifiers.offline_world`; the
 app's own registry holds the sample issuers under its own keys, so Zhejiang's permit
 (signed with the cache's 浙江 key) is known only through the synced lists.
 """
@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from tests.app_fixtures import FixedClock
 from tests.helpers import client_for
-from tests.verifiers.test_offline import (
+from tests.verifiers.offline_world import (
     NOW,
     REVOKED_IDX,
     SH_POLICE,

@@ -1,7 +1,7 @@
 """``elicense device register|forget`` and ``elicense present`` (the CLI playing the
 phone) have one total deadline too: a wallet server that trickles its answer cannot
 keep them running. The trickler is a real socket on 127.0.0.1 (see
-:mod:`tests.verifiers.test_sync_deadline`)."""
+:mod:`tests.verifiers.trickler`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.verifiers.test_sync_deadline import (
+from tests.verifiers.trickler import (
     BODY,
     DEADLINE_S,
     SLACK_S,

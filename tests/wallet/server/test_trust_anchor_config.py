@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from issuers.errors import InvalidInput
 from tests.app_fixtures import FixedClock
 from tests.helpers import client_for
-from tests.verifiers.test_offline import (
+from tests.verifiers.offline_world import (
     CONFIGURED,
     NOW,
     VALID_IDX,
@@ -23,7 +23,7 @@ from tests.verifiers.test_offline import (
     fill_cache,
     write_anchors,
 )
-from tests.verifiers.test_planted_anchors import FAKE_POLICE, plant, resident_id
+from tests.verifiers.planted import FAKE_POLICE, plant, resident_id
 from verifiers.offline.synced import SyncedCache
 from wallet.server.settings import Settings
 
