@@ -5,21 +5,20 @@ nothing from ``issuers`` or ``verifiers`` touches the bytes:
 
 * Base45: the ``base45`` package (PyPI), not ``issuers.formats.base45``;
 * zlib: the standard library;
-* COSE_Sign1 and its signature: ``pycose`` (through the small adapter below), with
-  keys built from the vector's public JWK by ``pycose.keys``; pycose verifies EdDSA
-  with ``cryptography`` and ES256 with the pure-Python ``ecdsa`` package;
+* COSE_Sign1 and its signature: ``pycose`` (through the small adapter in
+  :mod:`tests.interop.pycose_adapter`), with keys built from the vector's public JWK by
+  ``pycose.keys``; pycose verifies EdDSA with ``cryptography`` and ES256 with the
+  pure-Python ``ecdsa`` package;
 * CWT claims: ``cbor2`` alone;
 * QR images: drawn by ``qrcode`` (and by ``issuers.formats.qr_image``), read by ``zxing-cpp``.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import zlib
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import base45 as reference_base45
@@ -30,11 +29,11 @@ import zxingcpp
 from PIL import Image
 from pycose import headers
 from pycose.algorithms import EdDSA, Es256
-from pycose.keys import EC2Key, OKPKey
 from pycose.messages import Sign1Message
 
-ROOT = Path(__file__).resolve().parents[2]
-VECTOR_DIR = ROOT / "samples" / "vectors"
+from tests.interop.pycose_adapter import pycose_key, pycose_sign1, pycose_verifies
+from tests.interop.vector_files import VECTOR_DIR, vector
+
 VALID = [
     pytest.param(json.loads(path.read_text("utf-8")), id=path.stem)
     for path in sorted(VECTOR_DIR.glob("*.json"))
@@ -45,64 +44,9 @@ MAX_QR_VERSION = 20  # DESIGN.md: a QR credential stays at version 20 or below, 
 CWT_KEYS = {1: "iss", 2: "sub", 4: "exp", 5: "nbf", 6: "iat", -65537: "e-licence"}
 
 
-def vector(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((VECTOR_DIR / f"{name}.json").read_text("utf-8"))
-    return data
-
-
-# --- The pycose adapter -------------------------------------------------------------
-
-
-def _thaw(value: Any) -> Any:
-    """cbor2 6.x decodes the inside of a tag as immutable values: arrays as tuples,
-    maps as ``frozendict``. Turn them back into the lists and dicts pycose expects."""
-    if isinstance(value, tuple | list):
-        return [_thaw(v) for v in value]
-    if isinstance(value, cbor2.frozendict | dict):
-        return {k: _thaw(v) for k, v in value.items()}
-    return value
-
-
-def pycose_sign1(cose: bytes) -> Sign1Message:
-    """Decode a tagged COSE_Sign1 into pycose 1.1.0's ``Sign1Message``, under cbor2 6.x.
-
-    ``Sign1Message.decode`` checks ``isinstance(tag.value, list)``. cbor2 6 gives a tuple,
-    so pycose raises ``TypeError("Bytes cannot be decoded as COSE message")``.
-    ``CoseBase.__init__`` also needs ``type(uhdr) is dict`` and gets a ``frozendict``.
-    The adapter only decodes the outer tag with cbor2 and thaws the four items. It
-    then hands them to pycose's own ``Sign1Message.from_cose_obj``. That is the call
-    ``decode`` makes, with the same ``allow_unknown_attributes=True``. pycose still does
-    the rest: it parses the protected header from its raw bytes, rebuilds the
-    Sig_structure, and checks the signature.
-    """
-    outer = cbor2.loads(cose)
-    assert isinstance(outer, cbor2.CBORTag)
-    assert outer.tag == Sign1Message.cbor_tag
-    return Sign1Message.from_cose_obj(_thaw(outer.value), True)
-
-
-def _b64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def pycose_key(jwk: dict[str, str]) -> OKPKey | EC2Key:
-    """A pycose public key from a JWK (RFC 8037 OKP or RFC 7518 EC)."""
-    if jwk["kty"] == "OKP":
-        assert jwk["crv"] == "Ed25519"
-        return OKPKey(crv="ED25519", x=_b64url(jwk["x"]))
-    assert (jwk["kty"], jwk["crv"]) == ("EC", "P-256")
-    return EC2Key(crv="P_256", x=_b64url(jwk["x"]), y=_b64url(jwk["y"]))
-
-
-def pycose_verifies(cose: bytes, jwk: dict[str, str]) -> bool:
-    message = pycose_sign1(cose)
-    message.key = pycose_key(jwk)
-    return bool(message.verify_signature())
-
-
 def test_the_adapter_is_still_needed() -> None:
     # When this fails, pycose or cbor2 changed. Then Sign1Message.decode works again
-    # and the adapter above can go.
+    # and the adapter (tests/interop/pycose_adapter.py) can go.
     cose = bytes.fromhex(vector("valid_resident_id")["cose_hex"])
     with pytest.raises(TypeError, match="cannot be decoded"):
         Sign1Message.decode(cose)

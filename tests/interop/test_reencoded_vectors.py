@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from pathlib import Path
 from typing import Any
 
 import base45 as reference_base45
@@ -21,31 +20,14 @@ import pytest
 from pycose.exceptions import CoseException
 from pycose.messages.sign1message import Sign1Message
 
-from tests.interop.test_independent_decoders import pycose_key
+from tests.interop.pycose_adapter import pycose_key
+from tests.interop.vector_files import REENCODED, VECTOR_DIR, vector
 
-ROOT = Path(__file__).resolve().parents[2]
-VECTOR_DIR = ROOT / "samples" / "vectors"
-REENCODED = [
-    "trailing_cbor",
-    "untagged",
-    "indefinite_array",
-    "indefinite_payload",
-    "long_length_head",
-    "unprotected_alg",
-    "unprotected_kid",
-    "indefinite_claims",
-    "duplicate_claim",
-]
 VALID = sorted(
     path.stem
     for path in VECTOR_DIR.glob("*.json")
     if json.loads(path.read_text("utf-8"))["expected"]["valid"]
 )
-
-
-def vector(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((VECTOR_DIR / f"{name}.json").read_text("utf-8"))
-    return data
 
 
 def cose_of(vec: dict[str, Any]) -> bytes:

@@ -73,7 +73,7 @@ def readable(value: Any) -> Any:
 
 def test_the_vector_set_covers_every_type_and_the_brief_cases() -> None:
     from issuers.catalogue import CATALOGUE
-    from tests.interop.test_reencoded_vectors import REENCODED
+    from tests.interop.vector_files import REENCODED
 
     stems = {path.stem for path in VECTOR_FILES}
     assert {f"valid_{slug}" for slug in CATALOGUE} <= stems
