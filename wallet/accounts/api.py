@@ -1,27 +1,23 @@
-"""HTTP face of citizen accounts: login, logout, who am I, and my certificates.
+"""HTTP face of citizen accounts: login, logout, who am I, and the session every
+wallet route depends on (:data:`CurrentSession`).
 
 Citizens authenticate with a bearer session token (``CitizenBearer``), which is a
-different scheme from the issuers' administration token. A certificate that does not
-name the citizen as a holder is answered exactly like one that does not exist (404
-``not_found``): a 403 would confirm that the identifier is real.
+different scheme from the issuers' administration token. The citizen's certificates
+are served by :mod:`wallet.certificates.api`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
-from issuers.catalogue import get_type
 from issuers.error_schema import error_responses
 from issuers.errors import Unauthorized
-from issuers.status_codes import CertificateStatus
-from issuers.store import repository as repo
-from wallet.accounts import store as store
 from wallet.accounts.service import (
     MAX_PASSWORD_LENGTH,
     AccountService,
@@ -50,6 +46,7 @@ accounts = provided(AccountService)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+# Kept for wallet.holders.api, which imports it from here.
 presentation_service = provided(PresentationService)
 
 
@@ -97,45 +94,10 @@ class CitizenPublic(BaseModel):
     created_at: datetime
 
 
-class CertificateSummary(BaseModel):
-    identifier: str
-    type: str
-    name_zh: str
-    name_en: str
-    issuer: str
-    status: str
-    status_name: str
-    valid_from: date
-    valid_until: date | None
-
-
-class CertificateDetail(CertificateSummary):
-    status_reason: str | None
-    issued_at: datetime
-    holder_codes: list[str]
-    fields: dict[str, Any]
-    qr: str
-
-
 def _public(citizen: Citizen) -> CitizenPublic:
     return CitizenPublic(
         id_number=citizen.id_number, name=citizen.name, created_at=citizen.created_at
     )
-
-
-def _summary_values(row: Any) -> dict[str, Any]:
-    entry = get_type(row.type_slug)
-    return {
-        "identifier": row.identifier,
-        "type": entry.slug,
-        "name_zh": entry.name_zh,
-        "name_en": entry.name_en,
-        "issuer": row.issuer_uscc,
-        "status": row.status,
-        "status_name": CertificateStatus(row.status).name.lower(),
-        "valid_from": row.valid_from,
-        "valid_until": row.valid_until,
-    }
 
 
 @router.post(
@@ -162,42 +124,3 @@ def logout(
 @router.get("/me", response_model=CitizenPublic, responses=error_responses(401))
 def me(session: CurrentSession) -> CitizenPublic:
     return _public(session.citizen)
-
-
-@router.get(
-    "/certificates", response_model=list[CertificateSummary], responses=error_responses(401)
-)
-def my_certificates(
-    session: CurrentSession, service: Annotated[AccountService, Depends(accounts)]
-) -> list[CertificateSummary]:
-    """Every certificate naming the citizen as a holder (both spouses, every member)."""
-    with service.engine.connect() as conn:
-        rows = repo.certificates_for_holder(conn, session.citizen.id_number)
-    return [CertificateSummary(**_summary_values(row)) for row in rows]
-
-
-@router.get(
-    "/certificates/{identifier}",
-    response_model=CertificateDetail,
-    responses=error_responses(401, 404, 422),
-)
-def my_certificate(
-    identifier: Annotated[str, Path(max_length=100)],
-    session: CurrentSession,
-    service: Annotated[AccountService, Depends(accounts)],
-    presentations: Annotated[PresentationService, Depends(presentation_service)],
-) -> CertificateDetail:
-    """The certificate, with ``qr``: its credential bound to the citizen's own holder
-    key (the one a device signs presentations over)."""
-    bound = presentations.bound_credential(session.citizen.id_number, identifier)
-    row = bound.certificate
-    with service.engine.connect() as conn:
-        codes = store.holder_codes(conn, row.id)
-    return CertificateDetail(
-        **_summary_values(row),
-        status_reason=row.status_reason,
-        issued_at=row.issued_at,
-        holder_codes=codes,
-        fields=row.fields,
-        qr=bound.qr,
-    )

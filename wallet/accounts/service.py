@@ -16,7 +16,8 @@
 * A session token is ``secrets.token_urlsafe(32)`` (256 bits); only its SHA-256 is
   stored. Web sessions also get a CSRF token (synchronizer pattern, OWASP CSRF
   cheat sheet), likewise stored hashed and compared in constant time.
-* The clock is injected; nothing reads the time inline.
+* The clock and the store are injected: nothing reads the time inline, and this module
+  imports no framework (the SQLAlchemy adapter is :mod:`wallet.accounts.store`).
 """
 
 from __future__ import annotations
@@ -24,17 +25,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 
+from issuers.clock import Clock
 from issuers.codes import parse_resident_id
 from issuers.errors import (
     AccountLocked,
@@ -44,25 +43,63 @@ from issuers.errors import (
     ReauthenticationRequired,
     Unauthorized,
 )
-from issuers.store.database import write_transaction
-from wallet.accounts import store as store
+from wallet.accounts.records import (
+    Citizen,
+    GuessClaim,
+    NewSession,
+    PasswordRecord,
+    SessionKind,
+    StoredSession,
+)
 
-Clock = Callable[[], datetime]
-SessionKind = Literal["api", "web"]
+__all__ = [
+    "BAD_CREDENTIALS",
+    "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH",
+    "AccountService",
+    "AccountStorage",
+    "Citizen",
+    "IssuedSession",
+    "Session",
+    "SessionKind",
+    "check_csrf",
+    "token_hash",
+]
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a cap keeps requests cheap to refuse
 BAD_CREDENTIALS = "公民身份号码 or password is wrong"
 
 
-@dataclass(frozen=True, slots=True)
-class Citizen:
-    """The public view of an account: never the hash, never the lock counters."""
+class AccountStorage(Protocol):
+    """Where accounts live (:class:`wallet.accounts.store.AccountStore` over the
+    database). Each method is one transaction; a login's claim and its completion are
+    two, so no write lock is held while a password is hashed."""
 
-    id: int
-    id_number: str
-    name: str
-    created_at: datetime
+    def add_citizen(
+        self, id_number: str, name: str, password_hash: str, now: datetime
+    ) -> Citizen | None: ...
+
+    def has_citizen(self, id_number: str) -> bool: ...
+
+    def claim_guess(
+        self, id_number: str, *, now: datetime, max_failures: int, lock_for: timedelta
+    ) -> tuple[GuessClaim, PasswordRecord | None]: ...
+
+    def complete_login(
+        self,
+        id_number: str,
+        claim: GuessClaim,
+        session: NewSession,
+        *,
+        new_password_hash: str | None = None,
+    ) -> None: ...
+
+    def session(self, token_hash: str) -> StoredSession | None: ...
+
+    def revoke_session(self, token_hash: str, now: datetime) -> None: ...
+
+    def revoke_other_sessions(self, citizen_id: int, keep: str, now: datetime) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +129,11 @@ def token_hash(token: str) -> str:
 
 
 class AccountService:
+    """Registration, login and sessions over an injected store and clock."""
+
     def __init__(
         self,
-        engine: Engine,
+        store: AccountStorage,
         clock: Clock,
         *,
         hasher: PasswordHasher | None = None,
@@ -104,17 +143,13 @@ class AccountService:
         web_session_ttl: timedelta = timedelta(hours=2),
         fresh_sign_in: timedelta = timedelta(minutes=5),
     ) -> None:
-        self._engine = engine
+        self._store = store
         self._clock = clock
         self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
         self._max_failures = max_failures
         self._lock_for = lock_for
         self._ttl: dict[SessionKind, timedelta] = {"api": api_session_ttl, "web": web_session_ttl}
         self._fresh_sign_in = fresh_sign_in
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -132,17 +167,13 @@ class AccountService:
                 field="password",
             )
         password_hash = self._hasher.hash(password)
-        now = self._clock()
-        try:
-            with write_transaction(self._engine) as conn:
-                citizen_id = store.insert_citizen(conn, code, name, password_hash, now)
-        except IntegrityError:
-            raise Conflict("an account for this 公民身份号码 exists", field="id_number") from None
-        return Citizen(citizen_id, code, name, now)
+        citizen = self._store.add_citizen(code, name, password_hash, self._clock())
+        if citizen is None:
+            raise Conflict("an account for this 公民身份号码 exists", field="id_number")
+        return citizen
 
     def exists(self, id_number: str) -> bool:
-        with self._engine.connect() as conn:
-            return store.citizen_by_id_number(conn, id_number) is not None
+        return self._store.has_citizen(id_number)
 
     def login(self, id_number: str, password: str, kind: SessionKind = "api") -> IssuedSession:
         """Check the password and open a session; raise Unauthorized or AccountLocked."""
@@ -151,40 +182,34 @@ class AccountService:
         # The guess is counted before its password is checked, in one write
         # transaction, so concurrent logins cannot all be checked before the lock
         # takes hold. The same row and rules serve numbers without an account.
-        with write_transaction(self._engine) as conn:
-            claim = store.claim_guess(
-                conn, code, now=now, max_failures=self._max_failures, lock_for=self._lock_for
-            )
-            row = store.citizen_by_id_number(conn, code)
+        claim, account = self._store.claim_guess(
+            code, now=now, max_failures=self._max_failures, lock_for=self._lock_for
+        )
         if not claim.allowed:
             raise _locked(claim.locked_until)
         # The slow hash runs outside any transaction (no write lock held while hashing).
-        ok = self._verify(self._dummy_hash if row is None else row.password_hash, password)
-        if row is None or not ok:
+        ok = self._verify(self._dummy_hash if account is None else account.password_hash, password)
+        if account is None or not ok:
             if claim.locked_until is not None:  # this guess was the last one allowed
                 raise _locked(claim.locked_until)
             raise Unauthorized(BAD_CREDENTIALS)
         rehash = (
             self._hasher.hash(password)
-            if self._hasher.check_needs_rehash(row.password_hash)
+            if self._hasher.check_needs_rehash(account.password_hash)
             else None
         )
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32) if kind == "web" else None
         expires_at = now + self._ttl[kind]
-        with write_transaction(self._engine) as conn:
-            store.clear_guesses(conn, code, claim)
-            if rehash is not None:
-                store.replace_password_hash(conn, row.id, rehash)
-            store.insert_session(
-                conn,
-                token_hash=token_hash(token),
-                citizen_id=row.id,
-                kind=kind,
-                csrf_token_hash=None if csrf is None else token_hash(csrf),
-                now=now,
-                expires_at=expires_at,
-            )
+        session = NewSession(
+            token_hash=token_hash(token),
+            citizen_id=account.citizen_id,
+            kind=kind,
+            csrf_token_hash=None if csrf is None else token_hash(csrf),
+            created_at=now,
+            expires_at=expires_at,
+        )
+        self._store.complete_login(code, claim, session, new_password_hash=rehash)
         return IssuedSession(token, kind, expires_at, csrf)
 
     def _verify(self, password_hash: str, password: str) -> bool:
@@ -196,15 +221,16 @@ class AccountService:
     def resolve(self, token: str) -> Session:
         """The live session behind a bearer token; unknown, expired or revoked: 401."""
         hashed = token_hash(token)
-        with self._engine.connect() as conn:
-            row = store.session_with_citizen(conn, hashed)
-        if row is None or row.revoked_at is not None or row.expires_at <= self._clock():
+        stored = self._store.session(hashed)
+        if stored is None or stored.revoked_at is not None or stored.expires_at <= self._clock():
             raise Unauthorized("the session token is unknown, expired or revoked")
-        citizen = Citizen(
-            row.citizen_id, row.citizen_id_number, row.citizen_name, row.citizen_created_at
-        )
         return Session(
-            hashed, citizen, row.kind, row.expires_at, row.csrf_token_hash, row.created_at
+            hashed,
+            stored.citizen,
+            stored.kind,
+            stored.expires_at,
+            stored.csrf_token_hash,
+            stored.created_at,
         )
 
     def require_recent_sign_in(self, session: Session) -> None:
@@ -221,14 +247,12 @@ class AccountService:
     def end_other_sessions(self, session: Session) -> int:
         """End every session of the citizen except ``session`` (a device forgotten: the
         lost phone's session must not outlive it). Returns how many were ended."""
-        with write_transaction(self._engine) as conn:
-            return store.revoke_other_sessions(
-                conn, session.citizen.id, session.token_hash, self._clock()
-            )
+        return self._store.revoke_other_sessions(
+            session.citizen.id, session.token_hash, self._clock()
+        )
 
     def logout(self, session: Session) -> None:
-        with write_transaction(self._engine) as conn:
-            store.revoke_session(conn, session.token_hash, self._clock())
+        self._store.revoke_session(session.token_hash, self._clock())
 
 
 def _locked(until: datetime | None) -> AccountLocked:

@@ -18,6 +18,7 @@ from verifiers.web import inspector
 from verifiers.web.pages import PublicAddress
 from wallet import web
 from wallet.accounts import api as api_accounts
+from wallet.certificates import api as api_certificates
 from wallet.holders import api as api_holders
 from wallet.server import demo, docs
 from wallet.server.body_limit import BodySizeLimit
@@ -74,6 +75,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(verifiers_api.router)
     app.include_router(api_accounts.router)
+    app.include_router(api_certificates.router)
     app.include_router(api_holders.router)
     for router in issuers_api.routers:
         app.include_router(router)

@@ -25,6 +25,9 @@ from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import VerifierContext
 from wallet.accounts.service import AccountService
+from wallet.accounts.store import AccountStore
+from wallet.certificates.service import CertificateService
+from wallet.certificates.store import CertificateStore
 from wallet.holders.keyring import HolderKeyring
 from wallet.holders.presentations import PresentationService
 from wallet.holders.store import HolderStore, RetiredHolderKeys
@@ -44,6 +47,7 @@ class Services:
     publication: PublicationService
     verifier: VerifierContext
     accounts: AccountService
+    certificates: CertificateService
     keyring: HolderKeyring
     presentations: PresentationService
 
@@ -54,6 +58,7 @@ class Services:
             self.publication,
             self.verifier,
             self.accounts,
+            self.certificates,
             self.keyring,
             self.presentations,
         )
@@ -78,7 +83,8 @@ def build_services(
         issuance=issuance,
         publication=PublicationService(issuance, master_key, clock),
         verifier=build_verifier(settings, engine, clock),
-        accounts=AccountService(engine, clock),
+        accounts=AccountService(AccountStore(engine), clock),
+        certificates=CertificateService(CertificateStore(engine)),
         keyring=keyring,
         presentations=PresentationService(
             holder_store,

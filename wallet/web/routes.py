@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import jinja2
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from issuers.errors import AccountLocked, Forbidden, InvalidInput, Unauthorized
-from issuers.store import repository as repo
+from issuers.api.provided import provided
+from issuers.errors import AccountLocked, Forbidden, InvalidInput, NotFound, Unauthorized
 from verifiers.api import verifier_context
 from verifiers.web.pages import (
     CHINA_STANDARD_TIME,
@@ -41,8 +41,8 @@ from verifiers.web.pages import (
     same_origin,
 )
 from verifiers.web.pages import secure_headers as _secure
-from wallet.accounts import store as store
 from wallet.accounts.service import MAX_PASSWORD_LENGTH, Session, check_csrf
+from wallet.certificates.service import CertificateService
 from wallet.web import views
 from wallet.web.session import (
     LOGIN_PATH,
@@ -59,10 +59,10 @@ __all__ = ["LOGIN_FORM", "router"]
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 LOGIN_FORM: Final = FormToken("elicense_login_form", LOGIN_PATH)
-MAX_IDENTIFIER_LENGTH: Final = 100
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 FormText = Annotated[str, Form()]
+Certificates = Annotated[CertificateService, Depends(provided(CertificateService))]
 
 
 @cache
@@ -189,41 +189,39 @@ def logout(request: Request, csrf_token: FormText = "") -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def cards(request: Request, session: WebSession) -> HTMLResponse:
+def cards(request: Request, session: WebSession, certificates: Certificates) -> HTMLResponse:
     today = _today(request)
-    with account_service(request).engine.connect() as conn:
-        rows = repo.certificates_for_holder(conn, session.citizen.id_number)
-        issuers = {uscc: repo.get_issuer(conn, uscc) for uscc in {r.issuer_uscc for r in rows}}
-    items = [views.card(row, issuers[row.issuer_uscc], today) for row in rows]
+    held = certificates.held_by(session.citizen.id_number)
+    items = [views.card(certificate, today) for certificate in held]
     return _wallet_page(request, session, "cards.html", {"cards": items})
 
 
 def _own_certificate(
-    request: Request, session: Session, identifier: str
+    request: Request, session: Session, certificates: CertificateService, identifier: str
 ) -> views.CertificateDetail | None:
     """This citizen's certificate ``identifier`` as a detail view, or None (404)."""
-    if len(identifier) > MAX_IDENTIFIER_LENGTH:
+    try:
+        held = certificates.held(session.citizen.id_number, identifier)
+    except NotFound:
         return None
-    with account_service(request).engine.connect() as conn:
-        row = store.holder_certificate(conn, identifier, session.citizen.id_number)
-        if row is None:
-            return None
-        codes = store.holder_codes(conn, row.id)
-        issuer = repo.get_issuer(conn, row.issuer_uscc)
-    return views.detail(row, issuer, codes, _today(request))
+    return views.detail(held, _today(request))
 
 
 @router.get("/certificates/{identifier}", response_class=HTMLResponse)
-def certificate(request: Request, session: WebSession, identifier: str) -> HTMLResponse:
-    found = _own_certificate(request, session, identifier)
+def certificate(
+    request: Request, session: WebSession, certificates: Certificates, identifier: str
+) -> HTMLResponse:
+    found = _own_certificate(request, session, certificates, identifier)
     if found is None:
         return _not_found(request, session)
     return _wallet_page(request, session, "detail.html", {"certificate": found})
 
 
 @router.get("/certificates/{identifier}/show", response_class=HTMLResponse)
-def show(request: Request, session: WebSession, identifier: str) -> HTMLResponse:
-    found = _own_certificate(request, session, identifier)
+def show(
+    request: Request, session: WebSession, certificates: Certificates, identifier: str
+) -> HTMLResponse:
+    found = _own_certificate(request, session, certificates, identifier)
     if found is None:
         return _not_found(request, session)
     return _wallet_page(request, session, "show.html", {"certificate": found})

@@ -1,6 +1,9 @@
-"""What the wallet pages show of a certificate row: names, status, validity, fields.
+"""What the wallet pages show of a held certificate: names, status, validity, fields.
 
-The citizen sees their own certificates in full (nothing masked): masking is for the
+The certificate arrives as the one record both faces share
+(:class:`~wallet.certificates.records.HeldCertificate`); this module only words it for a
+page: the status's tone, the validity on the day, the fields with their labels. The
+citizen sees their own certificates in full (nothing masked): masking is for the
 inspector's screen, where a stranger reads it.
 """
 
@@ -8,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from issuers.catalogue import get_type
 from issuers.codes import region_name
-from issuers.registry import IssuerInfo
 from issuers.status_codes import CertificateStatus
 from verifiers.inspector.display import FieldRow, field_rows
+from wallet.certificates.records import HeldCertificate
 
 __all__ = ["CertificateCard", "CertificateDetail", "card", "detail"]
 
@@ -57,9 +59,8 @@ def _validity(valid_from: date, valid_until: date | None, today: date) -> tuple[
     return "在有效期内", "within validity"
 
 
-def card(row: Any, issuer: IssuerInfo | None, today: date) -> CertificateCard:
-    entry = get_type(row.type_slug)
-    status = CertificateStatus(row.status)
+def card(held: HeldCertificate, today: date) -> CertificateCard:
+    status = held.status
     tone: StatusTone = (
         "valid"
         if status is CertificateStatus.VALID
@@ -67,34 +68,33 @@ def card(row: Any, issuer: IssuerInfo | None, today: date) -> CertificateCard:
         if status is CertificateStatus.SUSPENDED
         else "invalid"
     )
-    validity_zh, validity_en = _validity(row.valid_from, row.valid_until, today)
+    validity_zh, validity_en = _validity(held.valid_from, held.valid_until, today)
+    issuer = held.issuer
     return CertificateCard(
-        identifier=row.identifier,
-        name_zh=entry.name_zh,
-        name_en=entry.name_en,
-        issuer_zh=issuer.name_zh if issuer else row.issuer_uscc,
+        identifier=held.identifier,
+        name_zh=held.name_zh,
+        name_en=held.name_en,
+        issuer_zh=issuer.name_zh if issuer else held.issuer_uscc,
         issuer_en=issuer.name_en if issuer else "",
         status=status.value,
         status_zh=status.name_zh,
-        status_en=status.name.lower(),
+        status_en=held.status_name,
         tone=tone,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
+        valid_from=held.valid_from,
+        valid_until=held.valid_until,
         validity_zh=validity_zh,
         validity_en=validity_en,
     )
 
 
-def detail(
-    row: Any, issuer: IssuerInfo | None, holder_codes: list[str], today: date
-) -> CertificateDetail:
-    region_code = issuer.region_code if issuer else ""
+def detail(held: HeldCertificate, today: date) -> CertificateDetail:
+    region_code = held.issuer.region_code if held.issuer else ""
     return CertificateDetail(
-        card=card(row, issuer, today),
-        status_reason=row.status_reason,
-        issued_at=row.issued_at,
-        issuer_uscc=row.issuer_uscc,
+        card=card(held, today),
+        status_reason=held.status_reason,
+        issued_at=held.issued_at,
+        issuer_uscc=held.issuer_uscc,
         region=f"{region_code} {region_name(region_code) or ''}".strip() if region_code else "",
-        holder_codes=tuple(holder_codes),
-        rows=tuple(field_rows(row.fields)),
+        holder_codes=held.holder_codes,
+        rows=tuple(field_rows(held.fields)),
     )

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from issuers.errors import ElicenseError
 from tests.app_fixtures import FixedClock
 from wallet.accounts.service import AccountService
+from wallet.accounts.store import AccountStore
 from wallet.server.app import services_of
 
 ZHANG_WEI = "31010419900315123X"
@@ -60,7 +61,7 @@ def _answer(call: Any) -> tuple[int, dict[str, Any]]:
 
 def _run(engine: Engine, id_number: str, script: list[Step]) -> list[tuple[int, dict[str, Any]]]:
     clock = FixedClock()  # each run starts at the same instant: locked_until compares too
-    service = AccountService(engine, clock, hasher=_cheap_hasher(), lock_for=LOCK)
+    service = AccountService(AccountStore(engine), clock, hasher=_cheap_hasher(), lock_for=LOCK)
     answers = []
     for step in script:
         if isinstance(step, timedelta):
@@ -76,7 +77,7 @@ def _cheap_hasher() -> PasswordHasher:
 
 @pytest.fixture
 def account(engine: Engine) -> str:
-    AccountService(engine, FixedClock(), hasher=_cheap_hasher()).register(
+    AccountService(AccountStore(engine), FixedClock(), hasher=_cheap_hasher()).register(
         ZHANG_WEI, "张伟", PASSWORD
     )
     return ZHANG_WEI
@@ -104,7 +105,7 @@ def test_after_a_success_an_account_answers_like_a_number_never_tried(
 ) -> None:
     """A success clears the account's count: what follows is a fresh number's sequence."""
     clock = FixedClock()
-    service = AccountService(engine, clock, hasher=_cheap_hasher(), lock_for=LOCK)
+    service = AccountService(AccountStore(engine), clock, hasher=_cheap_hasher(), lock_for=LOCK)
     for _ in range(4):
         _answer(lambda: service.login(account, "wrong-password"))
     assert _answer(lambda: service.login(account, PASSWORD))[0] == 200

@@ -26,6 +26,7 @@ from issuers.codes.gb11643 import make_resident_id
 from issuers.errors import AccountLocked, ElicenseError
 from tests.app_fixtures import FixedClock
 from wallet.accounts.service import AccountService
+from wallet.accounts.store import AccountStore
 from wallet.accounts.store.tables import login_throttle
 from wallet.server.app import create_app
 from wallet.server.wiring import Services
@@ -80,7 +81,7 @@ def hasher() -> CountingHasher:
 
 @pytest.fixture
 def accounts(engine: Engine, clock: FixedClock, hasher: CountingHasher) -> AccountService:
-    accounts = AccountService(engine, clock, hasher=hasher, max_failures=MAX_FAILURES)
+    accounts = AccountService(AccountStore(engine), clock, hasher=hasher, max_failures=MAX_FAILURES)
     accounts.register(ZHANG_WEI, "张伟", PASSWORD)
     _ = accounts._dummy_hash  # made before the race: it is a hash, not a check
     hasher.verified = 0
@@ -109,7 +110,7 @@ def test_parallel_wrong_passwords_evaluate_at_most_max_failures(
 def test_http_burst_then_the_right_password_is_locked(
     services: Services, clock: FixedClock, hasher: CountingHasher
 ) -> None:
-    accounts = AccountService(services.engine, clock, hasher=hasher)
+    accounts = AccountService(AccountStore(services.engine), clock, hasher=hasher)
     app = create_app(services=dataclasses.replace(services, accounts=accounts), prepare=False)
     accounts.register(ZHANG_WEI, "张伟", PASSWORD)
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -1,240 +1,167 @@
-"""Repository functions for citizen accounts and their sessions.
+"""The accounts' store: citizens, their sessions and the login throttle, over SQLAlchemy.
 
-Callers own the transaction, as in :mod:`issuers.store.repository`. Tokens arrive here
-already hashed: nothing in this module ever sees a bearer token or a password.
+:class:`AccountStore` runs each query in a transaction of its own and hands back the
+frozen records of :mod:`wallet.accounts.records`, never a database row; a taken
+公民身份号码 (the unique key) is an outcome (``None``), not a driver error. Tokens
+arrive here already hashed: nothing in this package ever sees a bearer token or a
+password.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import cast
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from issuers.errors import Busy
-from issuers.store.tables import certificate_holders, certificates
-from wallet.accounts.store.tables import citizens, login_throttle, sessions
+from issuers.store.database import write_transaction
+from wallet.accounts.records import (
+    Citizen,
+    GuessClaim,
+    NewSession,
+    PasswordRecord,
+    SessionKind,
+    StoredSession,
+)
+from wallet.accounts.store.tables import citizens, sessions
+from wallet.accounts.store.throttle import claim_guess, clear_guesses
+
+__all__ = ["AccountStore"]
 
 
-def insert_citizen(
-    conn: Connection, id_number: str, name: str, password_hash: str, now: datetime
-) -> int:
-    citizen_id = conn.execute(
-        insert(citizens)
-        .values(
-            id_number=id_number,
-            name=name,
-            password_hash=password_hash,
-            created_at=now,
-            failed_logins=0,
-            locked_until=None,
-        )
-        .returning(citizens.c.id)
-    ).scalar_one()
-    return int(citizen_id)
+class AccountStore:
+    """The accounts' tables behind typed methods: the service's
+    :class:`~wallet.accounts.service.AccountStorage`, over a database."""
 
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
-def citizen_by_id_number(conn: Connection, id_number: str) -> Row[Any] | None:
-    return conn.execute(select(citizens).where(citizens.c.id_number == id_number)).first()
-
-
-def replace_password_hash(conn: Connection, citizen_id: int, new_hash: str) -> None:
-    conn.execute(update(citizens).where(citizens.c.id == citizen_id).values(password_hash=new_hash))
-
-
-def insert_session(
-    conn: Connection,
-    *,
-    token_hash: str,
-    citizen_id: int,
-    kind: str,
-    csrf_token_hash: str | None,
-    now: datetime,
-    expires_at: datetime,
-) -> None:
-    conn.execute(
-        insert(sessions).values(
-            token_hash=token_hash,
-            citizen_id=citizen_id,
-            kind=kind,
-            csrf_token_hash=csrf_token_hash,
-            created_at=now,
-            expires_at=expires_at,
-            revoked_at=None,
-        )
-    )
-
-
-def session_with_citizen(conn: Connection, token_hash: str) -> Row[Any] | None:
-    """The session row joined with its citizen (citizen columns prefixed ``citizen_``)."""
-    query = select(
-        sessions,
-        citizens.c.id_number.label("citizen_id_number"),
-        citizens.c.name.label("citizen_name"),
-        citizens.c.created_at.label("citizen_created_at"),
-    ).join(citizens, citizens.c.id == sessions.c.citizen_id)
-    return conn.execute(query.where(sessions.c.token_hash == token_hash)).first()
-
-
-def revoke_session(conn: Connection, token_hash: str, now: datetime) -> None:
-    conn.execute(
-        update(sessions)
-        .where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-
-
-def revoke_other_sessions(conn: Connection, citizen_id: int, keep: str, now: datetime) -> int:
-    """End every live session of the citizen but the one whose token hashes to ``keep``."""
-    ended = conn.execute(
-        update(sessions)
-        .where(
-            sessions.c.citizen_id == citizen_id,
-            sessions.c.token_hash != keep,
-            sessions.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    ).rowcount
-    return int(ended)
-
-
-def holder_certificate(conn: Connection, identifier: str, holder_code: str) -> Row[Any] | None:
-    """The certificate ``identifier`` if ``holder_code`` is one of its holders, else None.
-
-    One query for both conditions: "does not exist" and "is someone else's" look the
-    same to the caller, and take the same path.
-    """
-    return conn.execute(
-        select(certificates)
-        .join(certificate_holders, certificate_holders.c.certificate_id == certificates.c.id)
-        .where(
-            certificates.c.identifier == identifier,
-            certificate_holders.c.holder_code == holder_code,
-        )
-    ).first()
-
-
-def holder_codes(conn: Connection, certificate_id: int) -> list[str]:
-    return list(
-        conn.execute(
-            select(certificate_holders.c.holder_code)
-            .where(certificate_holders.c.certificate_id == certificate_id)
-            .order_by(certificate_holders.c.position)
-        ).scalars()
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class GuessClaim:
-    """What claiming a password guess decided, before the password is checked.
-
-    ``allowed`` False: the number is locked until ``locked_until``; check nothing.
-    ``allowed`` True with ``locked_until`` set: this was the last guess the lock period
-    allows, and the number is now locked (a wrong password answers 423).
-    ``failures`` and ``at``: the row as this claim left it (what a success may clear).
-    """
-
-    allowed: bool
-    locked_until: datetime | None
-    failures: int = 0
-    at: datetime | None = None
-
-
-PRUNE_BATCH = 100  # idle throttle rows removed per claim: bounded work on the login path
-_CLAIM_ATTEMPTS = 5
-
-
-def claim_guess(
-    conn: Connection,
-    id_number: str,
-    *,
-    now: datetime,
-    max_failures: int,
-    lock_for: timedelta,
-) -> GuessClaim:
-    """Count one password guess for ``id_number`` (with or without an account) before
-    its hash is checked: refused while locked; failures older than ``lock_for`` no
-    longer count; the ``max_failures``-th guess in a row locks for ``lock_for``.
-
-    Run it in :func:`~issuers.store.database.write_transaction`: the row is read and
-    written under a lock (SQLite: the IMMEDIATE write lock; PostgreSQL: SELECT ... FOR
-    UPDATE), so concurrent guesses are counted one after another and no more than
-    ``max_failures`` are ever allowed in a lock period. A success must clear the row
-    with its claim (:func:`clear_guesses`); a failure needs no further write.
-    """
-    row = _throttle_row_for_update(conn, id_number, now)
-    if row.locked_until is not None and row.locked_until > now:
-        still_locked: datetime = row.locked_until  # refused, and not counted again
-        _prune_idle(conn, now, lock_for)
-        return GuessClaim(allowed=False, locked_until=still_locked)
-    # A count carries on only within the lock period after the last failure, and a
-    # lock that has run out starts a fresh count.
-    counting = row.locked_until is None and row.last_failure_at >= now - lock_for
-    failures = int(row.failures) + 1 if counting else 1
-    locked_until = now + lock_for if failures >= max_failures else None
-    conn.execute(
-        update(login_throttle)
-        .where(login_throttle.c.id_number == id_number)
-        .values(failures=failures, locked_until=locked_until, last_failure_at=now)
-    )
-    # After the claim, never before: the claimed row is already ours, and SKIP LOCKED
-    # never waits, so two claims cannot deadlock over each other's rows (PostgreSQL).
-    _prune_idle(conn, now, lock_for)
-    return GuessClaim(allowed=True, locked_until=locked_until, failures=failures, at=now)
-
-
-def clear_guesses(conn: Connection, id_number: str, claim: GuessClaim) -> None:
-    """A successful login: the number's failures are forgotten, unless guesses were
-    claimed after ``claim`` while its password was being checked. Those, and the lock
-    they may have set, stand: wiping them would give an attacker guessing during the
-    owner's sign-in a fresh set of guesses in the same lock period."""
-    conn.execute(
-        delete(login_throttle).where(
-            login_throttle.c.id_number == id_number,
-            login_throttle.c.failures == claim.failures,
-            login_throttle.c.last_failure_at == claim.at,
-        )
-    )
-
-
-def _throttle_row_for_update(conn: Connection, id_number: str, now: datetime) -> Row[Any]:
-    """The number's throttle row, locked for this transaction; made if missing.
-
-    On PostgreSQL two first guesses can both find no row: the INSERT runs in a SAVEPOINT
-    and the loser of the unique key reads the winner's row. A row deleted in between
-    (by a success or a prune) is inserted again."""
-    query = select(login_throttle).where(login_throttle.c.id_number == id_number).with_for_update()
-    for _ in range(_CLAIM_ATTEMPTS):
-        row = conn.execute(query).first()
-        if row is not None:
-            return row
+    def add_citizen(
+        self, id_number: str, name: str, password_hash: str, now: datetime
+    ) -> Citizen | None:
+        """Record a new account; ``None`` when the 公民身份号码 already has one."""
         try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(login_throttle).values(
-                        id_number=id_number, failures=0, locked_until=None, last_failure_at=now
+            with write_transaction(self._engine) as conn:
+                citizen_id = conn.execute(
+                    insert(citizens)
+                    .values(
+                        id_number=id_number,
+                        name=name,
+                        password_hash=password_hash,
+                        created_at=now,
+                        failed_logins=0,
+                        locked_until=None,
                     )
-                )
+                    .returning(citizens.c.id)
+                ).scalar_one()
         except IntegrityError:
-            continue
-        return conn.execute(query).one()
-    raise Busy("too many concurrent logins for this 公民身份号码: try again")
+            return None
+        return Citizen(int(citizen_id), id_number, name, now)
 
+    def has_citizen(self, id_number: str) -> bool:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(citizens.c.id).where(citizens.c.id_number == id_number)
+            ).first()
+        return found is not None
 
-def _prune_idle(conn: Connection, now: datetime, lock_for: timedelta) -> None:
-    """Forget rows idle for longer than the lock period (they would count from zero
-    anyway), so the table holds only the numbers tried lately. Rows another login has
-    locked are skipped (PostgreSQL); SQLite ignores FOR UPDATE and serialises writers."""
-    stale = now - lock_for
-    idle = (
-        select(login_throttle.c.id_number)
-        .where(
-            login_throttle.c.last_failure_at < stale,
-            login_throttle.c.locked_until.is_(None) | (login_throttle.c.locked_until <= now),
+    def claim_guess(
+        self, id_number: str, *, now: datetime, max_failures: int, lock_for: timedelta
+    ) -> tuple[GuessClaim, PasswordRecord | None]:
+        """Count one password guess (:func:`~wallet.accounts.store.throttle.claim_guess`)
+        and read the number's password hash, if it has an account, in one write
+        transaction: concurrent logins cannot all be checked before the lock holds."""
+        with write_transaction(self._engine) as conn:
+            claim = claim_guess(
+                conn, id_number, now=now, max_failures=max_failures, lock_for=lock_for
+            )
+            row = conn.execute(
+                select(citizens.c.id, citizens.c.password_hash).where(
+                    citizens.c.id_number == id_number
+                )
+            ).first()
+        account = None if row is None else PasswordRecord(int(row.id), row.password_hash)
+        return claim, account
+
+    def complete_login(
+        self,
+        id_number: str,
+        claim: GuessClaim,
+        session: NewSession,
+        *,
+        new_password_hash: str | None = None,
+    ) -> None:
+        """A password checked: clear the guesses ``claim`` counted, store the upgraded
+        hash if any, and record the session, in one transaction."""
+        with write_transaction(self._engine) as conn:
+            clear_guesses(conn, id_number, claim)
+            if new_password_hash is not None:
+                conn.execute(
+                    update(citizens)
+                    .where(citizens.c.id == session.citizen_id)
+                    .values(password_hash=new_password_hash)
+                )
+            conn.execute(
+                insert(sessions).values(
+                    token_hash=session.token_hash,
+                    citizen_id=session.citizen_id,
+                    kind=session.kind,
+                    csrf_token_hash=session.csrf_token_hash,
+                    created_at=session.created_at,
+                    expires_at=session.expires_at,
+                    revoked_at=None,
+                )
+            )
+
+    def session(self, token_hash: str) -> StoredSession | None:
+        """The session whose token hashes to ``token_hash``, with its citizen."""
+        query = (
+            select(
+                sessions,
+                citizens.c.id_number.label("citizen_id_number"),
+                citizens.c.name.label("citizen_name"),
+                citizens.c.created_at.label("citizen_created_at"),
+            )
+            .join(citizens, citizens.c.id == sessions.c.citizen_id)
+            .where(sessions.c.token_hash == token_hash)
         )
-        .limit(PRUNE_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    conn.execute(delete(login_throttle).where(login_throttle.c.id_number.in_(idle)))
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        citizen = Citizen(
+            int(row.citizen_id), row.citizen_id_number, row.citizen_name, row.citizen_created_at
+        )
+        return StoredSession(
+            token_hash=row.token_hash,
+            citizen=citizen,
+            kind=cast(SessionKind, row.kind),  # written only from SessionKind
+            csrf_token_hash=row.csrf_token_hash,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+        )
+
+    def revoke_session(self, token_hash: str, now: datetime) -> None:
+        with write_transaction(self._engine) as conn:
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.token_hash == token_hash, sessions.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+
+    def revoke_other_sessions(self, citizen_id: int, keep: str, now: datetime) -> int:
+        """End every live session of the citizen but the one whose token hashes to
+        ``keep``; how many were ended."""
+        with write_transaction(self._engine) as conn:
+            ended = conn.execute(
+                update(sessions)
+                .where(
+                    sessions.c.citizen_id == citizen_id,
+                    sessions.c.token_hash != keep,
+                    sessions.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            ).rowcount
+        return int(ended)
