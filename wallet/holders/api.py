@@ -12,9 +12,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,6 +19,7 @@ from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
+from issuers.crypto.base64url import parse_b64url
 from issuers.error_schema import error_responses
 from issuers.errors import InvalidInput
 from issuers.formats.presentation import MAX_NONCE_BYTES
@@ -153,19 +151,14 @@ def present(
     )
 
 
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
-
-
 def _nonce(text: str) -> bytes:
     return _base64url(text, "nonce", max_bytes=MAX_NONCE_BYTES)
 
 
 def _base64url(text: str, field: str, *, max_bytes: int) -> bytes:
-    if not _BASE64URL.fullmatch(text):
-        raise InvalidInput(f"{field} must be base64url", field=field)
     try:
-        value = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
+        value = parse_b64url(text)
+    except ValueError:
         raise InvalidInput(f"{field} must be base64url", field=field) from None
     if not 0 < len(value) <= max_bytes:
         raise InvalidInput(f"{field} must be 1 to {max_bytes} bytes", field=field)
