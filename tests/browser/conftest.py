@@ -23,7 +23,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.e2e.test_demo_server import demo_env, running_demo_server
+from tests.e2e.demo_server import demo_env, running_demo_server
 from wallet.server.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:

@@ -18,15 +18,14 @@ import httpx
 
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims
-from tests.e2e.test_demo_server import (
-    PUBLIC_SECURITY,
+from tests.e2e.demo_server import (
     README_MINT,
     cli,
     demo_env,
     post_verify,
     running_demo_server,
 )
-from tests.helpers import LI_NA, ZHANG_WEI
+from tests.helpers import LI_NA, PUBLIC_SECURITY, ZHANG_WEI
 
 DEMO_PASSWORD = "demo-password-1"
 WANG_FANG_ID = {

@@ -12,10 +12,8 @@ import zxingcpp
 from PIL import Image
 
 from issuers.formats import presentation
-from tests.e2e.test_demo_server import cli, demo_server, post_verify
+from tests.e2e.demo_server import cli, post_verify
 from wallet.server.demo import DEMO_PASSWORD
-
-__all__ = ["demo_server"]  # the fixture, imported for pytest
 
 CHEN_QIANG = "330102197801305178"  # demo citizen holding the ride-hailing driver certificate
 

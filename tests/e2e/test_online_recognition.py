@@ -1,13 +1,14 @@
 """跨省互认 online: the Jiangsu server's ``POST /verify`` recognises a Zhejiang permit.
 
-The same two ``elicense serve --demo`` platforms as in :mod:`tests.e2e.test_two_regions`,
-on loopback ports, each with its own data and keys. The Jiangsu server is started with
-``ELICENSE_TRUST_CACHE_DIR`` naming a directory that is empty at first, and
-``ELICENSE_TRUST_ANCHORS`` naming a file (outside it) with Zhejiang's anchor, handed
-over out of band (here: read from the Zhejiang server before Jiangsu starts); the
-operator then runs ``elicense sync`` into it with Jiangsu's and Zhejiang's anchors. The
-Jiangsu server picks up each sync while it runs: the same process answers before the
-first sync, after it, and after a second sync that carries a Zhejiang revocation.
+The same two ``elicense serve --demo`` platforms (:mod:`tests.e2e.platforms`) as in
+:mod:`tests.e2e.test_two_regions`, on loopback ports, each with its own data and keys.
+The Jiangsu server is started with ``ELICENSE_TRUST_CACHE_DIR`` naming a directory that
+is empty at first, and ``ELICENSE_TRUST_ANCHORS`` naming a file (outside it) with
+Zhejiang's anchor, handed over out of band (here: read from the Zhejiang server before
+Jiangsu starts); the operator then runs ``elicense sync`` into it with Jiangsu's and
+Zhejiang's anchors. The Jiangsu server picks up each sync while it runs: the same process
+answers before the first sync, after it, and after a second sync that carries a Zhejiang
+revocation.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_two_regions import (
+from tests.e2e.platforms import (
     ELICENSE,
     HTTP_TIMEOUT_S,
     JS_TRANSPORT,

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_demo_server import demo_env, running_demo_server
+from tests.e2e.demo_server import demo_env, running_demo_server
 from tests.helpers import ZHANG_WEI
 from wallet.server.demo import DEMO_PASSWORD
 
