@@ -1,4 +1,5 @@
-"""Shared fixtures: a fixed clock, a seeded issuance service, the app and a client.
+"""Shared fixtures: a fixed clock, a seeded issuance service, the app and a client, and
+the environment the CLI reads its settings from (``cli_env``).
 
 Loaded from the root conftest (``pytest_plugins``). Every database here comes from the
 ``database_url`` fixture, so the same tests run on SQLite and on PostgreSQL.
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
@@ -24,7 +25,7 @@ from wallet.accounts.service import AccountService
 from wallet.server import demo
 from wallet.server.app import create_app, prepare_database, services_of
 from wallet.server.schema import ensure_schema
-from wallet.server.settings import Settings
+from wallet.server.settings import Settings, get_settings
 from wallet.server.wiring import Services, build_services
 
 TEST_MASTER_KEY = bytes(range(32))  # TEST KEY: labelled, never used outside tests
@@ -117,3 +118,37 @@ def accounts(app: FastAPI) -> AccountService:
     for id_number, name in PEOPLE.items():
         service.register(id_number, name, PASSWORDS[id_number])
     return service
+
+
+@pytest.fixture
+def cli_env(
+    service: IssuanceService, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """The environment the CLI reads its settings from, also usable for subprocesses."""
+    env = {
+        "ELICENSE_DATABASE_URL": database_url,
+        "ELICENSE_MASTER_KEY": base64.b64encode(TEST_MASTER_KEY).decode(),
+        "ELICENSE_DATA_DIR": str(tmp_path / "var"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("ELICENSE_DEMO", "ELICENSE_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()  # settings are read once per process: re-read them here
+    # Each in-process CLI call builds its own Engine and leaves it to the process exit
+    # to close; here the "process" is pytest, so dispose of every engine that connected
+    # during the test (a class-level SQLAlchemy event, not a patch of the CLI).
+    engines: list[Engine] = []
+
+    def track(connection: Connection) -> None:
+        if connection.engine not in engines:
+            engines.append(connection.engine)
+
+    event.listen(Engine, "engine_connect", track)
+    try:
+        yield env
+    finally:
+        event.remove(Engine, "engine_connect", track)
+        for engine in engines:
+            engine.dispose()
+        get_settings.cache_clear()

@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers import PUBLIC_SECURITY, assert_error, mint, sample, verify
-from tests.wallet.cli.test_cli import cli_env  # noqa: F401  (the CLI's environment fixture)
 from wallet.cli.main import main
 
 TRANSPORT = "11330000000000003M"  # 浙江省交通运输厅

@@ -4,18 +4,17 @@ as the installed console script in a real subprocess.
 Exit codes (wallet/cli/main.py): 0 success or "valid", 1 a typed failure or "invalid",
 2 a usage error. The database is the ``database_url`` fixture's (SQLite or
 PostgreSQL); the ``service`` fixture registers the sample issuers in it under the
-labelled test master key, which the CLI gets through ``ELICENSE_MASTER_KEY``.
+labelled test master key, which the CLI gets through ``ELICENSE_MASTER_KEY`` (the
+``cli_env`` fixture in tests/app_fixtures.py, shared with the status-route tests).
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,9 @@ import cbor2
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import Connection, Engine, event
 
 import issuers.formats.qr_image
 from issuers.formats import qr_envelope
-from issuers.store.issuance import IssuanceService
-from tests.app_fixtures import TEST_MASTER_KEY
 from tests.helpers import CIVIL_AFFAIRS, PUBLIC_SECURITY
 from wallet.cli.main import main
 from wallet.server.settings import get_settings
@@ -56,40 +52,6 @@ RESIDENT_ID_FIELDS = {
     "id_number": "31010419900315123X",
     "issuing_authority": "上海市公安局徐汇分局",
 }
-
-
-@pytest.fixture
-def cli_env(
-    service: IssuanceService, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    """The environment the CLI reads its settings from, also usable for subprocesses."""
-    env = {
-        "ELICENSE_DATABASE_URL": database_url,
-        "ELICENSE_MASTER_KEY": base64.b64encode(TEST_MASTER_KEY).decode(),
-        "ELICENSE_DATA_DIR": str(tmp_path / "var"),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    for name in ("ELICENSE_DEMO", "ELICENSE_ADMIN_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()  # settings are read once per process: re-read them here
-    # Each in-process CLI call builds its own Engine and leaves it to the process exit
-    # to close; here the "process" is pytest, so dispose of every engine that connected
-    # during the test (a class-level SQLAlchemy event, not a patch of the CLI).
-    engines: list[Engine] = []
-
-    def track(connection: Connection) -> None:
-        if connection.engine not in engines:
-            engines.append(connection.engine)
-
-    event.listen(Engine, "engine_connect", track)
-    try:
-        yield env
-    finally:
-        event.remove(Engine, "engine_connect", track)
-        for engine in engines:
-            engine.dispose()
-        get_settings.cache_clear()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -13,7 +13,6 @@ from issuers.crypto.keys import VerifyingKey
 from issuers.errors import KeyCompromised
 from issuers.trust import TrustAnchor, TrustListKeyResolver, verify_trust_list
 from tests.helpers import sample
-from tests.wallet.cli.test_cli import cli_env  # noqa: F401  (the CLI's environment fixture)
 from verifiers.qr import verify_qr
 from wallet.cli.main import main
 

@@ -21,7 +21,6 @@ from issuers.store import repository as repo
 from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService
 from tests.app_fixtures import TEST_MASTER_KEY
-from tests.wallet.cli.test_cli import cli_env  # noqa: F401  (the CLI's environment fixture)
 from wallet.cli.main import build_parser, main
 
 ZJ = "11330000000000003M"
