@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
 from PIL import Image
 
 from issuers.formats.qr_image import render_png
@@ -27,37 +26,10 @@ from tests.helpers import (
     form_token,
     mint,
 )
+from tests.verifiers.web.inspector_form import inspect, verdict_of
 from verifiers.qr_scan import MAX_IMAGE_BYTES
 from wallet.accounts.service import AccountService
 from wallet.server.app import services_of
-
-_VERDICT = re.compile(r'<section class="verdict tone-(\w+)" id="verdict" data-state="(\w+)"')
-
-
-def inspect(
-    client: TestClient,
-    payload: str = "",
-    image: bytes | None = None,
-    *,
-    token: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    if token is None:
-        token = form_token(client.get("/inspector"))
-    files = {"image": ("qr.png", image, "image/png")} if image is not None else None
-    return client.post(
-        "/inspector",
-        data={"payload": payload, "form_token": token},
-        files=files,
-        headers=headers,
-    )
-
-
-def verdict_of(page: Response) -> tuple[str, str]:
-    """(tone, state) of the verdict on the page."""
-    found = _VERDICT.search(page.text)
-    assert found is not None, page.text
-    return found.group(1), found.group(2)
 
 
 def test_the_page_offers_paste_upload_and_a_camera_behind_a_strict_csp(
