@@ -25,7 +25,6 @@ from wallet.accounts.service import (
     Session,
     check_csrf,
 )
-from wallet.holders.presentations import PresentationService
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 
@@ -47,7 +46,6 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 # Kept for wallet.holders.api, which imports it from here.
-presentation_service = provided(PresentationService)
 
 
 def citizen_session(

@@ -24,7 +24,7 @@ from issuers.error_schema import error_responses
 from issuers.errors import InvalidInput
 from issuers.formats.presentation import MAX_NONCE_BYTES
 from issuers.formats.qr_image import LIVE_MASK, render_svg
-from wallet.accounts.api import CurrentSession, accounts, no_store, presentation_service
+from wallet.accounts.api import CurrentSession, accounts, no_store
 from wallet.accounts.service import AccountService
 from wallet.holders.keyring import HolderKey, HolderKeyring
 from wallet.holders.presentations import PresentationService
@@ -36,7 +36,7 @@ keyring = provided(HolderKeyring)
 
 
 Keyring = Annotated[HolderKeyring, Depends(keyring)]
-Presentations = Annotated[PresentationService, Depends(presentation_service)]
+Presentations = Annotated[PresentationService, Depends(provided(PresentationService))]
 Accounts = Annotated[AccountService, Depends(accounts)]
 
 
