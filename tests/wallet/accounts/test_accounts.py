@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,49 +16,15 @@ from sqlalchemy import select
 
 from issuers.errors import CheckDigitMismatch, Conflict, Forbidden, InvalidInput, Unauthorized
 from tests.app_fixtures import FixedClock
+from tests.helpers import LI_NA, PASSWORDS, ZHANG_WEI
+from tests.wallet.citizens import (
+    SAMPLES,
+    login,
+)
 from wallet.accounts.service import AccountService, check_csrf
 from wallet.accounts.store.tables import citizens, login_throttle, sessions
 from wallet.server import demo
 from wallet.server.app import services_of
-
-SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-SAMPLE_CERTIFICATES: list[dict[str, Any]] = json.loads(
-    (SAMPLES / "certificates.json").read_text("utf-8")
-)
-ZHANG_WEI = "31010419900315123X"  # A: marriage party_a, household head
-LI_NA = "320102199207082466"  # B: A's spouse, household member
-CHEN_QIANG = "330102197801305178"  # C: in neither
-PASSWORDS = {ZHANG_WEI: "zhang-wei-secret", LI_NA: "li-na-secret-2", CHEN_QIANG: "chen-q-secret"}
-
-
-@pytest.fixture
-def accounts(app: FastAPI) -> AccountService:
-    service: AccountService = services_of(app).accounts
-    for id_number, name in ((ZHANG_WEI, "张伟"), (LI_NA, "李娜"), (CHEN_QIANG, "陈强")):
-        service.register(id_number, name, PASSWORDS[id_number])
-    return service
-
-
-def login(client: TestClient, id_number: str, password: str | None = None) -> dict[str, str]:
-    response = client.post(
-        "/wallet/login",
-        json={"id_number": id_number, "password": password or PASSWORDS[id_number]},
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-def mint(client: TestClient, admin_headers: dict[str, str], type_slug: str) -> str:
-    item = next(i for i in SAMPLE_CERTIFICATES if i["type"] == type_slug)
-    response = client.post(
-        f"/issuers/{item['issuer']}/certificates",
-        json={"type": type_slug, "fields": item["fields"]},
-        headers=admin_headers,
-    )
-    assert response.status_code == 201, response.text
-    identifier: str = response.json()["identifier"]
-    return identifier
-
 
 # --- login, me, logout -----------------------------------------------------------------
 

@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 
 from issuers.errors import NotFound
 from issuers.status_codes import CertificateStatus
-from tests.wallet.accounts.test_accounts import CHEN_QIANG, LI_NA, ZHANG_WEI, login, mint
+from tests.helpers import CHEN_QIANG, LI_NA, ZHANG_WEI
+from tests.wallet.citizens import (
+    login,
+    mint,
+)
 from wallet.accounts.service import AccountService
 from wallet.certificates.service import MAX_IDENTIFIER_LENGTH, CertificateService, HeldCertificate
-
-pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture
 
 
 @pytest.fixture

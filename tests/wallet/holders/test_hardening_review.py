@@ -31,9 +31,18 @@ from issuers.status_codes import LIST_INVALID, CertificateStatus
 from issuers.store import status_store
 from issuers.store.tables import status_entries
 from tests.app_fixtures import FixedClock
-from tests.wallet.accounts.test_accounts import LI_NA, PASSWORDS, SAMPLE_CERTIFICATES, login, mint
-from tests.wallet.holders.test_holders import claims_of, detail_qr, verify
-from tests.wallet.holders.test_lost_device import list_value, mint_marriage, register_phone
+from tests.helpers import LI_NA, PASSWORDS
+from tests.wallet.citizens import (
+    SAMPLE_CERTIFICATES,
+    claims_of,
+    detail_qr,
+    list_value,
+    login,
+    mint,
+    mint_marriage,
+    register_phone,
+    verify,
+)
 from wallet.accounts.service import AccountService
 from wallet.accounts.store import AccountStore
 from wallet.holders.presentations import PresentationService
@@ -41,7 +50,6 @@ from wallet.holders.store import HolderStore
 from wallet.holders.store.tables import holder_keys
 from wallet.server.app import services_of
 
-pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture
 MARRIAGE = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "marriage")
 _ZHANG_WEI_ID = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "resident_id")
 RESIDENT_ID = {  # 李娜's own 居民身份证 (the sample is 张伟's): she is its only holder

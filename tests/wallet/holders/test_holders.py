@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from typing import Any
 
 import cbor2
 import pytest
@@ -15,20 +14,20 @@ from sqlalchemy import func, select
 
 from issuers.crypto.keys import Algorithm, SigningKey
 from issuers.crypto.sealing import unseal
-from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats import presentation as presentation_format
-from issuers.formats.cwt import CredentialClaims
 from issuers.formats.holder_binding import holder_key_from
 from issuers.formats.qr_image import qr_matrix
 from tests.app_fixtures import TEST_MASTER_KEY, FixedClock
-from tests.helpers import household_members
-from tests.wallet.accounts.test_accounts import (
-    CHEN_QIANG,
-    LI_NA,
+from tests.helpers import CHEN_QIANG, LI_NA, ZHANG_WEI, household_members
+from tests.wallet.citizens import (
     SAMPLE_CERTIFICATES,
-    ZHANG_WEI,
+    claims_of,
+    detail_qr,
+    device_body,
     login,
     mint,
+    present,
+    verify,
 )
 from wallet.accounts.service import AccountService
 from wallet.holders.device_proof import sign_registration
@@ -38,39 +37,7 @@ from wallet.holders.store.tables import holder_credentials, holder_keys
 from wallet.server.app import services_of
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
-pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture
 PERMIT = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "road_transport_permit")
-
-
-def claims_of(qr: str) -> CredentialClaims:
-    return CredentialClaims.from_cbor(cose_sign1.decode(qr_envelope.unwrap(qr)).payload)
-
-
-def present(client: TestClient, headers: dict[str, str], identifier: str, **body: Any) -> Any:
-    return client.post(
-        f"/wallet/certificates/{identifier}/presentation", json=body or None, headers=headers
-    )
-
-
-def verify(client: TestClient, qr: str) -> dict[str, Any]:
-    response = client.post("/verify", json={"qr": qr})
-    assert response.status_code == 200, response.text
-    verdict: dict[str, Any] = response.json()
-    return verdict
-
-
-def device_body(headers: dict[str, str], key: SigningKey, id_number: str) -> dict[str, Any]:
-    """A PUT /wallet/holder-key body with the device's proof of possession for this
-    session (the bearer token in ``headers``)."""
-    token = headers["Authorization"].removeprefix("Bearer ")
-    return {"public_jwk": key.public.to_jwk(), "proof": sign_registration(key, token, id_number)}
-
-
-def detail_qr(client: TestClient, headers: dict[str, str], identifier: str) -> str:
-    response = client.get(f"/wallet/certificates/{identifier}", headers=headers)
-    assert response.status_code == 200, response.text
-    qr: str = response.json()["qr"]
-    return qr
 
 
 def test_a_minted_certificate_binds_the_holders_custodial_key_sealed_at_rest(

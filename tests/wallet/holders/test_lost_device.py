@@ -9,7 +9,6 @@ over the holder-bound credential it fetched, exactly as ``elicense present --key
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -17,52 +16,23 @@ from sqlalchemy import select
 
 from issuers.crypto.keys import SigningKey
 from issuers.formats import presentation as presentation_format
-from issuers.formats.status_list_token import verify_jwt
-from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.tables import certificates
 from tests.app_fixtures import FixedClock
-from tests.wallet.accounts.test_accounts import LI_NA, SAMPLE_CERTIFICATES, ZHANG_WEI, login
-from tests.wallet.holders.test_holders import claims_of, detail_qr, device_body, present, verify
+from tests.helpers import LI_NA, ZHANG_WEI
+from tests.wallet.citizens import (
+    MARRIAGE_URL,
+    claims_of,
+    detail_qr,
+    device_body,
+    list_value,
+    login,
+    mint_marriage,
+    present,
+    register_phone,
+    verify,
+)
 from wallet.accounts.service import AccountService
 from wallet.server.app import services_of
-
-pytest_plugins = ["tests.wallet.accounts.test_accounts"]  # the `accounts` fixture
-MARRIAGE = next(c for c in SAMPLE_CERTIFICATES if c["type"] == "marriage")
-MARRIAGE_URL = f"/issuers/{MARRIAGE['issuer']}/certificates"
-
-
-def mint_marriage(client: TestClient, admin_headers: dict[str, str]) -> tuple[str, str]:
-    """张伟 and 李娜's marriage certificate: (identifier, the certificate's own QR)."""
-    response = client.post(
-        MARRIAGE_URL, json={"type": "marriage", "fields": MARRIAGE["fields"]}, headers=admin_headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["identifier"], response.json()["qr"]
-
-
-def register_phone(client: TestClient, headers: dict[str, str], id_number: str) -> SigningKey:
-    phone = SigningKey.generate()
-    body = device_body(headers, phone, id_number)
-    response = client.put("/wallet/holder-key", json=body, headers=headers)
-    assert response.status_code == 200, response.text
-    return phone
-
-
-def list_value(app: FastAPI, client: TestClient, qr: str, now: Any) -> int:
-    """The entry behind ``qr``'s status reference in the list the server publishes now
-    (what a roadside verifier stores at its next sync), checked with the issuer's key."""
-    reference = claims_of(qr).status
-    assert reference is not None
-    path = reference.uri.split("://", 1)[1].split("/", 1)[1]
-    response = client.get(f"/{path}")
-    assert response.status_code == 200, response.text
-    token = verify_jwt(
-        response.text,
-        keys=DatabaseKeyResolver(services_of(app).engine),
-        now=now,
-        expected_uri=reference.uri,
-    )
-    return token.status_list.get(reference.idx)
 
 
 def test_a_forgotten_phone_signs_nothing_that_verifies_and_nobody_else_is_touched(

@@ -17,7 +17,7 @@ from tests.helpers import (
     set_cookie_headers,
     web_login,
 )
-from tests.verifiers.web.test_inspector_page import inspect, verdict_of
+from tests.verifiers.web.inspector_form import inspect, verdict_of
 from verifiers.inspector.display import redact
 from wallet.accounts.service import AccountService
 from wallet.web.cookies import SESSION_COOKIE
