@@ -12,14 +12,36 @@ it raises one of these.
     │   ├── InvalidCode .......................... invalid_code             422
     │   │   └── CheckDigitMismatch ............... check_digit_mismatch     422
     │   ├── SchemaInvalid ........................ schema_invalid           422
-    │   └── NoQrFound ............................ no_qr_found              422
+    │   ├── NoQrFound ............................ no_qr_found              422
+    │   └── BeyondBundleItem ..................... beyond_bundle_item       422
     ├── PayloadTooLarge .......................... payload_too_large        413
     ├── UnsupportedMediaType ..................... unsupported_media_type   415
     ├── NotFound ................................. not_found                404
     ├── Unauthorized ............................. unauthorized             401
-    │   └── ReauthenticationRequired ............. reauthentication_required 401
+    │   ├── ReauthenticationRequired ............. reauthentication_required 401
+    │   └── InvalidToken ......................... invalid_token            401
     ├── Forbidden ................................ forbidden                403
+    │   ├── InsufficientScope .................... insufficient_scope       403
+    │   ├── RelationUnproven ..................... relation_unproven        403
+    │   └── PullRefused .......................... pull_refused             403
+    │       ├── ConsentDenied .................... consent_denied
+    │       ├── GrantExpired ..................... grant_expired
+    │       ├── GrantRevoked ..................... grant_revoked
+    │       ├── GrantExhausted ................... grant_exhausted
+    │       ├── PurposeMismatch .................. purpose_mismatch
+    │       ├── HolderNotGranted ................. holder_not_granted
+    │       ├── TypeNotGranted ................... type_not_granted
+    │       ├── ClaimNotGranted .................. claim_not_granted
+    │       └── CertificateNotShareable .......... certificate_not_shareable
     ├── Conflict ................................. conflict                 409
+    │   └── ConsentPending ....................... consent_pending          409
+    ├── OAuthError (RFC 6749 §5.2 body) .......... invalid_request          400
+    │   ├── OAuthInvalidRequest .................. invalid_request          400
+    │   ├── InvalidClient ........................ invalid_client           401
+    │   ├── InvalidGrant ......................... invalid_grant            400
+    │   ├── UnauthorizedClient ................... unauthorized_client      400
+    │   ├── UnsupportedGrantType ................. unsupported_grant_type   400
+    │   └── InvalidScope ......................... invalid_scope            400
     ├── KeyUnavailable ........................... key_unavailable          503
     ├── Busy (retry_after) ....................... busy                     503
     ├── AccountLocked ............................ account_locked           423
@@ -73,6 +95,30 @@ package and drawn above (tests/issuers/test_error_tree.py).
 
 from __future__ import annotations
 
+from issuers.errors._consent import (
+    BeyondBundleItem,
+    CertificateNotShareable,
+    ClaimNotGranted,
+    ConsentDenied,
+    ConsentPending,
+    GrantExhausted,
+    GrantExpired,
+    GrantRevoked,
+    HolderNotGranted,
+    InsufficientScope,
+    InvalidClient,
+    InvalidGrant,
+    InvalidScope,
+    InvalidToken,
+    OAuthError,
+    OAuthInvalidRequest,
+    PullRefused,
+    PurposeMismatch,
+    RelationUnproven,
+    TypeNotGranted,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+)
 from issuers.errors._local import (
     CacheEntryUnusable,
     DeadlinePassed,
@@ -133,23 +179,37 @@ from issuers.errors._verdicts import (
 __all__ = [
     "AccountLocked",
     "Base45Invalid",
+    "BeyondBundleItem",
     "Busy",
     "CacheEntryUnusable",
+    "CertificateNotShareable",
     "CheckDigitMismatch",
+    "ClaimNotGranted",
     "ClaimsInvalid",
     "CompressionInvalid",
     "Conflict",
+    "ConsentDenied",
+    "ConsentPending",
     "CredentialInvalid",
     "DeadlinePassed",
     "ElicenseError",
     "Expired",
     "FetchFailed",
     "Forbidden",
+    "GrantExhausted",
+    "GrantExpired",
+    "GrantRevoked",
     "HolderBindingMissing",
+    "HolderNotGranted",
     "HolderSignatureInvalid",
     "InflateLimitExceeded",
+    "InsufficientScope",
+    "InvalidClient",
     "InvalidCode",
+    "InvalidGrant",
     "InvalidInput",
+    "InvalidScope",
+    "InvalidToken",
     "KeyCompromised",
     "KeyUnavailable",
     "LoginRequired",
@@ -158,9 +218,14 @@ __all__ = [
     "NonceMismatch",
     "NotFound",
     "NotYetValid",
+    "OAuthError",
+    "OAuthInvalidRequest",
     "PayloadTooLarge",
     "PresentationStale",
+    "PullRefused",
+    "PurposeMismatch",
     "ReauthenticationRequired",
+    "RelationUnproven",
     "Replayed",
     "Revoked",
     "SchemaInvalid",
@@ -174,8 +239,11 @@ __all__ = [
     "TrustListExpired",
     "TrustListInvalid",
     "TrustListSignatureInvalid",
+    "TypeNotGranted",
     "Unauthorized",
+    "UnauthorizedClient",
     "UnknownKey",
+    "UnsupportedGrantType",
     "UnsupportedMediaType",
     "UnsupportedVersion",
     "UntrustedAnchor",

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
-from issuers.errors import Busy, ElicenseError
+from issuers.errors import Busy, ElicenseError, InvalidClient, OAuthError, Unauthorized
 
 log = logging.getLogger("elicense.http")
 
@@ -61,10 +61,30 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
+def oauth_error_response(exc: OAuthError) -> JSONResponse:
+    """The token endpoint's errors, in RFC 6749 §5.2's own shape (not ours):
+    ``{"error", "error_description"}``, never cached; a failed client authentication
+    answers 401 with a Basic challenge (§5.2: "invalid_client")."""
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if isinstance(exc, InvalidClient):
+        headers["WWW-Authenticate"] = 'Basic realm="elicense"'
+    body = {"error": exc.code, "error_description": exc.message}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+def bearer_challenge(exc: Unauthorized | ElicenseError) -> str:
+    """``WWW-Authenticate`` for a 401: RFC 6750 §3 names the error for a bad token."""
+    if exc.code == "invalid_token":
+        return 'Bearer error="invalid_token"'
+    return "Bearer"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ElicenseError)
     async def _elicense(_: Request, exc: ElicenseError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, OAuthError):
+            return oauth_error_response(exc)
+        headers = {"WWW-Authenticate": bearer_challenge(exc)} if exc.status == 401 else None
         if isinstance(exc, Busy):
             headers = {"Retry-After": str(exc.retry_after)}
         return error_response(exc.status, exc.to_dict(), headers)
