@@ -1,0 +1,165 @@
+"""The card of a share, as an SVG picture with its annotation (加注) as a watermark.
+
+A service's clerk, or the citizen, may want to *look* at a share rather than parse it.
+This draws the certificate card: the type's Chinese name, the identifier, and the
+disclosed values only (labelled in Chinese through the inspector's labels,
+:mod:`verifiers.inspector.display`; an unlabelled field shows its own name), under a
+watermark repeated diagonally across the card, as a paper copy is stamped
+"仅供办理某事使用"::
+
+    仅供 {service} 办理 {item}：{purpose} 使用 · {pulled at, Beijing time} · 有效期至 {expiry}
+
+The picture is evidence for people only: the signed annotation and the SD-JWT are what
+a program checks. It is built with :mod:`xml.etree.ElementTree`, which escapes every
+text and attribute; it has no script, no link, no external reference (no ``href`` at
+all) and a bounded size (rows, characters per value, watermark lines). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from issuers.clock import CHINA_STANDARD_TIME
+from verifiers.inspector.display import field_rows
+from wallet.consent.annotation import Annotation
+
+__all__ = ["MAX_ROWS", "MAX_VALUE_CHARS", "render_card", "watermark_text"]
+
+MAX_ROWS: Final = 40
+MAX_VALUE_CHARS: Final = 48
+_WIDTH: Final = 640
+_ROW_HEIGHT: Final = 26
+_TOP: Final = 96
+_FOOTER: Final = 64
+_FONT: Final = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+_SVG_NS: Final = "http://www.w3.org/2000/svg"
+# XML 1.0 §2.2 Char: anything else would make the document unreadable, so it is replaced.
+_NOT_XML_CHAR: Final = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def watermark_text(annotation: Annotation) -> str:
+    """The words stamped across the card (times in Beijing time, 北京时间)."""
+    return (
+        f"仅供 {annotation.client_name} 办理 {annotation.item_name_zh}：{annotation.purpose} 使用"
+        f" · {_beijing(annotation.pulled_at)} · 有效期至 {_beijing(annotation.valid_until)}"
+    )
+
+
+def render_card(type_name_zh: str, disclosed: Mapping[str, Any], annotation: Annotation) -> str:
+    """The SVG document (text) of one share's card: ``disclosed`` values only."""
+    rows = field_rows(disclosed)
+    hidden = max(0, len(rows) - MAX_ROWS)
+    rows = rows[:MAX_ROWS]
+    height = _TOP + _ROW_HEIGHT * (len(rows) + (1 if hidden else 0)) + _FOOTER
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": _SVG_NS,
+            "width": str(_WIDTH),
+            "height": str(height),
+            "viewBox": f"0 0 {_WIDTH} {height}",
+            "role": "img",
+            "font-family": _FONT,
+        },
+    )
+    _add(svg, "title", f"{type_name_zh}（加注件）")
+    _rect(svg, fill="#fffdf6", stroke="#b8860b")
+    _text(svg, 24, 40, _clean(type_name_zh), size=24, weight="bold")
+    _text(svg, 24, 68, f"证照标识 {_clean(annotation.license_id)}", size=13, fill="#555555")
+    y = _TOP
+    for row in rows:
+        x = 24 + 18 * min(row.depth, 4)
+        label = _clip(row.label_zh)
+        if row.value is None:
+            _text(svg, x, y, label, size=14, weight="bold")
+        else:
+            _text(svg, x, y, label, size=14, fill="#555555")
+            _text(svg, 220, y, _clip(row.value), size=14)
+        y += _ROW_HEIGHT
+    if hidden:
+        _text(svg, 24, y, f"……另有 {hidden} 项，见 SD-JWT", size=13, fill="#555555")
+        y += _ROW_HEIGHT
+    stamp = _clean(watermark_text(annotation))
+    _text(svg, 24, height - 36, f"加注：{_clip(stamp, 60)}", size=12, fill="#8b0000")
+    _text(
+        svg,
+        24,
+        height - 16,
+        f"审计回执 {_clean(annotation.audit_receipt)}",
+        size=10,
+        fill="#8b0000",
+    )
+    _watermark(svg, stamp, height)
+    return ET.tostring(svg, encoding="unicode")
+
+
+def _watermark(svg: ET.Element, stamp: str, height: int) -> None:
+    """The stamp on diagonal lines covering the card, semi-transparent, above the values
+    (so cropping the values out of a screenshot cannot leave the stamp behind)."""
+    layer = _add(
+        svg,
+        "g",
+        attributes={
+            "transform": f"rotate(-30 {_WIDTH // 2} {height // 2})",
+            "fill": "#c00000",
+            "fill-opacity": "0.16",
+            "font-size": "16",
+            "pointer-events": "none",
+        },
+    )
+    span = _WIDTH + height  # the rotated lines must still reach every corner
+    lines = min(40, span // 70 + 1)
+    for i in range(lines):
+        offset = (i % 2) * 120
+        line = _add(layer, "text", stamp + "　　" + stamp)
+        line.set("x", str(-span // 2 - offset))
+        line.set("y", str(-span // 2 + 70 * i + 40))
+
+
+def _beijing(timestamp: int) -> str:
+    moment = datetime.fromtimestamp(timestamp, UTC).astimezone(CHINA_STANDARD_TIME)
+    return moment.strftime("%Y-%m-%d %H:%M") + " 北京时间"
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML_CHAR.sub("\ufffd", text)
+
+
+def _clip(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    text = _clean(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _add(
+    parent: ET.Element, tag: str, text: str | None = None, attributes: dict[str, str] | None = None
+) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes or {})
+    if text is not None:
+        element.text = _clean(text)
+    return element
+
+
+def _rect(svg: ET.Element, *, fill: str, stroke: str) -> None:
+    height = int(svg.get("height", "0")) - 8
+    attributes = {"x": "4", "y": "4", "rx": "14", "width": str(_WIDTH - 8), "height": str(height)}
+    _add(svg, "rect", attributes=attributes | {"fill": fill, "stroke": stroke, "stroke-width": "2"})
+
+
+def _text(
+    svg: ET.Element,
+    x: int,
+    y: int,
+    content: str,
+    *,
+    size: int,
+    fill: str = "#222222",
+    weight: str | None = None,
+) -> None:
+    attributes = {"x": str(x), "y": str(y), "font-size": str(size), "fill": fill}
+    if weight is not None:
+        attributes["font-weight"] = weight
+    _add(svg, "text", content, attributes)
