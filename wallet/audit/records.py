@@ -6,6 +6,11 @@ change it records. An event names the citizens who may read it by 公民身份�
 store keeps only keyed references to them, never the numbers. A summary is what the
 citizen reads (service, purpose, item, types, claim names, outcome) and never a claim
 value: the log proves who asked for what, it is not a second copy of the data.
+
+The summary keys the citizen's pages render (each optional): ``service`` (the
+service's name), ``client_id``, ``purpose``, ``item`` (the bundle item), ``types``
+(certificate types), ``claims`` (claim names, or a mapping type -> claim names),
+``outcome`` (``"ok"`` or the refusal's error code), ``on_behalf_of``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ __all__ = [
     "AuditEntry",
     "AuditEvent",
     "AuditTrail",
+    "ChainedEntry",
+    "Checkpoint",
+    "SignedHead",
 ]
 
 AUDIT_KINDS = frozenset(
@@ -74,6 +82,37 @@ class AuditEntry:
     grant_id: str | None
     prev_hash: str
     entry_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainedEntry:
+    """An entry with the keyed references of its readers: all its hash covers."""
+
+    entry: AuditEntry
+    holder_refs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignedHead:
+    """The chain's length and last hash, signed by the platform key (base64url)."""
+
+    count: int
+    head_hash: str
+    at: datetime
+    kid: str
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A published head: the same statement, also as a compact JWS anyone can check."""
+
+    count: int
+    head_hash: str
+    at: datetime
+    kid: str
+    signature: str
+    jws: str
 
 
 class AuditTrail(Protocol):

@@ -1,0 +1,232 @@
+"""Checking the audit log end to end, and naming the first row that is wrong.
+
+The walk reads entries in ``seq`` order in bounded batches and, for each row:
+
+1. ``seq`` must be the next number: a gap means a row was **deleted**;
+2. its hash is recomputed from its stored content (holder references included): a
+   mismatch means the row was **edited**;
+3. its ``prev_hash`` must be the previous row's hash: a row whose own hash is right but
+   whose link is broken means the *previous* row was edited and its hash recomputed,
+   so the previous row is named;
+4. a checkpoint at this count must be a valid JWS by the platform key over this row's
+   hash; a row past the signed head's count was **inserted**.
+
+After the walk, a checkpoint or a head counting more rows than exist means the last
+rows were deleted, and a head naming another hash means the last row was rewritten.
+The head's signature is checked first: nothing it says is used unless it verifies.
+Framework-free; the store arrives typed by :class:`ChainReader`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from issuers.crypto.keys import VerifyingKey
+from issuers.errors import SignatureInvalid
+from wallet.audit import chain
+from wallet.audit.records import ChainedEntry, Checkpoint, SignedHead
+
+__all__ = ["AuditDamage", "AuditReport", "ChainReader", "Damage", "verify_chain"]
+
+Damage = Literal["edited", "deleted", "inserted", "checkpoint_invalid", "head_invalid"]
+_NO_END = 2**62
+
+
+class ChainReader(Protocol):
+    def head(self) -> SignedHead | None: ...
+    def head_rows(self) -> int: ...
+    def entries_after(self, after_seq: int, limit: int) -> list[ChainedEntry]: ...
+    def checkpoints_between(self, first: int, last: int) -> list[Checkpoint]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditDamage:
+    """The first thing found wrong: the row named (if a row), what happened, in words."""
+
+    row: int | None
+    damage: Damage
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """What a walk found: how far the chain checks out, and the first damage if any."""
+
+    rows: int
+    head_hash: str
+    checkpoints: int
+    damage: AuditDamage | None
+
+    @property
+    def intact(self) -> bool:
+        return self.damage is None
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "intact": self.intact,
+            "rows": self.rows,
+            "head_hash": self.head_hash,
+            "checkpoints": self.checkpoints,
+        }
+        if self.damage is not None:
+            body["damage"] = {
+                "row": self.damage.row,
+                "kind": self.damage.damage,
+                "message": self.damage.message,
+            }
+        return body
+
+
+class _Walk:
+    def __init__(self) -> None:
+        self.rows = 0
+        self.last_hash = chain.GENESIS_HASH
+        self.checkpoints = 0
+
+    def report(self, damage: AuditDamage | None = None) -> AuditReport:
+        return AuditReport(self.rows, self.last_hash, self.checkpoints, damage)
+
+
+def verify_chain(store: ChainReader, key: VerifyingKey, *, batch_size: int = 1000) -> AuditReport:
+    """Walk the whole log; the report names the first damage, or none."""
+    walk = _Walk()
+    head = store.head()
+    head_damage = _check_head(store, head, key)
+    if head_damage is not None:
+        return walk.report(head_damage)
+    signed_count = 0 if head is None else head.count
+    for batch in _batches(store, batch_size):
+        checkpoints = {
+            cp.count: cp
+            for cp in store.checkpoints_between(batch[0].entry.seq, batch[-1].entry.seq)
+        }
+        for chained in batch:
+            damage = _check_row(
+                walk, chained, signed_count, checkpoints.get(chained.entry.seq), key
+            )
+            if damage is not None:
+                return walk.report(damage)
+    return walk.report(_check_tail(store, walk, head))
+
+
+def _batches(store: ChainReader, batch_size: int) -> Iterator[list[ChainedEntry]]:
+    after = 0
+    while batch := store.entries_after(after, batch_size):
+        yield batch
+        after = batch[-1].entry.seq
+
+
+def _check_head(
+    store: ChainReader, head: SignedHead | None, key: VerifyingKey
+) -> AuditDamage | None:
+    if store.head_rows() > 1:
+        return AuditDamage(None, "head_invalid", "more than one signed head")
+    if head is None:
+        return None  # with rows present, the tail check names the first as inserted
+    try:
+        chain.verify_statement(key, head.count, head.head_hash, head.at, head.signature)
+    except SignatureInvalid:
+        return AuditDamage(
+            None, "head_invalid", "the signed head does not verify with the platform key"
+        )
+    return None
+
+
+def _check_row(
+    walk: _Walk,
+    chained: ChainedEntry,
+    signed_count: int,
+    checkpoint: Checkpoint | None,
+    key: VerifyingKey,
+) -> AuditDamage | None:
+    entry = chained.entry
+    expected = walk.rows + 1
+    if entry.seq != expected:
+        return AuditDamage(
+            expected, "deleted", f"row {expected} deleted: the chain jumps to row {entry.seq}"
+        )
+    recomputed = chain.entry_hash(
+        entry.prev_hash,
+        seq=entry.seq,
+        at=entry.at,
+        kind=entry.kind,
+        actor=entry.actor,
+        summary=entry.summary,
+        grant_id=entry.grant_id,
+        holder_refs=chained.holder_refs,
+    )
+    if recomputed != entry.entry_hash:
+        return AuditDamage(
+            entry.seq, "edited", f"row {entry.seq} edited: its content does not match its hash"
+        )
+    if entry.prev_hash != walk.last_hash:
+        if walk.rows == 0:
+            return AuditDamage(1, "edited", "row 1 edited: it does not start from the genesis")
+        return AuditDamage(
+            walk.rows,
+            "edited",
+            f"row {walk.rows} edited and its hash recomputed: "
+            f"row {entry.seq} no longer links to it",
+        )
+    if entry.seq > signed_count:
+        return AuditDamage(
+            entry.seq,
+            "inserted",
+            f"row {entry.seq} inserted: the signed head counts {signed_count} rows",
+        )
+    if checkpoint is not None:
+        damage = _check_checkpoint(checkpoint, entry.entry_hash, key)
+        if damage is not None:
+            return damage
+        walk.checkpoints += 1
+    walk.rows = entry.seq
+    walk.last_hash = entry.entry_hash
+    return None
+
+
+def _check_checkpoint(
+    checkpoint: Checkpoint, row_hash: str, key: VerifyingKey
+) -> AuditDamage | None:
+    count = checkpoint.count
+    try:
+        stated = chain.read_checkpoint(checkpoint.jws, key)
+    except SignatureInvalid:
+        return AuditDamage(None, "checkpoint_invalid", f"checkpoint {count} does not verify")
+    if stated != chain.statement(count, checkpoint.head_hash, checkpoint.at):
+        return AuditDamage(None, "checkpoint_invalid", f"checkpoint {count}'s columns were edited")
+    if stated["hash"] != row_hash:
+        return AuditDamage(
+            count,
+            "edited",
+            f"row {count} does not match signed checkpoint {count}: it, or a row before it, "
+            "was rewritten with every hash after it recomputed",
+        )
+    return None
+
+
+def _check_tail(store: ChainReader, walk: _Walk, head: SignedHead | None) -> AuditDamage | None:
+    rows = walk.rows
+    beyond = store.checkpoints_between(rows + 1, _NO_END)
+    if beyond:
+        return AuditDamage(
+            rows + 1,
+            "deleted",
+            f"row {rows + 1} deleted: checkpoint {beyond[0].count} counts more rows than remain",
+        )
+    if head is None:
+        return None
+    if head.count > rows:
+        return AuditDamage(
+            rows + 1,
+            "deleted",
+            f"row {rows + 1} deleted: the signed head counts {head.count} rows, {rows} remain",
+        )
+    if head.head_hash != walk.last_hash:
+        return AuditDamage(
+            rows,
+            "edited",
+            f"row {rows} edited and its hash recomputed: the signed head names another hash",
+        )
+    return None
