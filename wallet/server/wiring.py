@@ -26,6 +26,8 @@ from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import VerifierContext
 from wallet.accounts.service import AccountService
 from wallet.accounts.store import AccountStore
+from wallet.audit.service import AuditService
+from wallet.audit.store import AuditStore
 from wallet.certificates.service import CertificateService
 from wallet.certificates.store import CertificateStore
 from wallet.holders.keyring import HolderKeyring
@@ -50,6 +52,7 @@ class Services:
     certificates: CertificateService
     keyring: HolderKeyring
     presentations: PresentationService
+    audit: AuditService
 
     def provided(self) -> tuple[object, ...]:
         """The services routes ask for by type."""
@@ -61,6 +64,7 @@ class Services:
             self.certificates,
             self.keyring,
             self.presentations,
+            self.audit,
         )
 
 
@@ -93,6 +97,7 @@ def build_services(
             clock,
             lifetime=timedelta(seconds=settings.presentation_seconds),
         ),
+        audit=AuditService(AuditStore(engine), clock, master_key),
     )
 
 
