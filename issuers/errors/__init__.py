@@ -34,7 +34,8 @@ it raises one of these.
     │       ├── ClaimNotGranted .................. claim_not_granted
     │       └── CertificateNotShareable .......... certificate_not_shareable
     ├── Conflict ................................. conflict                 409
-    │   └── ConsentPending ....................... consent_pending          409
+    │   ├── ConsentPending ....................... consent_pending          409
+    │   └── CertificateMissing ................... certificate_missing      409
     ├── OAuthError (RFC 6749 §5.2 body) .......... invalid_request          400
     │   ├── OAuthInvalidRequest .................. invalid_request          400
     │   ├── InvalidClient ........................ invalid_client           401
@@ -97,6 +98,7 @@ from __future__ import annotations
 
 from issuers.errors._consent import (
     BeyondBundleItem,
+    CertificateMissing,
     CertificateNotShareable,
     ClaimNotGranted,
     ConsentDenied,
@@ -182,6 +184,7 @@ __all__ = [
     "BeyondBundleItem",
     "Busy",
     "CacheEntryUnusable",
+    "CertificateMissing",
     "CertificateNotShareable",
     "CheckDigitMismatch",
     "ClaimNotGranted",

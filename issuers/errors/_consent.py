@@ -19,6 +19,7 @@ from issuers.errors._requests import (
 
 __all__ = [
     "BeyondBundleItem",
+    "CertificateMissing",
     "CertificateNotShareable",
     "ClaimNotGranted",
     "ConsentDenied",
@@ -116,6 +117,13 @@ class ConsentPending(Conflict):
     """Not every holder named by the request has approved yet; names nobody."""
 
     code = "consent_pending"
+
+
+class CertificateMissing(Conflict):
+    """A holder is asked for a certificate type they hold no valid certificate of, so
+    the approval cannot share it; ``field`` names the type (``certificates.<slug>``)."""
+
+    code = "certificate_missing"
 
 
 class PullRefused(Forbidden):
