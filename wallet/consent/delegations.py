@@ -1,0 +1,98 @@
+"""A holder authorises another citizen to use one of their certificates (issue 10,
+item 3: the father authorises his ID card to the mother for the newborn bundle).
+
+The delegate may then approve requests that ask the owner for that type only (for one
+bundle item, or any); every grant, revocation and use is in the audit log with the
+owner among its readers, so the owner sees each use. Only the owner revokes; a
+delegation that is not the owner's to revoke is NotFound, as a missing one is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from issuers.catalogue import CATALOGUE
+from issuers.clock import Clock
+from issuers.codes import parse_resident_id
+from issuers.errors import InvalidInput, NotFound
+from wallet.audit.records import AuditTrail
+from wallet.consent.events import delegation_event
+from wallet.consent.items import BundleItem
+from wallet.consent.ports import ConsentRecords
+from wallet.consent.records import Delegation
+
+__all__ = ["MAX_DELEGATION", "Delegations"]
+
+MAX_DELEGATION = timedelta(days=366)
+
+
+class Delegations:
+    def __init__(
+        self,
+        records: ConsentRecords,
+        items: Mapping[str, BundleItem],
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self._records = records
+        self._items = items
+        self._audit = audit
+        self._clock = clock
+
+    def grant(
+        self,
+        owner: str,
+        delegate_id_number: str,
+        type_slug: str,
+        expires_at: datetime,
+        bundle_item: str | None = None,
+    ) -> Delegation:
+        now = self._clock()
+        delegate = parse_resident_id(delegate_id_number, field="delegate_id_number").value
+        if delegate == owner:
+            raise InvalidInput("you cannot delegate to yourself", field="delegate_id_number")
+        if type_slug not in CATALOGUE:
+            raise InvalidInput(f"no certificate type {type_slug!r}", field="type_slug")
+        if bundle_item is not None and bundle_item not in self._items:
+            raise InvalidInput(f"no bundle item {bundle_item!r}", field="bundle_item")
+        if expires_at.tzinfo is None:
+            raise InvalidInput("expires_at needs a UTC offset", field="expires_at")
+        if not now < expires_at <= now + MAX_DELEGATION:
+            raise InvalidInput(
+                f"a delegation must end in the future and within {MAX_DELEGATION.days} days",
+                field="expires_at",
+            )
+        delegation = Delegation(
+            id=secrets.token_urlsafe(24),
+            owner_code=owner,
+            delegate_code=delegate,
+            type_slug=type_slug,
+            bundle_item=bundle_item,
+            expires_at=expires_at,
+            created_at=now,
+            revoked_at=None,
+        )
+        with self._records.writing() as conn:
+            self._records.insert_delegation(conn, delegation)
+            self._audit.append(conn, delegation_event("delegation_granted", delegation), now)
+        return delegation
+
+    def of(self, citizen: str) -> list[Delegation]:
+        """Every delegation the citizen gave or received, newest first."""
+        with self._records.reading() as conn:
+            return list(self._records.delegations_of(conn, citizen))
+
+    def revoke(self, owner: str, delegation_id: str) -> Delegation:
+        now = self._clock()
+        with self._records.writing() as conn:
+            given = {d.id: d for d in self._records.delegations_of(conn, owner)}
+            found = given.get(delegation_id)
+            if found is None or found.owner_code != owner:
+                raise NotFound("no such delegation", field="id")
+            if not self._records.revoke_delegation(conn, delegation_id, owner, now):
+                return found  # already revoked: revoking again changes nothing
+            self._audit.append(conn, delegation_event("delegation_revoked", found), now)
+        return dataclasses.replace(found, revoked_at=now)

@@ -1,0 +1,80 @@
+"""The audit entries consent appends: who asked for what, who decided, through whom.
+
+A summary names the service, purpose, item, the asked types and claim names, never a
+claim value and never a 公民身份号码 (those are the entry's readers, kept by the audit
+log as keyed references)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from wallet.audit.records import AuditEvent
+from wallet.consent.records import ConsentRequest, Delegation, Party
+
+__all__ = ["decision_event", "delegation_event", "request_event"]
+
+
+def _about(request: ConsentRequest) -> dict[str, Any]:
+    return {
+        "service": request.client_name,
+        "client_id": request.client_id,
+        "purpose": request.purpose,
+        "item": request.bundle_item,
+    }
+
+
+def request_event(request: ConsentRequest) -> AuditEvent:
+    summary = _about(request) | {
+        "parties": [
+            {"position": p.position, "asks": {slug: list(c) for slug, c in p.asks.items()}}
+            for p in request.parties
+        ],
+        "max_uses": request.max_uses,
+        "expires_at": request.expires_at.isoformat(),
+    }
+    return AuditEvent(
+        kind="request_created",
+        actor=f"service:{request.client_id}",
+        holders=tuple(p.holder_code for p in request.parties),
+        summary=summary,
+        grant_id=request.id,
+    )
+
+
+def decision_event(
+    kind: str, request: ConsentRequest, party: Party, via: str, citizen: str,
+    readers: Iterable[str] = (),
+) -> AuditEvent:  # fmt: skip
+    """``request_approved``, ``request_denied`` or ``grant_revoked`` for one party."""
+    summary = _about(request) | {
+        "position": party.position,
+        "asks": {slug: list(claims) for slug, claims in party.asks.items()},
+        "via": via,
+    }
+    holders = tuple(dict.fromkeys((party.holder_code, citizen, *readers)))
+    actor = "citizen" if via == "self" else via
+    return AuditEvent(kind, actor, holders, summary, grant_id=request.id)
+
+
+def delegation_event(
+    kind: str, delegation: Delegation, request: ConsentRequest | None = None
+) -> AuditEvent:
+    """``delegation_granted``, ``delegation_revoked`` or ``delegation_used``: the owner
+    and the delegate both read it, so the owner sees every use."""
+    summary: dict[str, Any] = {
+        "delegation": delegation.id,
+        "type": delegation.type_slug,
+        "item": delegation.bundle_item,
+        "expires_at": delegation.expires_at.isoformat(),
+    }
+    if request is not None:
+        summary |= {"request": _about(request)}
+    actor = "delegate" if kind == "delegation_used" else "citizen"
+    return AuditEvent(
+        kind,
+        actor,
+        (delegation.owner_code, delegation.delegate_code),
+        summary,
+        grant_id=None if request is None else request.id,
+    )

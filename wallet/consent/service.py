@@ -1,0 +1,118 @@
+"""The consent rules a service meets: making a request, reading it back, and the grant
+a pull runs under (issue 10, items 2 and 3).
+
+A request is a usable grant only when every party approved and it is neither expired,
+revoked, denied nor exhausted. :meth:`ConsentService.grant_for_pull` says which, with
+its own refusal; :meth:`ConsentService.take_use` takes one use atomically. The citizen
+side is :attr:`ConsentService.wallet` (:class:`~wallet.consent.citizen.CitizenConsent`)
+and delegations are :attr:`ConsentService.delegations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from issuers.clock import Clock
+from issuers.errors import (
+    ConsentDenied,
+    ConsentPending,
+    GrantExhausted,
+    GrantExpired,
+    GrantRevoked,
+    NotFound,
+)
+from wallet.audit.records import AuditTrail
+from wallet.consent.citizen import CitizenConsent
+from wallet.consent.delegations import Delegations
+from wallet.consent.events import request_event
+from wallet.consent.items import BundleItem
+from wallet.consent.ports import ConsentRecords
+from wallet.consent.records import ConsentRequest, Grant, NoSharePreparer, Requester, SharePreparer
+from wallet.consent.requests import NewRequest, check_new_request
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy import Connection
+
+__all__ = ["ConsentService"]
+
+
+class ConsentService:
+    """Authorisation requests and grants, for services and (through ``wallet`` and
+    ``delegations``) for citizens."""
+
+    def __init__(
+        self,
+        records: ConsentRecords,
+        items: Mapping[str, BundleItem],
+        audit: AuditTrail,
+        clock: Clock,
+        preparer: SharePreparer | None = None,
+    ) -> None:
+        self._records = records
+        self._audit = audit
+        self._clock = clock
+        self.items = items
+        self.wallet = CitizenConsent(records, items, audit, clock, preparer or NoSharePreparer())
+        self.delegations = Delegations(records, items, audit, clock)
+
+    def use_preparer(self, preparer: SharePreparer) -> None:
+        """Plug in the shares feature's preparer (wiring builds it after this service)."""
+        self.wallet.preparer = preparer
+
+    # -- the service's side ---------------------------------------------------------------
+
+    def create(self, requester: Requester, new: NewRequest) -> ConsentRequest:
+        """Check and store a request; it and its audit entry commit together."""
+        now = self._clock()
+        request = check_new_request(new, requester, self.items, now)
+        with self._records.writing() as conn:
+            self._records.insert_request(conn, request)
+            self._audit.append(conn, request_event(request), now)
+        return request
+
+    def for_service(self, client_id: str, request_id: str) -> ConsentRequest:
+        """The request if ``client_id`` made it; another service's is NotFound, the same
+        answer as a missing one."""
+        with self._records.reading() as conn:
+            return _own(self._records.request(conn, request_id), client_id)
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # -- pulls (the shares feature) -----------------------------------------------------
+
+    def grant_for_pull(
+        self, conn: Connection, grant_id: str, client_id: str, now: datetime
+    ) -> Grant:
+        """The grant a pull runs under, read locked in the caller's transaction.
+
+        NotFound (not this client's, or none); GrantRevoked; ConsentDenied;
+        GrantExpired; ConsentPending (409, names nobody); GrantExhausted."""
+        grant = _own(self._records.request(conn, grant_id, lock=True), client_id)
+        state = grant.state_at(now)
+        if state == "revoked":
+            raise GrantRevoked("the grant was revoked")
+        if state == "denied":
+            raise ConsentDenied("consent was denied")
+        if state == "expired":
+            raise GrantExpired("the grant has expired")
+        if state == "pending":
+            raise ConsentPending("not every holder has approved yet")
+        if state == "exhausted":
+            raise GrantExhausted("every use of the grant has been taken")
+        return grant
+
+    def take_use(self, conn: Connection, grant_id: str) -> None:
+        """Take one use, or GrantExhausted; one guarded UPDATE, so parallel pulls
+        together never take more than ``max_uses``."""
+        if not self._records.take_use(conn, grant_id):
+            raise GrantExhausted("every use of the grant has been taken")
+
+
+def _own(request: ConsentRequest | None, client_id: str) -> ConsentRequest:
+    if request is None or request.client_id != client_id:
+        raise NotFound("no such authorisation request", field="id")
+    return request
