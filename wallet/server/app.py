@@ -18,6 +18,7 @@ from verifiers.web import inspector
 from verifiers.web.pages import PublicAddress
 from wallet import web
 from wallet.accounts import api as api_accounts
+from wallet.audit import api as api_audit
 from wallet.certificates import api as api_certificates
 from wallet.holders import api as api_holders
 from wallet.server import demo, docs
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(api_accounts.router)
     app.include_router(api_certificates.router)
     app.include_router(api_holders.router)
+    app.include_router(api_audit.router)
     for router in issuers_api.routers:
         app.include_router(router)
     inspector.install(app)  # GET/POST /inspector, /static/inspector
