@@ -148,6 +148,19 @@ class CitizenConsent:
                     )
             return self._reread(conn, request.id, standing, now)
 
+    def approval_in(
+        self, conn: Connection, citizen: str, request_id: str, *, on_behalf_of: str | None,
+        now: datetime,
+    ) -> tuple[ConsentRequest, str, list[ChosenCertificate]]:  # fmt: skip
+        """What ``citizen``'s approval would share, checked as :meth:`approve` checks it:
+        the request, the party holder and the chosen certificates. The shares feature's
+        prepare step for a device key (wallet.consent.pull_api) runs on it."""
+        standing, holder = self._stand(conn, citizen, on_behalf_of, now, final=False)
+        request, party = self._pending_party(conn, request_id, holder, now)
+        if standing.via(party, request, now) is None:
+            raise RelationUnproven("no delegation covers every type this party is asked for")
+        return request, party.holder_code, self._choose(conn, party, now)
+
     def deny(
         self, citizen: str, request_id: str, *, on_behalf_of: str | None = None
     ) -> RequestView:
