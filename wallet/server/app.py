@@ -20,6 +20,8 @@ from wallet import web
 from wallet.accounts import api as api_accounts
 from wallet.audit import api as api_audit
 from wallet.certificates import api as api_certificates
+from wallet.consent import api as api_consent
+from wallet.clients import api as api_clients
 from wallet.holders import api as api_holders
 from wallet.server import demo, docs
 from wallet.server.body_limit import BodySizeLimit
@@ -79,6 +81,10 @@ def create_app(
     app.include_router(api_certificates.router)
     app.include_router(api_holders.router)
     app.include_router(api_audit.router)
+    for router in api_consent.routers:
+        app.include_router(router)
+    app.include_router(api_clients.router)  # POST /oauth/token
+    app.include_router(api_clients.admin_router)
     for router in issuers_api.routers:
         app.include_router(router)
     inspector.install(app)  # GET/POST /inspector, /static/inspector

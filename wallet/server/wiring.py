@@ -29,6 +29,8 @@ from wallet.accounts.store import AccountStore
 from wallet.audit.service import AuditService
 from wallet.audit.store import AuditStore
 from wallet.certificates.service import CertificateService
+from wallet.clients.service import ClientService
+from wallet.clients.store import ClientStore
 from wallet.certificates.store import CertificateStore
 from wallet.holders.keyring import HolderKeyring
 from wallet.holders.presentations import PresentationService
@@ -53,6 +55,7 @@ class Services:
     keyring: HolderKeyring
     presentations: PresentationService
     audit: AuditService
+    clients: ClientService
 
     def provided(self) -> tuple[object, ...]:
         """The services routes ask for by type."""
@@ -65,6 +68,7 @@ class Services:
             self.keyring,
             self.presentations,
             self.audit,
+            self.clients,
         )
 
 
@@ -98,6 +102,11 @@ def build_services(
             lifetime=timedelta(seconds=settings.presentation_seconds),
         ),
         audit=AuditService(AuditStore(engine), clock, master_key),
+        clients=ClientService(
+            ClientStore(engine),
+            clock,
+            token_endpoint_url=settings.public_base_url.rstrip("/") + "/oauth/token",
+        ),
     )
 
 
