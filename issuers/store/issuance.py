@@ -184,10 +184,7 @@ class IssuanceService:
         # takes: a status read earlier could be revoked before this entry exists, and
         # the revocation would then miss it (PostgreSQL, READ COMMITTED).
         status = status_store.locked_status(conn, identifier)
-        key_row = repo.active_key_row(conn, issuer_uscc)
-        if key_row is None:
-            raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
-        key = self._open_key(key_row.kid, key_row.sealed_private_key)
+        key = self.signing_key(conn, issuer_uscc)
         return self._bind(
             conn, identifier, issuer_uscc, qr, holder_key, key, self._clock(), status=status
         )
@@ -248,7 +245,12 @@ class IssuanceService:
     def active_signing_key(self, issuer_uscc: str) -> SigningKey:
         """The issuer's current key, opened (for signing its status lists)."""
         with self._engine.connect() as conn:
-            row = repo.active_key_row(conn, issuer_uscc)
+            return self.signing_key(conn, issuer_uscc)
+
+    def signing_key(self, conn: Connection, issuer_uscc: str) -> SigningKey:
+        """The issuer's current key, opened, read in the caller's transaction (the
+        SD-JWT VC issuer signs with it: :mod:`issuers.store.sd_jwt_issuer`)."""
+        row = repo.active_key_row(conn, issuer_uscc)
         if row is None:
             raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
         return self._open_key(row.kid, row.sealed_private_key)

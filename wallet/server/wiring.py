@@ -21,6 +21,7 @@ from issuers.store.issuance import IssuanceService
 from issuers.store.key_resolver import DatabaseKeyResolver
 from issuers.store.publication import PublicationService
 from issuers.store.replay_guard import DatabaseReplayGuard
+from issuers.store.sd_jwt_issuer import SdJwtIssuer
 from issuers.store.status_checker import DatabaseStatusChecker
 from verifiers.offline.synced import SyncedCache, recognition_context
 from verifiers.verdict import VerifierContext
@@ -32,6 +33,9 @@ from wallet.certificates.service import CertificateService
 from wallet.clients.service import ClientService
 from wallet.clients.store import ClientStore
 from wallet.certificates.store import CertificateStore
+from wallet.consent.items import load_bundle_items
+from wallet.consent.service import ConsentService
+from wallet.consent.store import ConsentStore
 from wallet.holders.keyring import HolderKeyring
 from wallet.holders.presentations import PresentationService
 from wallet.holders.store import HolderStore, RetiredHolderKeys
@@ -55,7 +59,9 @@ class Services:
     keyring: HolderKeyring
     presentations: PresentationService
     audit: AuditService
+    consent: ConsentService
     clients: ClientService
+    sd_jwt_issuer: SdJwtIssuer
 
     def provided(self) -> tuple[object, ...]:
         """The services routes ask for by type."""
@@ -68,7 +74,9 @@ class Services:
             self.keyring,
             self.presentations,
             self.audit,
+            self.consent,
             self.clients,
+            self.sd_jwt_issuer,
         )
 
 
@@ -84,6 +92,7 @@ def build_services(
     issuance = IssuanceService(
         engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
     )
+    audit = AuditService(AuditStore(engine), clock, master_key)
     return Services(
         settings=settings,
         engine=engine,
@@ -101,12 +110,14 @@ def build_services(
             clock,
             lifetime=timedelta(seconds=settings.presentation_seconds),
         ),
-        audit=AuditService(AuditStore(engine), clock, master_key),
+        audit=audit,
+        consent=ConsentService(ConsentStore(engine), load_bundle_items(), audit, clock),
         clients=ClientService(
             ClientStore(engine),
             clock,
             token_endpoint_url=settings.public_base_url.rstrip("/") + "/oauth/token",
         ),
+        sd_jwt_issuer=SdJwtIssuer(issuance),
     )
 
 
