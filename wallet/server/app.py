@@ -20,8 +20,8 @@ from wallet import web
 from wallet.accounts import api as api_accounts
 from wallet.audit import api as api_audit
 from wallet.certificates import api as api_certificates
-from wallet.consent import api as api_consent
 from wallet.clients import api as api_clients
+from wallet.consent import api as api_consent
 from wallet.holders import api as api_holders
 from wallet.server import demo, docs
 from wallet.server.body_limit import BodySizeLimit
@@ -103,6 +103,7 @@ def prepare_database(services: Services) -> None:
     ensure_schema(services.engine)
     if services.settings.demo:
         demo.seed(services.issuance, services.accounts)
+        demo.seed_clients(services.clients)
 
 
 def services_of(app: FastAPI) -> Services:

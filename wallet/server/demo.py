@@ -27,12 +27,30 @@ from issuers.store.database import write_transaction
 from issuers.store.issuance import IssuanceService
 from issuers.store.tables import certificates, issuer_keys
 from wallet.accounts.service import AccountService
+from wallet.clients.service import ClientService
 from wallet.holders import store as holder_store
 
 log = logging.getLogger("elicense.demo")
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published demo credential, demo mode only
+
+# Two demo service clients (client_secret_basic), their secrets published like
+# DEMO_PASSWORD: demo mode only. client_id -> (name, USCC, bundle items, secret).
+DEMO_CLIENTS = {
+    "newborn-bundle": (
+        '上海市"一件事"新生儿出生服务',
+        "11310000MB0123456F",
+        ("birth_registration", "medical_insurance_enrolment", "social_security_card"),
+        "demo-newborn-bundle-secret",
+    ),
+    "sh-hukou": (
+        "徐汇公安分局户政",
+        "11310104002410001L",
+        ("birth_registration",),
+        "demo-sh-hukou-secret",
+    ),
+}
 
 
 def load_json(name: str, samples_dir: Path = SAMPLES_DIR) -> Any:
@@ -91,6 +109,19 @@ def seed_citizens(accounts: AccountService, samples_dir: Path = SAMPLES_DIR) -> 
             continue
         accounts.register(person["id_number"], person["name"], DEMO_PASSWORD)
         log.info("demo: account for %s", person["name"])
+        created += 1
+    return created
+
+
+def seed_clients(clients: ClientService) -> int:
+    """Register the :data:`DEMO_CLIENTS` that do not exist yet; return how many."""
+    known = {client.client_id for client in clients.list()}
+    created = 0
+    for client_id, (name, uscc, items, secret) in DEMO_CLIENTS.items():
+        if client_id in known:
+            continue
+        clients.add(name, uscc, items, "client_secret_basic", None, client_id, secret=secret)
+        log.info("demo: service client %s", client_id)
         created += 1
     return created
 
