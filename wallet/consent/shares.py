@@ -68,6 +68,14 @@ class OpenedShare:
         """``<issuer JWT>~<Disclosure>~...~`` over every granted claim, as bound."""
         return "~".join([self.issuer_jwt, *(self.disclosures[c] for c in self.claims), ""])
 
+    def disclosed_values(self, names: Sequence[str]) -> dict[str, Any]:
+        """The values the Disclosures of ``names`` carry, exactly as the service reads them."""
+        values: dict[str, Any] = {}
+        for name in names:
+            _salt, claim, value = json.loads(parse_b64url(self.disclosures[name]))
+            values[claim] = value
+        return values
+
     @property
     def sd_jwt(self) -> str:
         """The SD-JWT+KB the holder bound at approval."""

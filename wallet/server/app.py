@@ -22,6 +22,7 @@ from wallet.audit import api as api_audit
 from wallet.certificates import api as api_certificates
 from wallet.clients import api as api_clients
 from wallet.consent import api as api_consent
+from wallet.consent.api import pull as api_pull
 from wallet.holders import api as api_holders
 from wallet.server import demo, docs
 from wallet.server.body_limit import BodySizeLimit
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(api_audit.router)
     for router in api_consent.routers:
         app.include_router(router)
+    app.include_router(api_pull.router)  # pulls of shares, a device's prepare step
     app.include_router(api_clients.router)  # POST /oauth/token
     app.include_router(api_clients.admin_router)
     for router in issuers_api.routers:

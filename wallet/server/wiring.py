@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from issuers.clock import Clock, utc_now
+from issuers.crypto.platform_key import platform_signing_key
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.key_resolver import DatabaseKeyResolver
@@ -30,12 +31,15 @@ from wallet.accounts.store import AccountStore
 from wallet.audit.service import AuditService
 from wallet.audit.store import AuditStore
 from wallet.certificates.service import CertificateService
+from wallet.certificates.store import CertificateStore
 from wallet.clients.service import ClientService
 from wallet.clients.store import ClientStore
-from wallet.certificates.store import CertificateStore
 from wallet.consent.items import load_bundle_items
+from wallet.consent.pull import PullService
 from wallet.consent.service import ConsentService
+from wallet.consent.shares import ShareService
 from wallet.consent.store import ConsentStore
+from wallet.consent.store.share_store import ShareStore
 from wallet.holders.keyring import HolderKeyring
 from wallet.holders.presentations import PresentationService
 from wallet.holders.store import HolderStore, RetiredHolderKeys
@@ -62,6 +66,8 @@ class Services:
     consent: ConsentService
     clients: ClientService
     sd_jwt_issuer: SdJwtIssuer
+    shares: ShareService
+    pulls: PullService
 
     def provided(self) -> tuple[object, ...]:
         """The services routes ask for by type."""
@@ -77,6 +83,8 @@ class Services:
             self.consent,
             self.clients,
             self.sd_jwt_issuer,
+            self.shares,
+            self.pulls,
         )
 
 
@@ -93,6 +101,11 @@ def build_services(
         engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
     )
     audit = AuditService(AuditStore(engine), clock, master_key)
+    consent = ConsentService(ConsentStore(engine), load_bundle_items(), audit, clock)
+    sd_jwt_issuer = SdJwtIssuer(issuance)
+    share_store = ShareStore(engine)
+    shares = ShareService(share_store, sd_jwt_issuer, keyring, master_key)
+    consent.use_preparer(shares)  # each approval issues and binds its shares
     return Services(
         settings=settings,
         engine=engine,
@@ -111,13 +124,24 @@ def build_services(
             lifetime=timedelta(seconds=settings.presentation_seconds),
         ),
         audit=audit,
-        consent=ConsentService(ConsentStore(engine), load_bundle_items(), audit, clock),
+        consent=consent,
         clients=ClientService(
             ClientStore(engine),
             clock,
             token_endpoint_url=settings.public_base_url.rstrip("/") + "/oauth/token",
         ),
-        sd_jwt_issuer=SdJwtIssuer(issuance),
+        sd_jwt_issuer=sd_jwt_issuer,
+        shares=shares,
+        pulls=PullService(
+            share_store,
+            consent,
+            shares,
+            sd_jwt_issuer,
+            audit,
+            platform_signing_key(master_key),
+            clock,
+            public_base_url=settings.public_base_url,
+        ),
     )
 
 

@@ -8,9 +8,11 @@ The sealed column is opened and closed by the shares service
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, delete, select
 
+from issuers.store.database import write_transaction
 from wallet.consent.share_records import StoredShare
 from wallet.consent.store.share_tables import consent_shares
 
@@ -19,6 +21,13 @@ __all__ = ["ShareStore"]
 
 class ShareStore:
     """The prepared shares (the shares service's ``ShareRecords``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        """A write transaction: a pull, its use, its audit entry commit together."""
+        return write_transaction(self._engine)
 
     def put(self, conn: Connection, share: StoredShare) -> None:
         """Insert or replace the share of (request, holder, type): approving again after

@@ -21,10 +21,20 @@ from issuers.store.metadata import metadata
 from wallet.accounts.store import tables as account_tables
 from wallet.audit.store import tables as audit_tables
 from wallet.clients.store import tables as client_tables
+from wallet.consent.store import share_tables as consent_share_tables
+from wallet.consent.store import tables as consent_tables
 from wallet.holders.store import tables as holder_tables
 
 # Imported for their side effect: each module declares its tables on ``metadata``.
-EVERY_FEATURE = (issuer_tables, account_tables, holder_tables, audit_tables, client_tables)
+EVERY_FEATURE = (
+    issuer_tables,
+    account_tables,
+    holder_tables,
+    audit_tables,
+    client_tables,
+    consent_tables,
+    consent_share_tables,
+)
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
