@@ -1,0 +1,114 @@
+"""``POST /consent/requests`` and ``GET /consent/requests/{id}``: a service's
+authorisation requests. The service sees each party only as a position and a
+decision, never anything it did not send; another service's request is 404
+``not_found``, exactly as a missing one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, Field
+
+from issuers.api.provided import provided
+from issuers.error_schema import error_responses
+from wallet.clients.api import require_client
+from wallet.clients.records import SCOPE_REQUEST, AuthenticatedClient
+from wallet.consent.records import ConsentRequest, Requester
+from wallet.consent.requests import AskedHolder, NewRequest
+from wallet.consent.service import ConsentService
+
+
+def no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+router = APIRouter(prefix="/consent", tags=["consent"], dependencies=[Depends(no_store)])
+Consent = Annotated[ConsentService, Depends(provided(ConsentService))]
+Requesting = Annotated[AuthenticatedClient, Depends(require_client(SCOPE_REQUEST))]
+
+
+class HolderAsk(BaseModel):
+    id_number: str = Field(max_length=32, description="公民身份号码 (GB 11643)")
+    certificates: dict[str, list[str]] = Field(
+        description="certificate type slug -> the claim names needed"
+    )
+
+
+class RequestBody(BaseModel):
+    holders: list[HolderAsk] = Field(max_length=100)
+    purpose: str = Field(max_length=1000, description="申请事由, 1-200 characters")
+    bundle_item: str = Field(max_length=64)
+    expires_at: datetime | None = None
+    expires_in: int | None = Field(default=None, description="seconds, instead of expires_at")
+    max_uses: int
+    nonce: str | None = Field(default=None, max_length=200)
+
+
+class PartyState(BaseModel):
+    position: int
+    state: str
+
+
+class RequestPublic(BaseModel):
+    id: str
+    state: str
+    bundle_item: str
+    purpose: str
+    nonce: str
+    expires_at: datetime
+    max_uses: int
+    uses_taken: int
+    created_at: datetime
+    parties: list[PartyState]
+    approved: int
+    pending: int
+
+
+def public(request: ConsentRequest, now: datetime) -> RequestPublic:
+    parties = [PartyState(position=p.position, state=p.decision) for p in request.parties]
+    return RequestPublic(
+        id=request.id,
+        state=request.state_at(now),
+        bundle_item=request.bundle_item,
+        purpose=request.purpose,
+        nonce=request.nonce,
+        expires_at=request.expires_at,
+        max_uses=request.max_uses,
+        uses_taken=request.uses_taken,
+        created_at=request.created_at,
+        parties=parties,
+        approved=sum(p.state == "approved" for p in parties),
+        pending=sum(p.state == "pending" for p in parties),
+    )
+
+
+@router.post(
+    "/requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestPublic,
+    responses=error_responses(401, 403, 413, 422),
+)
+def create_request(body: RequestBody, caller: Requesting, consent: Consent) -> RequestPublic:
+    """Ask holders for certificates for a bundle item; refused (422
+    ``beyond_bundle_item``, naming the field) when it asks beyond what the item allows."""
+    client = caller.client
+    requester = Requester(client.client_id, client.name, frozenset(client.bundle_items))
+    new = NewRequest(
+        holders=[AskedHolder(h.id_number, h.certificates) for h in body.holders],
+        purpose=body.purpose,
+        bundle_item=body.bundle_item,
+        max_uses=body.max_uses,
+        expires_at=body.expires_at,
+        expires_in=body.expires_in,
+        nonce=body.nonce,
+    )
+    return public(consent.create(requester, new), consent.now())
+
+
+@router.get(
+    "/requests/{request_id}", response_model=RequestPublic, responses=error_responses(401, 403, 404)
+)
+def read_request(request_id: str, caller: Requesting, consent: Consent) -> RequestPublic:
+    return public(consent.for_service(caller.client.client_id, request_id), consent.now())
