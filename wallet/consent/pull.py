@@ -257,6 +257,6 @@ def _pull_event(
         "claims": claims,
         "use": use,
         "max_uses": grant.max_uses,
-        "outcome": "shared",
+        "outcome": "ok",
     }
     return AuditEvent("pull", f"service:{client.client_id}", _readers(grant), summary, grant.id)
