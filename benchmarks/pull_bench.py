@@ -81,28 +81,42 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Server:
+    """A server process started on ``base``; its output goes to ``log_path``."""
+
+    name: str
+    base: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def wait_ready(self) -> str:
+        """The base URL once ``/healthz`` answers; SystemExit with the log's tail if the
+        process dies or does not answer within STARTUP_TIMEOUT_S."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _healthy(self.base):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                tail = self.log_path.read_text("utf-8", "replace")[-2000:]
+                raise SystemExit(f"{self.name} did not come up on {self.base}:\n{tail}")
+            time.sleep(0.2)
+        return self.base
+
+
 @contextmanager
-def running(argv: list[str], workdir: Path, env: dict[str, str], name: str) -> Iterator[str]:
-    """Start a server on a free loopback port (``{port}`` in argv) and yield its base URL
-    once ``/healthz`` answers; stop its whole process group afterwards, whatever happened."""
+def started(argv: list[str], workdir: Path, env: dict[str, str], name: str) -> Iterator[Server]:
+    """Start a server on a free loopback port (``{port}`` in argv), in its own process
+    group, and stop that whole group when the block ends, whatever happened."""
     port = free_port()
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(
+        process = subprocess.Popen(
             [arg.replace("{port}", str(port)) for arg in argv],
             cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-    base = f"http://{HOST}:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(base):
-            if server.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text("utf-8", "replace")[-2000:]
-                raise SystemExit(f"{name} did not come up on {base}:\n{tail}")
-            time.sleep(0.2)
-        yield base
+        yield Server(name, f"http://{HOST}:{port}", process, log_path)
     finally:
-        _stop(server)
+        _stop(process)
 
 
 def _healthy(base: str) -> bool:
@@ -129,9 +143,9 @@ def run_wrk(
 ) -> WrkRun:
     argv = [
         args.wrk, "-t", str(args.threads), "-c", str(args.connections), "-d", f"{seconds:g}s",
-        "--latency", "--timeout", "10s", "-s", str(LUA), base, "--", token, seed.PURPOSE, *grants,
+        "--latency", "--timeout", "30s", "-s", str(LUA), base, "--", token, seed.PURPOSE, *grants,
     ]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 90, check=False)
     line = next((x for x in done.stdout.splitlines() if x.startswith("PULL_BENCH ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -226,8 +240,8 @@ def print_report(args: argparse.Namespace, numbers: dict[str, float]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10, help="seconds per measured run")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per side")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per side")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -250,8 +264,9 @@ def main(argv: list[str] | None = None) -> None:
             sys.executable, "-m", "uvicorn", "--app-dir", str(BENCHMARKS), "pull_baseline:app",
             "--log-level", "info", *served,
         ]  # fmt: skip
-        ours_base = stack.enter_context(running(ours_argv, workdir, ours_env, "elicense"))
-        bare_base = stack.enter_context(running(bare_argv, workdir, env, "baseline"))
+        ours_server = stack.enter_context(started(ours_argv, workdir, ours_env, "elicense"))
+        bare_server = stack.enter_context(started(bare_argv, workdir, env, "baseline"))
+        ours_base, bare_base = ours_server.wait_ready(), bare_server.wait_ready()
         ours = Ours(ours_base, admin_token)
         stack.callback(ours.http.close)
         ours.check_one_pull()

@@ -1,7 +1,7 @@
 """The pull benchmark's one command runs end to end in a tiny mode and prints numbers.
 
 benchmarks/pull_bench.py is run as a user would (a subprocess), only much shorter: one
-round of 2 s with 4 connections after a 1 s warm-up. It starts both servers, seeds the
+round of 1 s with 4 connections after a 1 s warm-up. It starts both servers, seeds the
 grants through the HTTP API, drives them with wrk and exits; a broken seed step, a
 failed pull, a server that does not stop or an unparsable wrk summary fails it.
 Skipped where wrk is not installed (it is a Debian package: ``apt-get install wrk``).
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "pull_bench.py"
-TINY = ["--duration", "2", "--warmup", "1", "--rounds", "1", "--connections", "4", "--json"]
+TINY = ["--duration", "1", "--warmup", "1", "--rounds", "1", "--connections", "4", "--json"]
 
 pytestmark = [
     pytest.mark.slow,
