@@ -18,7 +18,7 @@ from issuers.catalogue import CertificateFields, CertificateType
 from issuers.clock import CHINA_STANDARD_TIME
 from issuers.codes import build_identifier
 from issuers.crypto.keys import SigningKey, VerifyingKey
-from issuers.errors import Forbidden, InvalidInput
+from issuers.errors import Forbidden, InvalidInput, PayloadTooLarge
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims, StatusReference
 from issuers.formats.holder_binding import confirmation_for
@@ -27,6 +27,10 @@ from issuers.registry import IssuerInfo
 # Bounds that keep nbf/exp inside what every verifier's clock arithmetic can show.
 EARLIEST_VALID_FROM = date(1900, 1, 1)
 LATEST_VALID_UNTIL = date(9000, 1, 1)
+
+
+NO_QR = ""  # stored for a certificate too large for a QR code: its SD-JWT VC remains
+QR_TOO_LARGE = "too_large"  # why a certificate has no QR (``qr_unavailable``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +173,15 @@ def seal_claims(
     past QR version 20. The one place a credential is signed and wrapped."""
     cose = cose_sign1.sign(claims.to_cbor(), key, kid=key.public.thumbprint)
     return qr_envelope.wrap_scannable(cose, what=what, field=field, advice=advice)
+
+
+def require_qr(qr: str, identifier: str) -> str:
+    """``qr``, or the typed 413 a certificate without a QR representation answers
+    wherever a QR would be shown or presented (a household register of many members)."""
+    if qr == NO_QR:
+        raise PayloadTooLarge(
+            f"{identifier} is too large for a QR code; share it as an SD-JWT VC instead",
+            field="qr",
+            details={"qr_unavailable": QR_TOO_LARGE},
+        )
+    return qr

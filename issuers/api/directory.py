@@ -121,7 +121,10 @@ class MintRequest(BaseModel):
 
 class MintResponse(BaseModel):
     identifier: str
-    qr: str
+    qr: str | None = Field(description="The QR credential; null when it does not fit a QR code.")
+    qr_unavailable: Literal["too_large"] | None = Field(
+        default=None, description="Why there is no QR; the SD-JWT VC is still issued."
+    )
     type: str
     issuer: str
     holder_codes: list[str]
@@ -245,7 +248,8 @@ def mint_certificate(
     record = minted.record
     return MintResponse(
         identifier=minted.identifier,
-        qr=minted.qr,
+        qr=minted.qr or None,
+        qr_unavailable=minted.qr_unavailable,
         type=record.type.slug,
         issuer=record.issuer.uscc,
         holder_codes=list(record.holder_codes),

@@ -108,7 +108,9 @@ class HouseholdRegister(CertificateFields):
     address: Address  # 住址
     region_code: RegionCode
     registration_authority: OrganisationName  # 户口登记机关
-    members: Annotated[tuple[HouseholdMember, ...], Field(min_length=1, max_length=20)]
+    # Any real household: past about ten members it no longer fits a QR code and is
+    # minted without one, shared as an SD-JWT VC (issue 10); the bound keeps it sane.
+    members: Annotated[tuple[HouseholdMember, ...], Field(min_length=1, max_length=100)]
 
     @model_validator(mode="after")
     def _one_head_distinct_members(self) -> Self:

@@ -19,14 +19,23 @@ from issuers.clock import Clock
 from issuers.codes import build_identifier
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
-from issuers.errors import KeyUnavailable, NotFound
+from issuers.errors import KeyUnavailable, NotFound, PayloadTooLarge
 from issuers.formats.cwt import StatusReference
-from issuers.minting import CertificateRecord, build_record, rebind_qr, sign_qr
+from issuers.minting import (
+    NO_QR,
+    QR_TOO_LARGE,
+    CertificateRecord,
+    build_record,
+    rebind_qr,
+    require_qr,
+    sign_qr,
+)
 from issuers.registry import IssuerInfo
 from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
 from issuers.store import status_store
 from issuers.store.database import write_transaction
+from issuers.store.repository import certificate_values
 
 
 class HolderKeyBinder(Protocol):
@@ -53,12 +62,16 @@ class HolderKeyBinder(Protocol):
 @dataclass(frozen=True, slots=True)
 class MintedCertificate:
     record: CertificateRecord
-    qr: str
+    qr: str  # NO_QR when the record does not fit a QR code
     kid: str
 
     @property
     def identifier(self) -> str:
         return self.record.identifier
+
+    @property
+    def qr_unavailable(self) -> str | None:
+        return QR_TOO_LARGE if self.qr == NO_QR else None
 
 
 class IssuanceService:
@@ -154,11 +167,14 @@ class IssuanceService:
                 ),
                 holder_key=holder_key,
             )
-            qr = sign_qr(record, key)
+            try:
+                qr = sign_qr(record, key)
+            except PayloadTooLarge:  # a large household: no QR, the SD-JWT VC remains
+                qr = NO_QR
             certificate_id = repo.insert_certificate(
-                conn, _certificate_row(record, key_row.kid, qr), record.holder_codes
+                conn, certificate_values(record, key_row.kid, qr), record.holder_codes
             )
-            if binder is not None and custodial is not None:
+            if binder is not None and custodial is not None and qr != NO_QR:
                 # The primary holder's copy, bound to their own key (made on first need)
                 # with a status entry of its own; the other holders get theirs from the
                 # wallet when they first present.
@@ -183,6 +199,7 @@ class IssuanceService:
         # The status is read under the certificate's row lock, the one a status change
         # takes: a status read earlier could be revoked before this entry exists, and
         # the revocation would then miss it (PostgreSQL, READ COMMITTED).
+        require_qr(qr, identifier)
         status = status_store.locked_status(conn, identifier)
         key = self.signing_key(conn, issuer_uscc)
         return self._bind(
@@ -281,21 +298,3 @@ class IssuanceService:
 def status_list_uri(base_url: str, issuer_uscc: str, list_number: int) -> str:
     """Where the issuer's status list is published (``GET /status/{uscc}/{n}``)."""
     return f"{base_url}/status/{issuer_uscc}/{list_number}"
-
-
-def _certificate_row(record: CertificateRecord, kid: str, qr: str) -> dict[str, Any]:
-    return {
-        "identifier": record.identifier,
-        "type_slug": record.type.slug,
-        "issuer_uscc": record.issuer.uscc,
-        "serial": record.serial,
-        "version": record.version,
-        "primary_holder": record.holder_codes[0],
-        "issued_at": record.issued_at,
-        "valid_from": record.valid_from,
-        "valid_until": record.valid_until,
-        "status": "01",
-        "fields": record.type.public_fields(record.fields),
-        "kid": kid,
-        "qr": qr,
-    }

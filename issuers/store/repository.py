@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from issuers.crypto.keys import VerifyingKey
 from issuers.errors import NotFound
+from issuers.minting import CertificateRecord
 from issuers.registry import IssuerInfo, TrustedKey
 from issuers.store.tables import (
     certificate_holders,
@@ -151,6 +152,25 @@ def allocate_serials(conn: Connection, issuer_uscc: str, type_slug: str, count: 
         .returning(serial_counters.c.next_serial)
     ).scalar_one()
     return int(next_serial) - count
+
+
+def certificate_values(record: CertificateRecord, kid: str, qr: str) -> dict[str, Any]:
+    """The certificates row of a freshly minted record (status 01 有效)."""
+    return {
+        "identifier": record.identifier,
+        "type_slug": record.type.slug,
+        "issuer_uscc": record.issuer.uscc,
+        "serial": record.serial,
+        "version": record.version,
+        "primary_holder": record.holder_codes[0],
+        "issued_at": record.issued_at,
+        "valid_from": record.valid_from,
+        "valid_until": record.valid_until,
+        "status": "01",
+        "fields": record.type.public_fields(record.fields),
+        "kid": kid,
+        "qr": qr,
+    }
 
 
 def insert_certificate(conn: Connection, row: dict[str, Any], holder_codes: Iterable[str]) -> int:

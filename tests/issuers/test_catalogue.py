@@ -421,7 +421,7 @@ def with_party(which: str, **changes: Any) -> dict[str, Any]:
 
 BAD_USCC = OPERATOR_USCC[:17] + ("0" if OPERATOR_USCC[17] != "0" else "1")
 TOO_MANY_MEMBERS = [member("张伟", 1, "1990-03-15", HUSBAND, "户主")] + [
-    member("张某", 1, "2016-05-20", citizen(date(2016, 5, 20), 1, i), "子") for i in range(20)
+    member("张某", 1, "2016-05-20", citizen(date(2016, 5, 20), 1, i), "子") for i in range(100)
 ]
 NO_FATHER = {"father_id_number": None, "father_name": None}
 

@@ -63,7 +63,8 @@ def _mint(args: argparse.Namespace) -> int:
     record = minted.record
     out = {
         "identifier": minted.identifier,
-        "qr": minted.qr,
+        "qr": minted.qr or None,
+        "qr_unavailable": minted.qr_unavailable,
         "type": record.type.slug,
         "issuer": record.issuer.uscc,
         "holder_codes": list(record.holder_codes),
@@ -74,5 +75,6 @@ def _mint(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
-        print(f"{out['identifier']}\n{out['qr']}")
+        print(out["identifier"])
+        print(out["qr"] or "(no QR code: too large for one; share it as an SD-JWT VC)")
     return EXIT_OK
