@@ -157,6 +157,8 @@ def repoint(engine: Engine, master_key: bytes, base_url: str) -> int:
 def _repointed(
     conn: Connection, qr: str, base_url: str, master_key: bytes, keys: dict[bytes, Any]
 ) -> str | None:
+    if not qr:  # a certificate too large for a QR code has none to re-point
+        return None
     sign1 = cose_sign1.decode(qr_envelope.unwrap(qr))
     claims = CredentialClaims.from_cbor(sign1.payload)
     if claims.status is None or "/status/" not in claims.status.uri:
