@@ -12,14 +12,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from issuers.api.provided import provided
 from issuers.error_schema import error_responses
+from issuers.errors import InvalidInput
 from wallet.accounts.api import CurrentSession, no_store
 from wallet.audit.reading import reading_of
 from wallet.audit.records import Checkpoint
@@ -32,6 +34,18 @@ router = APIRouter(tags=["audit"])
 Audit = Annotated[AuditService, Depends(provided(AuditService))]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Cursor = Annotated[int | None, Query(ge=1, le=2**62)]
+
+
+def only_query(*names: str) -> Callable[[Request], None]:
+    """A dependency refusing query parameters other than ``names`` (422): a misspelt
+    cursor silently ignored would serve the first page again as if it were the next."""
+
+    def check(request: Request) -> None:
+        for name in request.query_params:
+            if name not in names:
+                raise InvalidInput(f"unknown query parameter {name!r}", field=name[:64])
+
+    return check
 
 
 class PlatformJwks(BaseModel):
@@ -90,7 +104,12 @@ def platform_jwks(audit: Audit) -> PlatformJwks:
     return PlatformJwks(keys=[audit.verifying_key.public_jwk()])
 
 
-@router.get("/audit/checkpoints", response_model=CheckpointPage, responses=error_responses(422))
+@router.get(
+    "/audit/checkpoints",
+    response_model=CheckpointPage,
+    responses=error_responses(422),
+    dependencies=[Depends(only_query("after", "limit"))],
+)
 def audit_checkpoints(audit: Audit, after: Cursor = None, limit: Limit = 20) -> CheckpointPage:
     """The signed checkpoints of the audit chain head, newest first."""
     found = audit.checkpoints(before=after, limit=limit)
@@ -105,7 +124,7 @@ def audit_checkpoints(audit: Audit, after: Cursor = None, limit: Limit = 20) -> 
     "/wallet/audit",
     response_model=AuditPage,
     responses=error_responses(401, 422),
-    dependencies=[Depends(no_store)],
+    dependencies=[Depends(no_store), Depends(only_query("before", "limit"))],
 )
 def my_audit_log(
     session: CurrentSession, audit: Audit, before: Cursor = None, limit: Limit = 20

@@ -90,3 +90,9 @@ def test_paging_newest_first(
     ).json()
     assert [e["seq"] for e in rest["entries"]] == [1]
     assert rest["next_before"] is None
+
+
+def test_an_unknown_query_parameter_is_refused(client: TestClient) -> None:
+    response = client.get("/audit/checkpoints", params={"afterr": 3})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "afterr"
