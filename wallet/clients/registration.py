@@ -23,6 +23,7 @@ __all__ = [
     "checked_name",
     "checked_uscc",
     "new_client_id",
+    "new_secret",
 ]
 
 MAX_NAME_LENGTH = 100
@@ -34,6 +35,17 @@ _SLUG = re.compile(r"[a-z0-9-]{3,40}")
 
 def new_client_id() -> str:
     return "svc_" + secrets.token_hex(8)
+
+
+def new_secret(chosen: str | None = None) -> str:
+    """A client secret: 256 random bits, or a chosen one (the demo's published ones)."""
+    if chosen is None:
+        return secrets.token_urlsafe(32)
+    if len(chosen) < MIN_SECRET_LENGTH:
+        raise InvalidInput(
+            f"a chosen secret has at least {MIN_SECRET_LENGTH} characters", field="secret"
+        )
+    return chosen
 
 
 def checked_client_id(client_id: str | None) -> str:

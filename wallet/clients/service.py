@@ -144,7 +144,7 @@ class ClientService:
                 raise InvalidInput("a private_key_jwt client has no secret", field="secret")
             given = None
         else:
-            given = self._new_secret(secret)
+            given = check.new_secret(secret)
         secret_hash = None if given is None else self._hasher.hash(given)
         if not self._store.add(StoredClient(client, secret_hash)):
             raise Conflict(f"client {client.client_id} exists", field="client_id")
@@ -167,7 +167,7 @@ class ClientService:
         client = self.get(client_id)
         if client.auth_method != "client_secret_basic":
             raise Conflict(f"client {client_id} authenticates with private_key_jwt")
-        secret = self._new_secret(None)
+        secret = check.new_secret(None)
         self._store.replace_secret(client_id, self._hasher.hash(secret))
         return secret
 
@@ -273,16 +273,6 @@ class ClientService:
             return self._hasher.verify(secret_hash, secret)
         except (VerificationError, InvalidHashError):
             return False
-
-    def _new_secret(self, chosen: str | None) -> str:
-        if chosen is None:
-            return secrets.token_urlsafe(32)
-        if len(chosen) < check.MIN_SECRET_LENGTH:
-            raise InvalidInput(
-                f"a chosen secret has at least {check.MIN_SECRET_LENGTH} characters",
-                field="secret",
-            )
-        return chosen
 
     def list(self) -> builtins.list[ServiceClient]:
         """Every client, disabled ones too, by id."""
