@@ -20,10 +20,14 @@ def test_a_request_is_made_and_read_back_by_its_service(
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["state"] == "pending"
-    assert body["parties"] == [{"position": 0, "state": "pending"}, {"position": 1, "state": "pending"}]
+    assert body["parties"] == [
+        {"position": 0, "state": "pending"},
+        {"position": 1, "state": "pending"},
+    ]
     assert body["nonce"] == "n-1"
     assert len(body["id"]) >= 22  # >= 128 random bits, url-safe
-    assert ZHANG_WEI not in response.text and LI_NA not in response.text
+    assert ZHANG_WEI not in response.text
+    assert LI_NA not in response.text
     again = client.get(f"/consent/requests/{body['id']}", headers=headers)
     assert again.status_code == 200
     assert again.json()["id"] == body["id"]
