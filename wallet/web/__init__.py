@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from wallet.web import audit_page
+from wallet.web import audit_page, consent_pages, delegation_pages
 from wallet.web.routes import router
 from wallet.web.session import install_login_redirect
 
@@ -24,5 +24,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(audit_page.router)  # /web/audit: 谁用了我的证照
+    app.include_router(consent_pages.router)  # /web/consent, /web/grants: 用证授权
+    app.include_router(delegation_pages.router)  # /web/delegations: 委托
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="web-static")
     install_login_redirect(app)
