@@ -1,4 +1,5 @@
-"""``elicense device register|forget`` and ``elicense present``: the CLI plays the phone.
+"""``elicense device register|forget`` and ``elicense present``: the CLI plays the phone
+(``device approve|deny``, deciding consent requests, are in :mod:`wallet.cli.device_consent`).
 
 A device keeps its own holder key (a PEM file only it reads), registers the public half
 with the wallet, and signs live presentations (亮证) itself over the credential the
@@ -80,6 +81,9 @@ def add_device_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
         "forget", parents=[citizen], help="retire the device key; back to a custodial key"
     )
     forget.set_defaults(handler=_forget)
+    from wallet.cli.device_consent import add_consent_actions  # it builds on this module
+
+    add_consent_actions(actions, citizen)
 
     present = verbs.add_parser(
         "present", parents=[citizen], help="print a live presentation (亮证) of a certificate"
