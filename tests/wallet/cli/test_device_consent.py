@@ -21,14 +21,15 @@ from fastapi.testclient import TestClient
 from issuers.crypto.keys import SigningKey, b64url
 from tests.e2e.demo_server import HOST, free_port
 from tests.helpers import CHEN_QIANG, LI_NA, PASSWORDS, ZHANG_WEI, assert_error
-from tests.wallet.citizens import login
-from tests.wallet.consent.consent_calls import decide
+from tests.wallet.citizens import login, mint
+from tests.wallet.consent.consent_calls import decide, made, service_headers
 from tests.wallet.consent.share_calls import NONCE, library_payload, mint_spouses, pull, requested
 from wallet.cli.main import main
 from wallet.holders.device_proof import registration_message
 from wallet.server.wiring import Services
 
 pytestmark = pytest.mark.usefixtures("accounts")
+ZHANG_HAO = "310104201605200318"  # 张浩, born 2016: 张伟's minor son
 
 
 @contextmanager
@@ -217,3 +218,27 @@ def test_the_phone_signs_nothing_for_a_wallet_that_asks_for_something_else(
         code, out, err = device(capsys, monkeypatch, base, LI_NA, *argv)
     assert (code, out, calls) == (1, "", [])
     assert "malformed" in err
+
+
+def test_a_parent_decides_for_a_minor_with_on_behalf_of_and_a_stranger_cannot(
+    client: TestClient,
+    services: Services,
+    admin_headers: dict[str, str],
+    wallet_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mint(client, admin_headers, "household_register")  # 张伟 户主, 张浩 子: the proof
+    _, service = service_headers(services)
+    asks = {"household_register": ["household_number"]}
+    request_id = made(client, service, {ZHANG_HAO: asks}, item="medical_insurance_enrolment")
+    deny = ("deny", "--request", request_id, "--on-behalf-of", ZHANG_HAO)
+
+    code, out, err = device(capsys, monkeypatch, wallet_server, CHEN_QIANG, *deny)
+    assert (code, out) == (1, "")
+    assert "relation_unproven" in err
+    code, out, err = device(capsys, monkeypatch, wallet_server, ZHANG_WEI, *deny)
+    assert code == 0, err
+    outcome = json.loads(out)
+    assert (outcome["holder"], outcome["state"]) == (ZHANG_HAO, "denied")
+    assert_error(pull(client, service, request_id), 403, "consent_denied")
