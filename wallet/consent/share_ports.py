@@ -3,6 +3,7 @@ database library: the issuer's SD-JWT VC signing, the holders' keyring, its own 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,7 +31,7 @@ class HolderKeys(Protocol):
     """The holders' keyring (:class:`wallet.holders.keyring.HolderKeyring`)."""
 
     def ensure(self, conn: Connection, holder_code: str, now: datetime) -> HolderKey: ...
-    def signing_key(self, key: HolderKey) -> SigningKey: ...
+    def signing_key(self, key: HolderKey, conn: Connection | None = None) -> SigningKey: ...
 
 
 class ShareRecords(Protocol):
@@ -44,6 +45,8 @@ class ShareRecords(Protocol):
 
 
 class CertificateStatuses(Protocol):
-    """A certificate's status now (:class:`issuers.store.sd_jwt_issuer.SdJwtIssuer`)."""
+    """Certificates' statuses now (:class:`issuers.store.sd_jwt_issuer.SdJwtIssuer`)."""
 
-    def status_of(self, conn: Connection, identifier: str) -> CertificateStatus: ...
+    def statuses_of(
+        self, conn: Connection, identifiers: Sequence[str]
+    ) -> dict[str, CertificateStatus]: ...

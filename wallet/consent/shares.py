@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from issuers.crypto.base64url import b64url, parse_b64url
+from issuers.crypto.keys import SigningKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import Conflict, InvalidInput
 from issuers.formats import sd_jwt
@@ -45,7 +46,7 @@ from wallet.holders.records import HolderKey
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-__all__ = ["SEALING_PURPOSE", "OpenedShare", "ShareService"]
+__all__ = ["SEALING_PURPOSE", "Narrowing", "OpenedShare", "ShareService"]
 
 SEALING_PURPOSE = b"elicense consent share"
 
@@ -82,6 +83,23 @@ class OpenedShare:
         return self.presentation + self.kb_jwt
 
 
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """A share's presentation and either the KB-JWT bound at approval (every granted
+    claim kept) or the custodial key to bind the narrower one: the pull checks this in
+    its transaction and signs after it, so the write lock is not held while signing."""
+
+    presentation: str
+    bound: str | None = None
+    signing: SigningKey | None = None
+
+    def token(self, *, aud: str, nonce: str, now: datetime) -> str:
+        """The SD-JWT+KB the service receives."""
+        if self.signing is None:
+            return self.presentation + (self.bound or "")
+        return sd_jwt.bind(self.presentation, self.signing, aud=aud, nonce=nonce, iat=now)
+
+
 class ShareService:
     """Prepares each party's shares at approval and opens them for a pull."""
 
@@ -108,7 +126,7 @@ class ShareService:
         """Issue and bind every share of this party's approval, in its transaction."""
         key = self._keys.ensure(conn, party_holder, now)
         if key.custody == "custodial":
-            signing = self._keys.signing_key(key)
+            signing = self._keys.signing_key(key, conn)
             for chosen in certificates:
                 presentation, content = self._issue(conn, key, chosen)
                 content["kb_jwt"] = sd_jwt.key_binding_jwt(
@@ -159,24 +177,19 @@ class ShareService:
             if share.state == "ready"
         ]
 
-    def narrowed(
-        self,
-        conn: Connection,
-        share: OpenedShare,
-        names: Sequence[str],
-        *,
-        aud: str,
-        nonce: str,
-        now: datetime,
-    ) -> str:
-        """The SD-JWT+KB of ``share`` with only ``names`` (granted claims) disclosed.
+    def narrowing(
+        self, conn: Connection, share: OpenedShare, names: Sequence[str], now: datetime
+    ) -> Narrowing:
+        """What the SD-JWT+KB of ``share`` with only ``names`` (granted claims) disclosed
+        needs, checked in the pull's transaction; :meth:`Narrowing.token` signs it after.
 
         A KB-JWT covers exactly the Disclosures before it (§4.3.1 ``sd_hash``), so a
-        narrower share needs a new one: the custodial key signs it now; a device key
-        cannot, and the service pulls that share whole (:class:`Conflict`)."""
+        narrower share needs a new one: the custodial key signs it; a device key
+        cannot, and the service pulls that share whole (:class:`Conflict`, raised here,
+        before the pull takes its use)."""
         chosen = [claim for claim in share.claims if claim in names]
         if chosen == list(share.claims):
-            return share.sd_jwt
+            return Narrowing(share.presentation, bound=share.kb_jwt)
         key = self._keys.ensure(conn, share.holder_code, now)
         if key.custody != "custodial" or key.kid != share.holder_kid:
             raise Conflict(
@@ -184,7 +197,7 @@ class ShareService:
                 field="certificates.claims",
             )
         presentation = "~".join([share.issuer_jwt, *(share.disclosures[c] for c in chosen), ""])
-        return sd_jwt.bind(presentation, self._keys.signing_key(key), aud=aud, nonce=nonce, iat=now)
+        return Narrowing(presentation, signing=self._keys.signing_key(key))
 
     # -- inside --------------------------------------------------------------------------------
 

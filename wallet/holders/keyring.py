@@ -124,8 +124,10 @@ class HolderKeyring:
 
     # -- signing --------------------------------------------------------------------
 
-    def signing_key(self, key: HolderKey) -> SigningKey:
-        """The opened private half of a custodial key (kept in a bounded cache)."""
+    def signing_key(self, key: HolderKey, conn: Connection | None = None) -> SigningKey:
+        """The opened private half of a custodial key (kept in a bounded cache). Pass the
+        transaction ``conn`` whose :meth:`ensure` may have just made the key: another
+        connection would not see that uncommitted row yet."""
         if key.custody != "custodial":
             raise Conflict(
                 "this holder's key is on a registered device: the device signs presentations",
@@ -136,7 +138,11 @@ class HolderKeyring:
             if cached is not None:
                 self._opened.move_to_end(key.kid)
                 return cached
-        sealed = self._store.sealed_private_key(key.kid)
+        sealed = (
+            self._store.sealed_private_key(key.kid)
+            if conn is None
+            else self._store.sealed_private_key_in(conn, key.kid)
+        )
         if sealed is None:
             raise KeyUnavailable("the holder key was retired; show the certificate again")
         opened = SigningKey.from_pkcs8(

@@ -59,6 +59,10 @@ class HolderStore:
         with self._engine.connect() as conn:
             return q.sealed_private_key(conn, kid)
 
+    def sealed_private_key_in(self, conn: Connection, kid: str) -> bytes | None:
+        """:meth:`sealed_private_key` in the caller's transaction."""
+        return q.sealed_private_key(conn, kid)
+
     # -- the holder's one active key ------------------------------------------------
 
     def ensure_key(self, holder_code: str, make: Callable[[], NewKey], now: datetime) -> HolderKey:
