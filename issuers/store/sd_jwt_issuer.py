@@ -13,7 +13,9 @@ suspension or revocation reaches both representations through that one entry.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select
 
 from issuers.catalogue import get_type
 from issuers.crypto.keys import VerifyingKey
@@ -25,6 +27,7 @@ from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
 from issuers.store import status_store
 from issuers.store.issuance import IssuanceService, status_list_uri
+from issuers.store.tables import certificates
 
 __all__ = ["SdJwtIssuer"]
 
@@ -89,6 +92,24 @@ class SdJwtIssuer:
         if row is None:
             raise NotFound(f"no certificate {identifier}", field="identifier")
         return CertificateStatus(row.status)
+
+    def statuses_of(
+        self, conn: Connection, identifiers: Sequence[str]
+    ) -> dict[str, CertificateStatus]:
+        """Each certificate's status now, in one query (:class:`NotFound` if one is
+        missing): a pull checks every share's certificate at once."""
+        found = {
+            row.identifier: CertificateStatus(row.status)
+            for row in conn.execute(
+                select(certificates.c.identifier, certificates.c.status).where(
+                    certificates.c.identifier.in_(sorted(set(identifiers)))
+                )
+            )
+        }
+        for identifier in identifiers:
+            if identifier not in found:
+                raise NotFound(f"no certificate {identifier}", field="identifier")
+        return found
 
     def issuer_jwks(self, conn: Connection, issuer_uscc: str) -> list[dict[str, str]]:
         """The issuer's public JWKs (active, retired and compromised alike: a verifier

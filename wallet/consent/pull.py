@@ -10,11 +10,15 @@ the grant's exactly (after trimming), and optionally the certificates wanted
 2. the purpose (PurposeMismatch) and the selection (HolderNotGranted, TypeNotGranted,
    ClaimNotGranted);
 3. each certificate's status *now* must be 01 (CertificateNotShareable with
-   ``details.status``), so a certificate revoked after approval is never shared;
+   ``details.status``; one query for all), so a certificate revoked after approval is
+   never shared; a narrower share of a device-bound one is refused (Conflict);
 4. one use taken by a guarded UPDATE (parallel pulls cannot pass ``max_uses``);
-5. the ``pull`` audit entry, whose hash is the receipt every share carries;
-6. each share: the SD-JWT+KB bound at approval, the platform-signed annotation
-   (:mod:`wallet.consent.annotation`) and the card (:mod:`wallet.consent.card_svg`).
+5. the ``pull`` audit entry, whose hash is the receipt every share carries.
+
+Then, after the commit and without the write lock (SQLite has one writer; nothing
+below reads the database): each share, the SD-JWT+KB bound at approval (or narrowed,
+signed by the custodial key), the platform-signed annotation
+(:mod:`wallet.consent.annotation`) and the card (:mod:`wallet.consent.card_svg`).
 
 A refused pull rolls all of that back, then appends a ``pull_refused`` entry with the
 refusal's code in a transaction of its own, and raises: nothing is disclosed. A grant
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from issuers.catalogue import CATALOGUE
@@ -47,7 +52,7 @@ from wallet.consent.pull_selection import Selected, select
 from wallet.consent.records import Grant
 from wallet.consent.share_ports import CertificateStatuses
 from wallet.consent.share_records import PulledShare, PullResult, WantedCertificate
-from wallet.consent.shares import OpenedShare, ShareService
+from wallet.consent.shares import Narrowing, OpenedShare, ShareService
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -108,10 +113,18 @@ class PullService:
         now = self._clock()
         try:
             with self._transactions.writing() as conn:
-                return self._pull(conn, client, grant_id, purpose, wanted, now)
+                taken = self._take(conn, client, grant_id, purpose, wanted, now)
         except (PullRefused, ConsentPending) as refusal:
             self._record_refusal(client, grant_id, refusal, now)
             raise
+        # The use and its audit entry are committed; what is left (signing, drawing)
+        # reads nothing stored, so it runs without holding the write lock.
+        grant, use = taken.grant, taken.use
+        shares = tuple(
+            self._annotated(client, grant, selected, share, narrowing, use, taken.receipt, now)
+            for selected, share, narrowing in taken.shares
+        )
+        return PullResult(grant.id, now, use, max(0, grant.max_uses - use), shares)
 
     def prepare_device(
         self, citizen: str, request_id: str, *, on_behalf_of: str | None = None
@@ -127,7 +140,7 @@ class PullService:
 
     # -- inside --------------------------------------------------------------------------
 
-    def _pull(
+    def _take(
         self,
         conn: Connection,
         client: PullingClient,
@@ -135,7 +148,8 @@ class PullService:
         purpose: str,
         wanted: Sequence[WantedCertificate] | None,
         now: datetime,
-    ) -> PullResult:
+    ) -> _Taken:
+        """Every check, the use and its audit entry: all that must be atomic."""
         grant = self._consent.grant_for_pull(conn, grant_id, client.client_id, now)
         if purpose.strip() != grant.purpose:
             raise PurposeMismatch("the purpose is not the grant's", field="purpose")
@@ -146,38 +160,39 @@ class PullService:
             share = ready.get((selected.holder, selected.type_slug))
             if share is None:  # every party approved, so this is a share being redone
                 raise ConsentPending("not every share is ready yet")
-            status = self._statuses.status_of(conn, share.identifier)
+            opened.append((selected, share))
+        statuses = self._statuses.statuses_of(conn, [share.identifier for _, share in opened])
+        for selected, share in opened:
+            status = statuses[share.identifier]
             if status is not CertificateStatus.VALID:
                 raise CertificateNotShareable(
                     f"a granted certificate is not valid now (status {status.value})",
                     field="certificates",
                     details={"status": status.value, "type": selected.type_slug},
                 )
-            opened.append((selected, share))
+        narrowings = [
+            self._shares.narrowing(conn, share, _names(selected, share), now)
+            for selected, share in opened
+        ]
         self._consent.take_use(conn, grant.id)
         use = grant.uses_taken + 1  # the grant's row is locked until this transaction ends
         receipt = self._audit.append(conn, _pull_event(client, grant, opened, use), now)
-        shares = tuple(
-            self._annotated(conn, client, grant, selected, share, use, receipt, now)
-            for selected, share in opened
-        )
-        return PullResult(grant.id, now, use, max(0, grant.max_uses - use), shares)
+        shares = [(sel, share, n) for (sel, share), n in zip(opened, narrowings, strict=True)]
+        return _Taken(grant, shares, use, receipt)
 
     def _annotated(
         self,
-        conn: Connection,
         client: PullingClient,
         grant: Grant,
         selected: Selected,
         share: OpenedShare,
+        narrowing: Narrowing,
         use: int,
         receipt: str,
         now: datetime,
     ) -> PulledShare:
-        names = [claim for claim in share.claims if claim in selected.claims]
-        token = self._shares.narrowed(
-            conn, share, names, aud=grant.client_id, nonce=grant.nonce, now=now
-        )
+        names = _names(selected, share)
+        token = narrowing.token(aud=grant.client_id, nonce=grant.nonce, now=now)
         item = self._consent.items[grant.bundle_item]
         annotation = Annotation(
             iss=self._base_url,
@@ -231,6 +246,22 @@ class PullService:
             self._audit.append(conn, event, now)
 
 
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """What a pull's transaction committed to: the grant, each share with how it will
+    be narrowed, the use number and the audit entry's hash (the receipt)."""
+
+    grant: Grant
+    shares: list[tuple[Selected, OpenedShare, Narrowing]]
+    use: int
+    receipt: str
+
+
+def _names(selected: Selected, share: OpenedShare) -> list[str]:
+    """The claims of ``share`` the pull discloses, in the share's order."""
+    return [claim for claim in share.claims if claim in selected.claims]
+
+
 def _readers(grant: Grant) -> tuple[str, ...]:
     """Every party holder, and whoever decided for them (a guardian, a delegate)."""
     codes = [p.holder_code for p in grant.parties]
@@ -246,7 +277,7 @@ def _pull_event(
 ) -> AuditEvent:
     claims: dict[str, Any] = {}
     for selected, share in opened:
-        names = [claim for claim in share.claims if claim in selected.claims]
+        names = _names(selected, share)
         claims[share.type_slug] = sorted({*claims.get(share.type_slug, ()), *names})
     summary = {
         "service": client.name,
