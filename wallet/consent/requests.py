@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ MAX_PURPOSE = 200
 MAX_USES = 1000
 MAX_LIFETIME = timedelta(days=90)
 _NONCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})  # Unicode control, format, unassigned
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,13 @@ def check_new_request(
         raise InvalidInput(
             f"purpose (申请事由) takes 1 to {MAX_PURPOSE} characters", field="purpose"
         )
+    if any(unicodedata.category(char) in _HIDDEN for char in purpose):
+        # The citizen reads the purpose as the reason to share: a control or format
+        # character (NUL, line break, escape, bidi override, zero width) could hide or
+        # reorder what they read, and PostgreSQL text refuses NUL outright.
+        raise InvalidInput(
+            "purpose (申请事由) may not hold control or invisible characters", field="purpose"
+        )
     if not 1 <= new.max_uses <= MAX_USES:
         raise InvalidInput(f"max_uses must be 1 to {MAX_USES}", field="max_uses")
     nonce = new.nonce if new.nonce is not None else secrets.token_urlsafe(16)
@@ -99,8 +108,14 @@ def _expiry(new: NewRequest, now: datetime) -> datetime:
     if (new.expires_at is None) == (new.expires_in is None):
         raise InvalidInput("give expires_at or expires_in, not both", field="expires_at")
     if new.expires_in is not None:
-        expires_at = now + timedelta(seconds=new.expires_in)
         field = "expires_in"
+        if not 0 < new.expires_in <= MAX_LIFETIME.total_seconds():
+            # Checked before the arithmetic: a huge count of seconds overflows datetime.
+            raise InvalidInput(
+                f"the request must expire in the future and within {MAX_LIFETIME.days} days",
+                field=field,
+            )
+        expires_at = now + timedelta(seconds=new.expires_in)
     else:
         assert new.expires_at is not None
         if new.expires_at.tzinfo is None:
