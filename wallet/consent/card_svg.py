@@ -10,15 +10,16 @@ watermark repeated diagonally across the card, as a paper copy is stamped
     仅供 {service} 办理 {item}：{purpose} 使用 · {pulled at, Beijing time} · 有效期至 {expiry}
 
 The picture is evidence for people only: the signed annotation and the SD-JWT are what
-a program checks. It is built with :mod:`xml.etree.ElementTree`, which escapes every
-text and attribute; it has no script, no link, no external reference (no ``href`` at
-all) and a bounded size (rows, characters per value, watermark lines). Pure.
+a program checks. It is written as text, every text and attribute escaped as
+:mod:`xml.etree.ElementTree`'s serializer escapes them (the same document, about five
+times faster: a pull draws five cards per request); it has no script, no link, no
+external reference (no ``href`` at all) and a bounded size (rows, characters per
+value, watermark lines). Pure.
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -38,6 +39,8 @@ _FOOTER: Final = 64
 _FONT: Final = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 _SVG_NS: Final = "http://www.w3.org/2000/svg"
 # XML 1.0 §2.2 Char: anything else would make the document unreadable, so it is replaced.
+_TEXT_SPECIAL: Final = re.compile("[&<>]")
+_ATTRIBUTE_SPECIAL: Final = re.compile('[&<>"\r\n\t]')
 _NOT_XML_CHAR: Final = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -55,69 +58,65 @@ def render_card(type_name_zh: str, disclosed: Mapping[str, Any], annotation: Ann
     hidden = max(0, len(rows) - MAX_ROWS)
     rows = rows[:MAX_ROWS]
     height = _TOP + _ROW_HEIGHT * (len(rows) + (1 if hidden else 0)) + _FOOTER
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": _SVG_NS,
-            "width": str(_WIDTH),
-            "height": str(height),
-            "viewBox": f"0 0 {_WIDTH} {height}",
-            "role": "img",
-            "font-family": _FONT,
-        },
-    )
-    _add(svg, "title", f"{type_name_zh}（加注件）")
-    _rect(svg, fill="#fffdf6", stroke="#b8860b")
-    _text(svg, 24, 40, _clean(type_name_zh), size=24, weight="bold")
-    _text(svg, 24, 68, f"证照标识 {_clean(annotation.license_id)}", size=13, fill="#555555")
+    svg: list[str] = [
+        _open(
+            "svg",
+            {
+                "xmlns": _SVG_NS,
+                "width": str(_WIDTH),
+                "height": str(height),
+                "viewBox": f"0 0 {_WIDTH} {height}",
+                "role": "img",
+                "font-family": _FONT,
+            },
+        ),
+        _element("title", {}, f"{type_name_zh}（加注件）"),
+        _rect(height, fill="#fffdf6", stroke="#b8860b"),
+        _text(24, 40, _clean(type_name_zh), size=24, weight="bold"),
+        _text(24, 68, f"证照标识 {_clean(annotation.license_id)}", size=13, fill="#555555"),
+    ]
     y = _TOP
     for row in rows:
         x = 24 + 18 * min(row.depth, 4)
         label = _clip(row.label_zh)
         if row.value is None:
-            _text(svg, x, y, label, size=14, weight="bold")
+            svg.append(_text(x, y, label, size=14, weight="bold"))
         else:
-            _text(svg, x, y, label, size=14, fill="#555555")
-            _text(svg, 220, y, _clip(row.value), size=14)
+            svg.append(_text(x, y, label, size=14, fill="#555555"))
+            svg.append(_text(220, y, _clip(row.value), size=14))
         y += _ROW_HEIGHT
     if hidden:
-        _text(svg, 24, y, f"……另有 {hidden} 项，见 SD-JWT", size=13, fill="#555555")
+        svg.append(_text(24, y, f"……另有 {hidden} 项，见 SD-JWT", size=13, fill="#555555"))
         y += _ROW_HEIGHT
     stamp = _clean(watermark_text(annotation))
-    _text(svg, 24, height - 36, f"加注：{_clip(stamp, 60)}", size=12, fill="#8b0000")
-    _text(
-        svg,
-        24,
-        height - 16,
-        f"审计回执 {_clean(annotation.audit_receipt)}",
-        size=10,
-        fill="#8b0000",
-    )
-    _watermark(svg, stamp, height)
-    return ET.tostring(svg, encoding="unicode")
+    svg.append(_text(24, height - 36, f"加注：{_clip(stamp, 60)}", size=12, fill="#8b0000"))
+    receipt = f"审计回执 {_clean(annotation.audit_receipt)}"
+    svg.append(_text(24, height - 16, receipt, size=10, fill="#8b0000"))
+    svg.append(_watermark(stamp, height))
+    svg.append("</svg>")
+    return "".join(svg)
 
 
-def _watermark(svg: ET.Element, stamp: str, height: int) -> None:
+def _watermark(stamp: str, height: int) -> str:
     """The stamp on diagonal lines covering the card, semi-transparent, above the values
     (so cropping the values out of a screenshot cannot leave the stamp behind)."""
-    layer = _add(
-        svg,
-        "g",
-        attributes={
-            "transform": f"rotate(-30 {_WIDTH // 2} {height // 2})",
-            "fill": "#c00000",
-            "fill-opacity": "0.16",
-            "font-size": "16",
-            "pointer-events": "none",
-        },
-    )
+    layer = {
+        "transform": f"rotate(-30 {_WIDTH // 2} {height // 2})",
+        "fill": "#c00000",
+        "fill-opacity": "0.16",
+        "font-size": "16",
+        "pointer-events": "none",
+    }
     span = _WIDTH + height  # the rotated lines must still reach every corner
     lines = min(40, span // 70 + 1)
+    line = _escape_text(_clean(stamp + "　　" + stamp))
+    parts = [_open("g", layer)]
     for i in range(lines):
         offset = (i % 2) * 120
-        line = _add(layer, "text", stamp + "　　" + stamp)
-        line.set("x", str(-span // 2 - offset))
-        line.set("y", str(-span // 2 + 70 * i + 40))
+        x, y = -span // 2 - offset, -span // 2 + 70 * i + 40
+        parts.append(f'<text x="{x}" y="{y}">{line}</text>')
+    parts.append("</g>")
+    return "".join(parts)
 
 
 def _beijing(timestamp: int) -> str:
@@ -134,23 +133,46 @@ def _clip(text: str, limit: int = MAX_VALUE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _add(
-    parent: ET.Element, tag: str, text: str | None = None, attributes: dict[str, str] | None = None
-) -> ET.Element:
-    element = ET.SubElement(parent, tag, attributes or {})
-    if text is not None:
-        element.text = _clean(text)
-    return element
+def _escape_text(text: str) -> str:
+    # xml.etree.ElementTree._escape_cdata
+    if _TEXT_SPECIAL.search(text) is None:
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _rect(svg: ET.Element, *, fill: str, stroke: str) -> None:
-    height = int(svg.get("height", "0")) - 8
-    attributes = {"x": "4", "y": "4", "rx": "14", "width": str(_WIDTH - 8), "height": str(height)}
-    _add(svg, "rect", attributes=attributes | {"fill": fill, "stroke": stroke, "stroke-width": "2"})
+def _escape_attribute(value: str) -> str:
+    # xml.etree.ElementTree._escape_attrib
+    if _ATTRIBUTE_SPECIAL.search(value) is None:
+        return value
+    value = _escape_text(value).replace('"', "&quot;")
+    return value.replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
+
+
+def _open(tag: str, attributes: Mapping[str, str]) -> str:
+    pairs = "".join(f' {name}="{_escape_attribute(value)}"' for name, value in attributes.items())
+    return f"<{tag}{pairs}>"
+
+
+def _element(tag: str, attributes: Mapping[str, str], text: str | None = None) -> str:
+    """One element without children; ``text`` cleaned and escaped (none or empty: the
+    element closes itself, as ElementTree writes it)."""
+    if not text:
+        return _open(tag, attributes)[:-1] + " />"
+    return f"{_open(tag, attributes)}{_escape_text(_clean(text))}</{tag}>"
+
+
+def _rect(height: int, *, fill: str, stroke: str) -> str:
+    attributes = {
+        "x": "4",
+        "y": "4",
+        "rx": "14",
+        "width": str(_WIDTH - 8),
+        "height": str(height - 8),
+    }
+    return _element("rect", attributes | {"fill": fill, "stroke": stroke, "stroke-width": "2"})
 
 
 def _text(
-    svg: ET.Element,
     x: int,
     y: int,
     content: str,
@@ -158,8 +180,8 @@ def _text(
     size: int,
     fill: str = "#222222",
     weight: str | None = None,
-) -> None:
+) -> str:
     attributes = {"x": str(x), "y": str(y), "font-size": str(size), "fill": fill}
     if weight is not None:
         attributes["font-weight"] = weight
-    _add(svg, "text", content, attributes)
+    return _element("text", attributes, content)
