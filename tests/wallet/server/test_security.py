@@ -54,6 +54,7 @@ from tests.helpers import (
 from wallet.accounts.api import citizen_session
 from wallet.server.app import admin_token, create_app, services_of
 from wallet.server.settings import Settings
+from wallet.web.session import web_session
 
 SAMPLE_USCCS = [item["uscc"] for item in SAMPLE_ISSUERS]
 JIANGSU_CIVIL_AFFAIRS = "11320000000000002E"
@@ -71,6 +72,10 @@ JIANGSU_CIVIL_AFFAIRS = "11320000000000002E"
 # without the session's CSRF token. POST /inspector is the public verification page: it
 # verifies as /verify and /verify/image do, with the same image limits, behind a
 # double-submit form token and an Origin check (tests/web/test_inspector_page.py).
+# Reviewed: POST /oauth/token is public by nature (RFC 6749 §4.4: a service gets its
+# token there); it authenticates the client itself (HTTP Basic, argon2-hashed secret,
+# or an RFC 7523 assertion) and answers an unknown client and a wrong secret alike
+# (tests/wallet/clients/test_token.py, test_assertion.py).
 PUBLIC_WRITE_ROUTES = {
     ("POST", "/verify"),
     ("POST", "/codes/check"),
@@ -79,6 +84,7 @@ PUBLIC_WRITE_ROUTES = {
     ("POST", "/web/login"),
     ("POST", "/web/logout"),
     ("POST", "/inspector"),
+    ("POST", "/oauth/token"),
 }
 PUBLIC_JWK_MEMBERS = {"kty", "crv", "x", "y", "kid", "alg", "use", "status"}
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
@@ -111,6 +117,39 @@ def route_entries(app: FastAPI) -> Iterator[tuple[set[str], str, Dependant | Non
         path = getattr(route, "path", None)
         if methods and path:
             yield set(methods), path, getattr(route, "dependant", None)
+
+
+def _requires_service(dependant: Dependant) -> bool:
+    """Guarded by wallet.clients.api.require_client(scope) (a service's access token)."""
+    return any(
+        getattr(dep.call, "__name__", "").startswith("require_client_") or _requires_service(dep)
+        for dep in dependant.dependencies
+    )
+
+
+def _requires_web_session(dependant: Dependant) -> bool:
+    return any(
+        dep.call is web_session or _requires_web_session(dep) for dep in dependant.dependencies
+    )
+
+
+def service_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path template) of every route that needs a service's access token."""
+    found = []
+    for methods, path, dependant in route_entries(app):
+        if dependant is not None and _requires_service(dependant):
+            found.extend((method, path) for method in sorted(methods))
+    return found
+
+
+def web_session_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path template) of every page that needs a citizen's web session
+    (its POSTs also check the session's CSRF token: tests/wallet/web/)."""
+    found = []
+    for methods, path, dependant in route_entries(app):
+        if dependant is not None and _requires_web_session(dependant):
+            found.extend((method, path) for method in sorted(methods))
+    return found
 
 
 def admin_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -164,17 +203,22 @@ def test_admin_route_discovery_finds_the_mint_route(app: FastAPI) -> None:
 
 def test_every_state_changing_route_is_authenticated_or_reviewed_public(app: FastAPI) -> None:
     admin = set(admin_routes(app))
-    citizen = set(citizen_routes(app))
+    citizen = set(citizen_routes(app)) | set(web_session_routes(app))
+    service = set(service_routes(app))
     assert ("POST", "/wallet/logout") in citizen
+    assert ("POST", "/consent/grants/{grant_id}/pull") in service
     assert not admin & citizen
+    assert not admin & service
+    assert not citizen & service
     checked = 0
     for methods, path, _dependant in route_entries(app):
         for method in methods - {"GET", "HEAD", "OPTIONS"}:
             checked += 1
             key = (method, path)
-            assert key in admin or key in citizen or key in PUBLIC_WRITE_ROUTES, (
+            authenticated = key in admin or key in citizen or key in service
+            assert authenticated or key in PUBLIC_WRITE_ROUTES, (
                 f"{method} {path} changes state but is neither admin-only, "
-                "citizen-only, nor on the reviewed public list"
+                "citizen-only, service-only, nor on the reviewed public list"
             )
     assert checked >= len(PUBLIC_WRITE_ROUTES) + 1
 
@@ -197,6 +241,14 @@ def test_openapi_declares_bearer_security_on_exactly_the_admin_routes(app: FastA
     }
     assert citizen_secured == set(citizen_routes(app))
     assert spec["components"]["securitySchemes"]["CitizenBearer"]["scheme"] == "bearer"
+    service_secured = {
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if any("ServiceBearer" in requirement for requirement in operation.get("security", []))
+    }
+    assert service_secured == set(service_routes(app))
+    assert spec["components"]["securitySchemes"]["ServiceBearer"]["scheme"] == "bearer"
 
 
 NEAR_MISSES = {

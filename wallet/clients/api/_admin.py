@@ -105,12 +105,14 @@ def list_clients(service: Clients) -> list[ClientOut]:
     return [_out(client) for client in service.list()]
 
 
-@router.get("/{client_id}", response_model=ClientOut, responses=error_responses(401, 404))
+@router.get("/{client_id}", response_model=ClientOut, responses=error_responses(401, 404, 422))
 def get_client(client_id: ClientId, service: Clients) -> ClientOut:
     return _out(service.get(client_id))
 
 
-@router.post("/{client_id}/disable", response_model=ClientOut, responses=error_responses(401, 404))
+@router.post(
+    "/{client_id}/disable", response_model=ClientOut, responses=error_responses(401, 404, 422)
+)
 def disable_client(client_id: ClientId, service: Clients) -> ClientOut:
     """Disable the client: its tokens stop working now, and it gets no new ones."""
     return _out(service.disable(client_id))
@@ -119,7 +121,7 @@ def disable_client(client_id: ClientId, service: Clients) -> ClientOut:
 @router.post(
     "/{client_id}/rotate-secret",
     response_model=SecretRotated,
-    responses=error_responses(401, 404, 409),
+    responses=error_responses(401, 404, 409, 422),
 )
 def rotate_secret(client_id: ClientId, service: Clients, response: Response) -> SecretRotated:
     """A new secret, shown once; the old one and the tokens it got stop working now."""

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from issuers.error_schema import error_responses
 from issuers.errors import InvalidClient, OAuthInvalidRequest
@@ -85,11 +85,22 @@ class TokenOut(BaseModel):
     scope: str
 
 
-class OAuthErrorOut(BaseModel):
-    """RFC 6749 §5.2: the token endpoint's own error body."""
+OAuthErrorCode = Literal[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+]
 
-    error: str
-    error_description: str
+
+class OAuthErrorOut(BaseModel):
+    """RFC 6749 §5.2: the token endpoint's own error body, not the ErrorBody every
+    other route sends (OAuth client libraries read this one)."""
+
+    error: OAuthErrorCode = Field(description="RFC 6749 §5.2 error code")
+    error_description: str = Field(description="human-readable, for the developer")
 
 
 _TOKEN_BODY = {

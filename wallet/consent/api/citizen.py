@@ -132,7 +132,7 @@ def pending(session: CurrentSession, consent: Consent) -> list[RequestForCitizen
 @router.get(
     "/requests/{request_id}",
     response_model=RequestForCitizen,
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 404, 422),
 )
 def detail(request_id: str, session: CurrentSession, consent: Consent) -> RequestForCitizen:
     """The request with, for each party the citizen acts for, the certificate each

@@ -86,7 +86,7 @@ def listing(session: CurrentSession, consent: Consent) -> DelegationList:
 @router.post(
     "/delegations/{delegation_id}/revoke",
     response_model=DelegationPublic,
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 404, 422),
 )
 def revoke(delegation_id: str, session: CurrentSession, consent: Consent) -> DelegationPublic:
     me = session.citizen.id_number

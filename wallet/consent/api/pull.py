@@ -78,7 +78,7 @@ class PreparePublic(BaseModel):
     "/consent/grants/{grant_id}/pull",
     tags=["consent"],
     response_model=PullPublic,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422),
 )
 def pull(grant_id: RequestId, body: PullBody, client: Pulling, pulls: Pulls) -> PullPublic:
     wanted = None
@@ -101,7 +101,7 @@ def pull(grant_id: RequestId, body: PullBody, client: Pulling, pulls: Pulls) -> 
     "/wallet/consent/requests/{request_id}/prepare",
     tags=["wallet"],
     response_model=PreparePublic,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422),
 )
 def prepare(
     request_id: RequestId, body: PrepareBody, session: CurrentSession, pulls: Pulls

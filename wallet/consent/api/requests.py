@@ -108,7 +108,9 @@ def create_request(body: RequestBody, caller: Requesting, consent: Consent) -> R
 
 
 @router.get(
-    "/requests/{request_id}", response_model=RequestPublic, responses=error_responses(401, 403, 404)
+    "/requests/{request_id}",
+    response_model=RequestPublic,
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_request(request_id: str, caller: Requesting, consent: Consent) -> RequestPublic:
     return public(consent.for_service(caller.client.client_id, request_id), consent.now())
