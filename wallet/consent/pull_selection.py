@@ -4,7 +4,9 @@ the grant, or everything granted when it names nothing.
 Each refusal has its own code and names the field (``certificates[1].claims[0]``):
 a holder the grant does not name is :class:`HolderNotGranted`, a type not asked of
 that holder :class:`TypeNotGranted`, a claim not asked for that type
-:class:`ClaimNotGranted`. Nothing is disclosed either way.
+:class:`ClaimNotGranted`. Nothing is disclosed either way. An empty list (of
+certificates, or of one certificate's claims) is :class:`InvalidInput`: it would take
+one of the citizens' uses for nothing shared.
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ def select(grant: Grant, wanted: Sequence[WantedCertificate] | None) -> list[Sel
             for party in sorted(grant.parties, key=lambda p: p.position)
             for slug, claims in party.asks.items()
         ]
-    if len(wanted) > MAX_WANTED:
-        raise InvalidInput(f"a pull names at most {MAX_WANTED} certificates", field="certificates")
+    if not 1 <= len(wanted) <= MAX_WANTED:
+        # An empty selection would take one of the citizens' uses for nothing shared.
+        raise InvalidInput(
+            f"a pull names 1 to {MAX_WANTED} certificates, or omits the list", field="certificates"
+        )
     chosen: dict[tuple[str, str], Selected] = {}
     for i, want in enumerate(wanted):
         field = f"certificates[{i}]"
@@ -47,6 +52,8 @@ def select(grant: Grant, wanted: Sequence[WantedCertificate] | None) -> list[Sel
         asked = party.asks.get(want.type_slug)
         if asked is None:
             raise TypeNotGranted("this type was not granted for the holder", field=f"{field}.type")
+        if want.claims is not None and not want.claims:
+            raise InvalidInput("name at least one claim, or omit the list", field=f"{field}.claims")
         claims = frozenset(asked) if want.claims is None else frozenset(want.claims)
         for j, claim in enumerate(want.claims or ()):
             if claim not in asked:
