@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, get_args
 
@@ -28,6 +29,7 @@ __all__ = [
 
 MAX_NAME_LENGTH = 100
 MAX_ITEMS = 20
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})  # Unicode control, format, unassigned
 MIN_SECRET_LENGTH = 16  # a chosen secret (the demo's); made ones have 256 bits
 # An operator's slug; made ids are "svc_" + hex, with an underscore no slug has.
 _SLUG = re.compile(r"[a-z0-9-]{3,40}")
@@ -60,6 +62,11 @@ def checked_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= MAX_NAME_LENGTH:
         raise InvalidInput(f"name must be 1-{MAX_NAME_LENGTH} characters", field="name")
+    if any(unicodedata.category(char) in _HIDDEN for char in name):
+        # Citizens read the name as who is asking: a control or format character (NUL,
+        # line break, bidi override, zero width) could hide or reorder it, and
+        # PostgreSQL text refuses NUL outright.
+        raise InvalidInput("name may not hold control or invisible characters", field="name")
     return name
 
 
