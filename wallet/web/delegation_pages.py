@@ -86,10 +86,10 @@ def delegations(request: Request, session: WebSession, consent: Consent) -> HTML
 def _end_of(last_day: str) -> datetime:
     """The instant a delegation valid through ``last_day`` (China) ends."""
     try:
-        day = date.fromisoformat(last_day.strip())
-    except ValueError:
+        day = date.fromisoformat(last_day.strip()) + timedelta(days=1)
+    except (ValueError, OverflowError):  # 9999-12-31 has no next day to end at
         raise InvalidInput("not a date", field="expires_at") from None
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=CHINA_STANDARD_TIME)
+    return datetime.combine(day, time(0), tzinfo=CHINA_STANDARD_TIME)
 
 
 @router.post("/delegations", response_class=HTMLResponse)
