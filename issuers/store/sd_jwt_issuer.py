@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from issuers.catalogue import get_type
 from issuers.crypto.keys import VerifyingKey
@@ -30,6 +30,11 @@ from issuers.store.issuance import IssuanceService, status_list_uri
 from issuers.store.tables import certificates
 
 __all__ = ["SdJwtIssuer"]
+
+# A pull runs this every time: built once (building costs more than running it).
+_STATUSES = select(certificates.c.identifier, certificates.c.status).where(
+    certificates.c.identifier.in_(bindparam("identifiers", expanding=True))
+)
 
 
 class SdJwtIssuer:
@@ -100,11 +105,7 @@ class SdJwtIssuer:
         missing): a pull checks every share's certificate at once."""
         found = {
             row.identifier: CertificateStatus(row.status)
-            for row in conn.execute(
-                select(certificates.c.identifier, certificates.c.status).where(
-                    certificates.c.identifier.in_(sorted(set(identifiers)))
-                )
-            )
+            for row in conn.execute(_STATUSES, {"identifiers": sorted(set(identifiers))})
         }
         for identifier in identifiers:
             if identifier not in found:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wallet.audit.records import AuditEntry, ChainedEntry, Checkpoint, SignedHead
@@ -27,6 +27,26 @@ from wallet.audit.store.tables import (
 __all__ = ["AuditStore"]
 
 _HEAD_ID = 1
+
+# An append runs these on every audited action (five statements, a pull's hot path):
+# built once, so each call only binds values (building a statement costs more than
+# running it on SQLite).
+_LOCK_HEAD = select(audit_head).where(audit_head.c.id == _HEAD_ID).with_for_update()
+_INSERT_ENTRY = insert(audit_entries)
+_INSERT_HOLDERS = insert(audit_entry_holders)
+_UPDATE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == _HEAD_ID)
+    .values(
+        {
+            name: bindparam(f"new_{name}")
+            for name in ("count", "head_hash", "at", "kid", "signature")
+        }
+    )
+)
+_LATEST_CHECKPOINT_AT = (
+    select(audit_checkpoints.c.at).order_by(audit_checkpoints.c.count.desc()).limit(1)
+)
 
 
 class AuditStore:
@@ -58,32 +78,30 @@ class AuditStore:
     def insert_entry(self, conn: Connection, chained: ChainedEntry) -> None:
         entry = chained.entry
         conn.execute(
-            insert(audit_entries).values(
-                seq=entry.seq,
-                at=entry.at,
-                kind=entry.kind,
-                actor=entry.actor,
-                summary=entry.summary,
-                grant_id=entry.grant_id,
-                prev_hash=entry.prev_hash,
-                entry_hash=entry.entry_hash,
-            )
+            _INSERT_ENTRY,
+            {
+                "seq": entry.seq,
+                "at": entry.at,
+                "kind": entry.kind,
+                "actor": entry.actor,
+                "summary": entry.summary,
+                "grant_id": entry.grant_id,
+                "prev_hash": entry.prev_hash,
+                "entry_hash": entry.entry_hash,
+            },
         )
         if chained.holder_refs:
             conn.execute(
-                insert(audit_entry_holders),
+                _INSERT_HOLDERS,
                 [{"seq": entry.seq, "holder_ref": ref} for ref in chained.holder_refs],
             )
 
     def update_head(self, conn: Connection, head: SignedHead) -> None:
-        conn.execute(
-            update(audit_head).where(audit_head.c.id == _HEAD_ID).values(**_head_values(head))
-        )
+        new = {f"new_{name}": value for name, value in _head_values(head).items()}
+        conn.execute(_UPDATE_HEAD, new)
 
     def latest_checkpoint_at(self, conn: Connection) -> datetime | None:
-        row = conn.execute(
-            select(audit_checkpoints.c.at).order_by(audit_checkpoints.c.count.desc()).limit(1)
-        ).first()
+        row = conn.execute(_LATEST_CHECKPOINT_AT).first()
         return None if row is None else row.at
 
     def insert_checkpoint(self, conn: Connection, checkpoint: Checkpoint) -> None:
@@ -166,9 +184,7 @@ class AuditStore:
 
 
 def _locked_head(conn: Connection) -> SignedHead | None:
-    row = conn.execute(
-        select(audit_head).where(audit_head.c.id == _HEAD_ID).with_for_update()
-    ).first()
+    row = conn.execute(_LOCK_HEAD).first()
     return None if row is None else _head(row)
 
 

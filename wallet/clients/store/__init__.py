@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from issuers.store.database import write_transaction
@@ -71,6 +71,8 @@ class ClientStore:
             return [_client(row) for row in rows]
 
     def find(self, client_id: str) -> StoredClient | None:
+        if "\x00" in client_id:  # in no client id; PostgreSQL refuses it (an error)
+            return None
         with self._engine.connect() as conn:
             row = conn.execute(
                 select(service_clients).where(service_clients.c.client_id == client_id)
@@ -79,6 +81,8 @@ class ClientStore:
 
     def disable(self, client_id: str) -> bool:
         """Disable the client and end its tokens at once; ``False``: no such client."""
+        if "\x00" in client_id:
+            return False
         with write_transaction(self._engine) as conn:
             found = conn.execute(
                 update(service_clients)
@@ -133,23 +137,24 @@ class ClientStore:
 
     def token(self, token_hash: str) -> StoredToken | None:
         """The token that hashes to ``token_hash``, with its client."""
-        query = (
-            select(
-                service_clients,
-                client_access_tokens.c.scopes,
-                client_access_tokens.c.expires_at.label("token_expires_at"),
-            )
-            .join(
-                service_clients,
-                service_clients.c.client_id == client_access_tokens.c.client_id,
-            )
-            .where(client_access_tokens.c.token_hash == token_hash)
-        )
         with self._engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_TOKEN, {"token_hash": token_hash}).first()
         if row is None:
             return None
         return StoredToken(_client(row), frozenset(row.scopes.split()), row.token_expires_at)
+
+
+# Every service call checks its bearer token with this: built once, so each check only
+# binds the hash (building a statement costs more than running it on SQLite).
+_TOKEN = (
+    select(
+        service_clients,
+        client_access_tokens.c.scopes,
+        client_access_tokens.c.expires_at.label("token_expires_at"),
+    )
+    .join(service_clients, service_clients.c.client_id == client_access_tokens.c.client_id)
+    .where(client_access_tokens.c.token_hash == bindparam("token_hash"))
+)
 
 
 def _prune(conn: Connection, now: datetime) -> None:

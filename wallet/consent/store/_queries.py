@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, or_, select, update
 
 from issuers.status_codes import CertificateStatus
 from issuers.store.tables import certificate_holders, certificates
@@ -18,6 +18,30 @@ from wallet.consent.records import ConsentRequest, Delegation, Party, ValidCerti
 from wallet.consent.store.tables import consent_asks, consent_parties, consent_requests, delegations
 
 # -- requests ---------------------------------------------------------------------------
+
+# Every pull reads its grant (three statements) and takes a use: built once, so each
+# call only binds values (building a statement costs more than running it on SQLite).
+_REQUESTS = (
+    select(consent_requests)
+    .where(consent_requests.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(consent_requests.c.created_at.desc())
+)
+_REQUESTS_LOCKED = _REQUESTS.with_for_update()
+_ASKS = select(consent_asks).where(consent_asks.c.request_id.in_(bindparam("ids", expanding=True)))
+_PARTIES = (
+    select(consent_parties)
+    .where(consent_parties.c.request_id.in_(bindparam("ids", expanding=True)))
+    .order_by(consent_parties.c.position)
+)
+_TAKE_USE = (
+    update(consent_requests)
+    .where(
+        consent_requests.c.id == bindparam("request_id"),
+        consent_requests.c.state == "approved",
+        consent_requests.c.uses_taken < consent_requests.c.max_uses,
+    )
+    .values(uses_taken=consent_requests.c.uses_taken + 1)
+)
 
 
 def insert_request(conn: Connection, request: ConsentRequest) -> None:
@@ -61,10 +85,8 @@ def requests(conn: Connection, ids: Sequence[str], *, lock: bool = False) -> lis
     transaction already holds the database)."""
     if not ids:
         return []
-    query = select(consent_requests).where(consent_requests.c.id.in_(ids))
-    if lock:
-        query = query.with_for_update()
-    rows = conn.execute(query.order_by(consent_requests.c.created_at.desc())).all()
+    query = _REQUESTS_LOCKED if lock else _REQUESTS
+    rows = conn.execute(query, {"ids": list(ids)}).all()
     parties = _parties(conn, [row.id for row in rows])
     return [_request(row, parties.get(row.id, ())) for row in rows]
 
@@ -108,15 +130,7 @@ def set_state(
 def take_use(conn: Connection, request_id: str) -> bool:
     """One use, taken only while one is left: the guard is in the UPDATE itself, so two
     pulls at once cannot both take the last use."""
-    result = conn.execute(
-        update(consent_requests)
-        .where(
-            consent_requests.c.id == request_id,
-            consent_requests.c.state == "approved",
-            consent_requests.c.uses_taken < consent_requests.c.max_uses,
-        )
-        .values(uses_taken=consent_requests.c.uses_taken + 1)
-    )
+    result = conn.execute(_TAKE_USE, {"request_id": request_id})
     return result.rowcount == 1
 
 
@@ -124,16 +138,11 @@ def _parties(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[Party, ...
     if not ids:
         return {}
     asks: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
-    ask_rows = conn.execute(select(consent_asks).where(consent_asks.c.request_id.in_(ids))).all()
+    ask_rows = conn.execute(_ASKS, {"ids": list(ids)}).all()
     for row in sorted(ask_rows, key=lambda r: r.type_slug):
         asks.setdefault((row.request_id, row.holder_code), {})[row.type_slug] = tuple(row.claims)
     found: dict[str, list[Party]] = {}
-    query = (
-        select(consent_parties)
-        .where(consent_parties.c.request_id.in_(ids))
-        .order_by(consent_parties.c.position)
-    )
-    for row in conn.execute(query):
+    for row in conn.execute(_PARTIES, {"ids": list(ids)}):
         found.setdefault(row.request_id, []).append(
             Party(
                 holder_code=row.holder_code,

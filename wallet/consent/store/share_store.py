@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, delete, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, bindparam, delete, select
 
 from issuers.store.database import write_transaction
 from wallet.consent.share_records import StoredShare
 from wallet.consent.store.share_tables import consent_shares
 
 __all__ = ["ShareStore"]
+
+# Every pull reads its shares: built once (building costs more than running it on SQLite).
+_OF_REQUEST = (
+    select(consent_shares)
+    .where(consent_shares.c.request_id == bindparam("request_id"))
+    .order_by(consent_shares.c.holder_code, consent_shares.c.type_slug)
+)
 
 
 class ShareStore:
@@ -56,12 +63,7 @@ class ShareStore:
         return [_share(row) for row in conn.execute(query)]
 
     def of_request(self, conn: Connection, request_id: str) -> list[StoredShare]:
-        query = (
-            select(consent_shares)
-            .where(consent_shares.c.request_id == request_id)
-            .order_by(consent_shares.c.holder_code, consent_shares.c.type_slug)
-        )
-        return [_share(row) for row in conn.execute(query)]
+        return [_share(row) for row in conn.execute(_OF_REQUEST, {"request_id": request_id})]
 
 
 def _is(key: tuple[str, str, str]) -> ColumnElement[bool]:
