@@ -39,11 +39,10 @@ class CertificateService:
     def held(self, holder_code: str, identifier: str) -> HeldCertificate:
         """Certificate ``identifier`` from the citizen's wallet; :class:`NotFound` when it
         does not exist or does not name them, alike."""
-        found = (
-            self._store.held(holder_code, identifier)
-            if len(identifier) <= MAX_IDENTIFIER_LENGTH
-            else None
-        )
+        # NUL is in no identifier, and PostgreSQL refuses it as a parameter (an error,
+        # not "no row"): the web page's identifier comes unchecked from its URL.
+        storable = len(identifier) <= MAX_IDENTIFIER_LENGTH and "\x00" not in identifier
+        found = self._store.held(holder_code, identifier) if storable else None
         if found is None:
             raise NotFound("no such certificate in this wallet", field="identifier")
         return found

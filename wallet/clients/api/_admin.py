@@ -18,7 +18,8 @@ from wallet.clients.registration import MAX_ITEMS, MAX_NAME_LENGTH
 
 router = APIRouter(prefix="/admin/clients", tags=["clients"], dependencies=[Depends(require_admin)])
 
-ClientId = Annotated[str, Path(min_length=1, max_length=40)]
+# Every client id is registration's a-z0-9- slug or a made svc_<hex>.
+ClientId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 _ItemCode = Annotated[str, Field(min_length=1, max_length=64)]
 
 

@@ -39,6 +39,8 @@ class ConsentStore:
     def request(
         self, conn: Connection, request_id: str, *, lock: bool = False
     ) -> ConsentRequest | None:
+        if not _storable(request_id):
+            return None  # names no request, as a missing id (PostgreSQL refuses NUL)
         found = q.requests(conn, [request_id], lock=lock)
         return found[0] if found else None
 
@@ -80,7 +82,13 @@ class ConsentStore:
     def revoke_delegation(
         self, conn: Connection, delegation_id: str, owner: str, now: datetime
     ) -> bool:
-        return q.revoke_delegation(conn, delegation_id, owner, now)
+        return _storable(delegation_id) and q.revoke_delegation(conn, delegation_id, owner, now)
+
+
+def _storable(text: str) -> bool:
+    """An id from a URL or a form can hold NUL, which no id of ours holds and a
+    PostgreSQL text parameter refuses (an error, not "no row"): it names nothing."""
+    return "\x00" not in text
 
 
 @contextmanager
