@@ -254,7 +254,7 @@ def test_parallel_approvals_by_both_spouses_both_count(
                     lambda: decide(client, li, request_id))  # fmt: skip
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
     body = client.get(f"/consent/requests/{request_id}", headers=service).json()
-    assert (body["approved"], body["pending"]) == (2, 0)
+    assert (body["approved"], body["parties"]) == (2, 2)
     assert pull(client, service, request_id).status_code == 200
 
 

@@ -66,7 +66,7 @@ def test_both_spouses_must_approve_and_one_revocation_stops_it_for_both(
     assert ZHANG_WEI not in pending.message
     assert LI_NA not in pending.message
     seen = client.get(f"/consent/requests/{request_id}", headers=service).json()
-    assert (seen["state"], seen["approved"], seen["pending"]) == ("pending", 1, 1)
+    assert (seen["state"], seen["approved"], seen["parties"]) == ("pending", 1, 2)
 
     assert decide(client, li, request_id).status_code == 200
     grant = _pull_state(services, request_id, client_id)
@@ -224,3 +224,31 @@ def test_parallel_uses_never_pass_max_uses(
         client.get(f"/consent/requests/{request_id}", headers=service).json()["state"]
         == "exhausted"
     )
+
+
+def test_the_services_view_names_nobody_who_approved_or_held_out(
+    client: TestClient, services: Services, accounts: AccountService, admin_headers: dict[str, str]
+) -> None:
+    """Issue 10 item 3: a pending grant names nobody. Whichever spouse approved, or
+    which one denied, the service reads the same view: the state and counts only."""
+    mint(client, admin_headers, "marriage")
+    _, service = service_headers(services)
+    zhang, li = login(client, ZHANG_WEI), login(client, LI_NA)
+    both = {ZHANG_WEI: MARRIAGE_ASK, LI_NA: MARRIAGE_ASK}
+    first, second, third, fourth = (made(client, service, both, nonce="n") for _ in range(4))
+    assert decide(client, zhang, first).status_code == 200
+    assert decide(client, li, second).status_code == 200
+    assert decide(client, zhang, third, "deny").status_code == 200
+    assert decide(client, li, fourth, "deny").status_code == 200
+
+    def seen(request_id: str) -> dict[str, object]:
+        body = client.get(f"/consent/requests/{request_id}", headers=service).json()
+        assert isinstance(body, dict)
+        return {k: v for k, v in body.items() if k not in ("id", "created_at")}
+
+    assert seen(first) == seen(second)
+    assert (seen(first)["state"], seen(first)["parties"], seen(first)["approved"]) == (
+        "pending", 2, 1,
+    )  # fmt: skip
+    assert seen(third) == seen(fourth)
+    assert (seen(third)["state"], seen(third)["approved"]) == ("denied", 0)

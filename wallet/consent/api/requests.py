@@ -1,7 +1,8 @@
 """``POST /consent/requests`` and ``GET /consent/requests/{id}``: a service's
-authorisation requests. The service sees each party only as a position and a
-decision, never anything it did not send; another service's request is 404
-``not_found``, exactly as a missing one."""
+authorisation requests. The service sees the request's state and two counts (parties,
+approved) and nothing per party: issue 10 says a pending grant names nobody, so which
+holder approved, denied or revoked stays with the citizens. Another service's request
+is 404 ``not_found``, exactly as a missing one."""
 
 from __future__ import annotations
 
@@ -46,11 +47,6 @@ class RequestBody(BaseModel):
     nonce: str | None = Field(default=None, max_length=200)
 
 
-class PartyState(BaseModel):
-    position: int
-    state: str
-
-
 class RequestPublic(BaseModel):
     id: str
     state: str
@@ -61,13 +57,11 @@ class RequestPublic(BaseModel):
     max_uses: int
     uses_taken: int
     created_at: datetime
-    parties: list[PartyState]
-    approved: int
-    pending: int
+    parties: int = Field(description="how many holders the request names")
+    approved: int = Field(description="how many of them have approved; never which")
 
 
 def public(request: ConsentRequest, now: datetime) -> RequestPublic:
-    parties = [PartyState(position=p.position, state=p.decision) for p in request.parties]
     return RequestPublic(
         id=request.id,
         state=request.state_at(now),
@@ -78,9 +72,8 @@ def public(request: ConsentRequest, now: datetime) -> RequestPublic:
         max_uses=request.max_uses,
         uses_taken=request.uses_taken,
         created_at=request.created_at,
-        parties=parties,
-        approved=sum(p.state == "approved" for p in parties),
-        pending=sum(p.state == "pending" for p in parties),
+        parties=len(request.parties),
+        approved=sum(p.decision == "approved" for p in request.parties),
     )
 
 
