@@ -468,7 +468,7 @@ def test_no_private_or_sealed_key_material_in_responses(
         assert "private" not in text, name
     assert set(minted_response.json()) == {
         "identifier", "qr", "type", "issuer", "holder_codes", "issued_at",
-        "valid_from", "valid_until", "kid",
+        "valid_from", "valid_until", "kid", "qr_unavailable",
     }  # fmt: skip
 
 
