@@ -5,6 +5,8 @@ The delegate may then approve requests that ask the owner for that type only (fo
 bundle item, or any); every grant, revocation and use is in the audit log with the
 owner among its readers, so the owner sees each use. Only the owner revokes; a
 delegation that is not the owner's to revoke is NotFound, as a missing one is.
+Revoking also revokes, in the same transaction, every grant still active or pending
+that the delegate approved under it: the owner withdraws what the delegate did too.
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ import dataclasses
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from issuers.catalogue import CATALOGUE
 from issuers.clock import Clock
 from issuers.codes import parse_resident_id
 from issuers.errors import InvalidInput, NotFound
 from wallet.audit.records import AuditTrail
-from wallet.consent.events import delegation_event
+from wallet.consent.events import decision_event, delegation_event
 from wallet.consent.items import BundleItem
 from wallet.consent.ports import ConsentRecords
-from wallet.consent.records import Delegation
+from wallet.consent.records import ConsentRequest, Delegation
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = ["MAX_DELEGATION", "Delegations"]
 
@@ -95,4 +101,37 @@ class Delegations:
             if not self._records.revoke_delegation(conn, delegation_id, owner, now):
                 return found  # already revoked: revoking again changes nothing
             self._audit.append(conn, delegation_event("delegation_revoked", found), now)
+            self._revoke_grants_under(conn, found, now)
         return dataclasses.replace(found, revoked_at=now)
+
+    def _revoke_grants_under(self, conn: Connection, delegation: Delegation, now: datetime) -> None:
+        """Revoke each grant, active or pending, whose owner's party the delegate approved
+        under ``delegation`` (its type asked, its item covered, approved while it stood),
+        audited as ``grant_revoked`` with the reason, readable by every party and the
+        delegate."""
+        owner = delegation.owner_code
+        for request in self._records.approved_by_delegate(conn, owner, delegation.delegate_code):
+            if not _approved_under(request, delegation, now):
+                continue
+            party = request.party(owner)
+            assert party is not None
+            self._records.set_decision(conn, request.id, owner, "revoked", "self", owner, now)
+            self._records.set_state(conn, request.id, "revoked", by=owner, now=now)
+            readers = [*(p.holder_code for p in request.parties), delegation.delegate_code]
+            event = decision_event("grant_revoked", request, party, "self", owner, readers)
+            reasoned = dataclasses.replace(
+                event, summary={**event.summary, "reason": "delegation revoked"}
+            )
+            self._audit.append(conn, reasoned, now)
+
+
+def _approved_under(request: ConsentRequest, delegation: Delegation, now: datetime) -> bool:
+    party = request.party(delegation.owner_code)
+    return (
+        request.state_at(now) in ("pending", "active")
+        and party is not None
+        and delegation.type_slug in party.asks
+        and delegation.bundle_item in (None, request.bundle_item)
+        and party.decided_at is not None
+        and delegation.created_at <= party.decided_at
+    )

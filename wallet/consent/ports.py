@@ -26,6 +26,9 @@ class ConsentRecords(Protocol):
     def requests_naming(
         self, conn: Connection, holder_codes: Iterable[str]
     ) -> list[ConsentRequest]: ...
+    def approved_by_delegate(
+        self, conn: Connection, owner: str, delegate: str
+    ) -> list[ConsentRequest]: ...
     def set_decision(
         self, conn: Connection, request_id: str, holder_code: str, decision: str,
         via: str, by: str, now: datetime,

@@ -252,3 +252,42 @@ def test_the_services_view_names_nobody_who_approved_or_held_out(
     )  # fmt: skip
     assert seen(third) == seen(fourth)
     assert (seen(third)["state"], seen(third)["approved"]) == ("denied", 0)
+
+
+def test_revoking_a_delegation_revokes_the_grants_its_delegate_approved(
+    client: TestClient, services: Services, accounts: AccountService, admin_headers: dict[str, str],
+    clock: FixedClock,
+) -> None:  # fmt: skip
+    """The owner withdraws what they let the delegate do: every grant the delegate
+    approved under it, active or still awaiting another party, stops at once; a grant
+    the owner approved himself is untouched."""
+    mint(client, admin_headers, "resident_id")
+    mint(client, admin_headers, "marriage")
+    zhang, li = login(client, ZHANG_WEI), login(client, LI_NA)
+    body = {
+        "delegate_id_number": LI_NA,
+        "type_slug": "resident_id",
+        "expires_at": (clock.now + timedelta(days=30)).isoformat(),
+    }
+    given = client.post("/wallet/delegations", json=body, headers=zhang)
+    assert given.status_code == 201, given.text
+    client_id, service = service_headers(services)
+    id_card = {"resident_id": ["name"]}
+    active = made(client, service, {ZHANG_WEI: id_card})
+    waiting = made(client, service, {ZHANG_WEI: id_card, LI_NA: MARRIAGE_ASK})
+    own = made(client, service, {ZHANG_WEI: id_card})
+    assert decide(client, li, active, on_behalf_of=ZHANG_WEI).status_code == 200
+    assert decide(client, li, waiting, on_behalf_of=ZHANG_WEI).status_code == 200
+    assert decide(client, zhang, own).status_code == 200
+    assert not isinstance(_pull_state(services, active, client_id), Exception)
+
+    revoked = client.post(f"/wallet/delegations/{given.json()['id']}/revoke", headers=zhang)
+    assert revoked.status_code == 200, revoked.text
+    assert isinstance(_pull_state(services, active, client_id), GrantRevoked)
+    assert isinstance(_pull_state(services, waiting, client_id), GrantRevoked)
+    assert not isinstance(_pull_state(services, own, client_id), Exception)
+    assert_error(decide(client, li, waiting), 409, "conflict")
+    entries = [e for e in services.audit.entries_for(ZHANG_WEI) if e.kind == "grant_revoked"]
+    assert sorted(e.grant_id or "" for e in entries) == sorted([active, waiting])
+    assert {e.summary.get("reason") for e in entries} == {"delegation revoked"}
+    assert {e.grant_id for e in services.audit.entries_for(LI_NA)} >= {active, waiting}

@@ -103,6 +103,23 @@ def request_ids_naming(conn: Connection, holder_codes: Iterable[str]) -> list[st
     return [row.request_id for row in conn.execute(query)]
 
 
+def request_ids_approved_by_delegate(conn: Connection, owner: str, delegate: str) -> list[str]:
+    """Requests still open (pending or approved) where ``delegate`` approved ``owner``'s
+    party as their delegate: what revoking a delegation from one to the other reaches."""
+    query = (
+        select(consent_parties.c.request_id)
+        .join(consent_requests, consent_requests.c.id == consent_parties.c.request_id)
+        .where(
+            consent_parties.c.holder_code == owner,
+            consent_parties.c.decision == "approved",
+            consent_parties.c.decided_via == "delegate",
+            consent_parties.c.decided_by == delegate,
+            consent_requests.c.state.in_(("pending", "approved")),
+        )
+    )
+    return [row.request_id for row in conn.execute(query)]
+
+
 def set_decision(
     conn: Connection, request_id: str, holder_code: str, decision: str,
     via: str, by: str, now: datetime,

@@ -49,6 +49,14 @@ class ConsentStore:
     ) -> list[ConsentRequest]:
         return q.requests(conn, q.request_ids_naming(conn, holder_codes))
 
+    def approved_by_delegate(
+        self, conn: Connection, owner: str, delegate: str
+    ) -> list[ConsentRequest]:
+        """Open requests where ``delegate`` approved ``owner``'s party, locked."""
+        return q.requests(
+            conn, q.request_ids_approved_by_delegate(conn, owner, delegate), lock=True
+        )
+
     def set_decision(
         self, conn: Connection, request_id: str, holder_code: str, decision: str,
         via: str, by: str, now: datetime,
