@@ -116,7 +116,10 @@ class _Samples:
         self.issuers = {info.uscc: info for info in sample_issuers()}
         # Key label n belongs to the n-th issuer of samples/issuers.json.
         self.keys = {uscc: vector_key(str(n)) for n, uscc in enumerate(self.issuers, start=1)}
-        self.certificates = {item["type"]: item for item in _load("certificates.json")}
+        # The first sample of each type (later ones, e.g. 李娜's ID card, are demo data).
+        self.certificates: dict[str, Any] = {}
+        for item in _load("certificates.json"):
+            self.certificates.setdefault(item["type"], item)
 
     def record(
         self,
