@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,6 +35,7 @@ from wallet.audit.records import (
     Checkpoint,
     SignedHead,
 )
+from wallet.audit.saved_checkpoints import SavedCheckpoint
 from wallet.audit.verification import AuditReport, verify_chain
 
 if TYPE_CHECKING:
@@ -141,9 +142,12 @@ class AuditService:
         """The entries this citizen may read, newest first; ``before`` is a ``seq``."""
         return self._store.entries_for_holder(self.holder_ref(id_number), before, _bounded(limit))
 
-    def verify(self, *, batch_size: int = 1000) -> AuditReport:
-        """Walk the whole chain against the head and checkpoints; names the first bad row."""
-        return verify_chain(self._store, self._key.public, batch_size=batch_size)
+    def verify(
+        self, *, batch_size: int = 1000, saved: Sequence[SavedCheckpoint] | None = None
+    ) -> AuditReport:
+        """Walk the whole chain against the head and checkpoints, and against checkpoints
+        saved outside the database when given; names the first bad row."""
+        return verify_chain(self._store, self._key.public, batch_size=batch_size, saved=saved)
 
     def now(self) -> datetime:
         return self._clock()

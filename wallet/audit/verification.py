@@ -13,13 +13,19 @@ The walk reads entries in ``seq`` order in bounded batches and, for each row:
 
 After the walk, a checkpoint or a head counting more rows than exist means the last
 rows were deleted, and a head naming another hash means the last row was rewritten.
+
+Checkpoints saved outside the database (:mod:`wallet.audit.saved_checkpoints`) are the
+check the log cannot fool by deleting its own evidence: each must verify with the
+platform key, its row must be in the log with its hash, and the database must still
+hold the checkpoint (else ``checkpoint N deleted``); one counting more rows than remain
+means ``rows from N deleted``, even when entries, head and checkpoints are all gone.
 The head's signature is checked first: nothing it says is used unless it verifies.
 Framework-free; the store arrives typed by :class:`ChainReader`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -27,10 +33,13 @@ from issuers.crypto.keys import VerifyingKey
 from issuers.errors import SignatureInvalid
 from wallet.audit import chain
 from wallet.audit.records import ChainedEntry, Checkpoint, SignedHead
+from wallet.audit.saved_checkpoints import SavedCheckpoint, signed_hashes
 
 __all__ = ["AuditDamage", "AuditReport", "ChainReader", "Damage", "verify_chain"]
 
-Damage = Literal["edited", "deleted", "inserted", "checkpoint_invalid", "head_invalid"]
+Damage = Literal[
+    "edited", "deleted", "inserted", "checkpoint_invalid", "checkpoint_deleted", "head_invalid"
+]
 _NO_END = 2**62
 
 
@@ -58,6 +67,7 @@ class AuditReport:
     head_hash: str
     checkpoints: int
     damage: AuditDamage | None
+    saved_checkpoints: int | None = None  # how many saved ones matched, when given
 
     @property
     def intact(self) -> bool:
@@ -70,6 +80,8 @@ class AuditReport:
             "head_hash": self.head_hash,
             "checkpoints": self.checkpoints,
         }
+        if self.saved_checkpoints is not None:
+            body["saved_checkpoints"] = self.saved_checkpoints
         if self.damage is not None:
             body["damage"] = {
                 "row": self.damage.row,
@@ -80,18 +92,32 @@ class AuditReport:
 
 
 class _Walk:
-    def __init__(self) -> None:
+    def __init__(self, saved: Mapping[int, str] | None) -> None:
         self.rows = 0
         self.last_hash = chain.GENESIS_HASH
         self.checkpoints = 0
+        self.saved = saved  # count -> hash, from checkpoints saved outside the database
+        self.saved_matched = 0
 
     def report(self, damage: AuditDamage | None = None) -> AuditReport:
-        return AuditReport(self.rows, self.last_hash, self.checkpoints, damage)
+        matched = None if self.saved is None else self.saved_matched
+        return AuditReport(self.rows, self.last_hash, self.checkpoints, damage, matched)
 
 
-def verify_chain(store: ChainReader, key: VerifyingKey, *, batch_size: int = 1000) -> AuditReport:
-    """Walk the whole log; the report names the first damage, or none."""
-    walk = _Walk()
+def verify_chain(
+    store: ChainReader,
+    key: VerifyingKey,
+    *,
+    batch_size: int = 1000,
+    saved: Sequence[SavedCheckpoint] | None = None,
+) -> AuditReport:
+    """Walk the whole log, and against ``saved`` checkpoints when given; the report
+    names the first damage, or none."""
+    try:
+        outside = None if saved is None else signed_hashes(saved, key)
+    except SignatureInvalid as exc:
+        return _Walk({}).report(AuditDamage(None, "checkpoint_invalid", exc.message))
+    walk = _Walk(outside)
     head = store.head()
     head_damage = _check_head(store, head, key)
     if head_damage is not None:
@@ -181,6 +207,11 @@ def _check_row(
         if damage is not None:
             return damage
         walk.checkpoints += 1
+    if walk.saved is not None and entry.seq in walk.saved:
+        damage = _check_saved(entry.seq, walk.saved[entry.seq], entry.entry_hash, checkpoint)
+        if damage is not None:
+            return damage
+        walk.saved_matched += 1
     walk.rows = entry.seq
     walk.last_hash = entry.entry_hash
     return None
@@ -206,8 +237,35 @@ def _check_checkpoint(
     return None
 
 
+def _check_saved(
+    count: int, saved_hash: str, row_hash: str, checkpoint: Checkpoint | None
+) -> AuditDamage | None:
+    if saved_hash != row_hash:
+        return AuditDamage(
+            count,
+            "edited",
+            f"row {count} does not match saved checkpoint {count}: it, or a row before it, "
+            "was rewritten",
+        )
+    if checkpoint is None:
+        return AuditDamage(
+            None,
+            "checkpoint_deleted",
+            f"checkpoint {count} deleted: the saved copy has it, the database does not",
+        )
+    return None
+
+
 def _check_tail(store: ChainReader, walk: _Walk, head: SignedHead | None) -> AuditDamage | None:
     rows = walk.rows
+    beyond_saved = sorted(count for count in walk.saved or {} if count > rows)
+    if beyond_saved:
+        return AuditDamage(
+            rows + 1,
+            "deleted",
+            f"rows from {rows + 1} deleted: saved checkpoint {beyond_saved[-1]} counts "
+            f"{beyond_saved[-1]} rows, {rows} remain",
+        )
     beyond = store.checkpoints_between(rows + 1, _NO_END)
     if beyond:
         return AuditDamage(
