@@ -66,6 +66,8 @@ def test_admin_lifecycle(client: TestClient, admin_headers: dict[str, str]) -> N
         ({"bundle_items": ["no_such_item"]}, 422, "bundle_items.0"),
         ({"client_id": "Bad_Id"}, 422, "client_id"),
         ({"auth_method": "private_key_jwt"}, 422, "public_jwk"),
+        ({"scopes": ["consent:pull"]}, 422, "scopes"),  # unknown: refused, not ignored
+        ({"disabled": True}, 422, "disabled"),
     ],
 )
 def test_admin_refuses_bad_registrations(

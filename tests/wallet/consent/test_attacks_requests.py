@@ -41,3 +41,36 @@ def test_a_purpose_with_control_or_format_characters_is_refused(
     _, headers = service_headers(services)
     response = ask(client, headers, {ZHANG_WEI: ID_CARD_ASK}, purpose=purpose)
     assert_error(response, 422, "invalid_input", "purpose")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"max_uses": "3"}, "max_uses"),
+        ({"max_uses": True}, "max_uses"),
+        ({"max_uses": 3.0}, "max_uses"),
+        ({"expires_in": "3600"}, "expires_in"),
+        ({"max_usage": 3}, "max_usage"),  # a misspelt field is not silently ignored
+    ],
+)
+def test_loosely_typed_or_unknown_fields_are_refused_naming_them(
+    client: TestClient, services: Services, extra: dict[str, object], field: str
+) -> None:
+    _, headers = service_headers(services)
+    response = ask(client, headers, {ZHANG_WEI: ID_CARD_ASK}, **extra)
+    assert_error(response, 422, "invalid_input", field)
+
+
+def test_an_unknown_field_of_a_holder_is_refused_naming_it(
+    client: TestClient, services: Services
+) -> None:
+    _, headers = service_headers(services)
+    body = {
+        "holders": [{"id_number": ZHANG_WEI, "certificates": ID_CARD_ASK, "role": "father"}],
+        "purpose": "新生儿出生登记",
+        "bundle_item": "birth_registration",
+        "expires_in": 3600,
+        "max_uses": 1,
+    }
+    response = client.post("/consent/requests", json=body, headers=headers)
+    assert_error(response, 422, "invalid_input", "holders.0.role")

@@ -38,6 +38,10 @@ class PublicJwkIn(BaseModel):
 
 
 class ClientIn(BaseModel):
+    """A registration; an unknown field is refused (422), not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="e.g. 徐汇公安分局户政")
     uscc: str = Field(min_length=18, max_length=18, description="统一社会信用代码 (GB 32100)")
     bundle_items: list[_ItemCode] = Field(min_length=1, max_length=MAX_ITEMS)

@@ -18,6 +18,7 @@ from issuers.api.provided import provided
 from issuers.catalogue import CATALOGUE
 from issuers.error_schema import error_responses
 from wallet.accounts.api import CurrentSession, no_store
+from wallet.consent.api.bodies import StrictBody
 from wallet.consent.citizen import PartyPreview, RequestView
 from wallet.consent.service import ConsentService
 
@@ -70,7 +71,7 @@ class RequestForCitizen(BaseModel):
     mine: list[MyParty]
 
 
-class Decision(BaseModel):
+class Decision(StrictBody):
     on_behalf_of: str | None = Field(default=None, max_length=32)
 
 

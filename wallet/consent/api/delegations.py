@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from issuers.api.provided import provided
 from issuers.error_schema import error_responses
 from wallet.accounts.api import CurrentSession, no_store
+from wallet.consent.api.bodies import StrictBody
 from wallet.consent.records import Delegation
 from wallet.consent.service import ConsentService
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/wallet", tags=["wallet"], dependencies=[Depends(no_s
 Consent = Annotated[ConsentService, Depends(provided(ConsentService))]
 
 
-class DelegationBody(BaseModel):
+class DelegationBody(StrictBody):
     delegate_id_number: str = Field(max_length=32)
     type_slug: str = Field(max_length=40)
     bundle_item: str | None = Field(default=None, max_length=64)

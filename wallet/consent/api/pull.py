@@ -22,6 +22,7 @@ from issuers.error_schema import error_responses
 from wallet.accounts.api import CurrentSession, no_store
 from wallet.clients.api import require_client
 from wallet.clients.records import SCOPE_PULL, AuthenticatedClient
+from wallet.consent.api.bodies import StrictBody
 from wallet.consent.pull import PullService
 from wallet.consent.share_records import PulledShare, WantedCertificate
 
@@ -31,7 +32,7 @@ Pulling = Annotated[AuthenticatedClient, Depends(require_client(SCOPE_PULL))]
 RequestId = Annotated[str, Path(max_length=64)]
 
 
-class Wanted(BaseModel):
+class Wanted(StrictBody):
     holder: str = Field(max_length=32, description="公民身份号码 the grant names")
     type: str = Field(max_length=40, description="certificate type slug")
     claims: list[str] | None = Field(
@@ -39,7 +40,7 @@ class Wanted(BaseModel):
     )
 
 
-class PullBody(BaseModel):
+class PullBody(StrictBody):
     purpose: str = Field(max_length=1000, description="must equal the grant's 申请事由")
     certificates: list[Wanted] | None = Field(
         default=None, max_length=80, description="omitted: everything granted"
@@ -64,7 +65,7 @@ class PullPublic(BaseModel):
     shares: list[SharePublic]
 
 
-class PrepareBody(BaseModel):
+class PrepareBody(StrictBody):
     on_behalf_of: str | None = Field(default=None, max_length=32)
 
 

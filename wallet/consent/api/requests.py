@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from issuers.api.provided import provided
 from issuers.error_schema import error_responses
 from wallet.clients.api import require_client
 from wallet.clients.records import SCOPE_REQUEST, AuthenticatedClient
+from wallet.consent.api.bodies import StrictBody
 from wallet.consent.records import ConsentRequest, Requester
 from wallet.consent.requests import AskedHolder, NewRequest
 from wallet.consent.service import ConsentService
@@ -30,20 +31,20 @@ Consent = Annotated[ConsentService, Depends(provided(ConsentService))]
 Requesting = Annotated[AuthenticatedClient, Depends(require_client(SCOPE_REQUEST))]
 
 
-class HolderAsk(BaseModel):
+class HolderAsk(StrictBody):
     id_number: str = Field(max_length=32, description="公民身份号码 (GB 11643)")
     certificates: dict[str, list[str]] = Field(
         description="certificate type slug -> the claim names needed"
     )
 
 
-class RequestBody(BaseModel):
+class RequestBody(StrictBody):
     holders: list[HolderAsk] = Field(max_length=100)
     purpose: str = Field(max_length=1000, description="申请事由, 1-200 characters")
     bundle_item: str = Field(max_length=64)
     expires_at: datetime | None = None
-    expires_in: int | None = Field(default=None, description="seconds, instead of expires_at")
-    max_uses: int
+    expires_in: StrictInt | None = Field(default=None, description="seconds, instead of expires_at")
+    max_uses: StrictInt
     nonce: str | None = Field(default=None, max_length=200)
 
 
