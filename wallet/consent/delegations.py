@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from issuers.catalogue import CATALOGUE
 from issuers.clock import Clock
 from issuers.codes import parse_resident_id
-from issuers.errors import InvalidInput, NotFound
+from issuers.errors import Conflict, InvalidInput, NotFound
 from wallet.audit.records import AuditTrail
 from wallet.consent.events import decision_event, delegation_event
+from wallet.consent.guardianship import ADULT_AGE, is_minor
 from wallet.consent.items import BundleItem
 from wallet.consent.ports import ConsentRecords
 from wallet.consent.records import ConsentRequest, Delegation
@@ -60,6 +61,11 @@ class Delegations:
         delegate = parse_resident_id(delegate_id_number, field="delegate_id_number").value
         if delegate == owner:
             raise InvalidInput("you cannot delegate to yourself", field="delegate_id_number")
+        if is_minor(delegate, now):
+            # A minor cannot consent for themselves (民法典 第十九条), let alone for another.
+            raise InvalidInput(
+                f"a delegate must be {ADULT_AGE} or over", field="delegate_id_number"
+            )
         if type_slug not in CATALOGUE:
             raise InvalidInput(f"no certificate type {type_slug!r}", field="type_slug")
         if bundle_item is not None and bundle_item not in self._items:
@@ -82,6 +88,15 @@ class Delegations:
             revoked_at=None,
         )
         with self._records.writing() as conn:
+            self._records.lock_delegations_of(conn, owner)
+            if any(
+                _same(d, delegation) and d.active_at(now)
+                for d in self._records.delegations_of(conn, owner)
+            ):
+                # Two standing copies: revoking one would leave the other in force.
+                raise Conflict(
+                    "you already delegate this certificate type to this citizen for this item"
+                )
             self._records.insert_delegation(conn, delegation)
             self._audit.append(conn, delegation_event("delegation_granted", delegation), now)
         return delegation
@@ -134,4 +149,13 @@ def _approved_under(request: ConsentRequest, delegation: Delegation, now: dateti
         and delegation.bundle_item in (None, request.bundle_item)
         and party.decided_at is not None
         and delegation.created_at <= party.decided_at
+    )
+
+
+def _same(one: Delegation, other: Delegation) -> bool:
+    return (one.owner_code, one.delegate_code, one.type_slug, one.bundle_item) == (
+        other.owner_code,
+        other.delegate_code,
+        other.type_slug,
+        other.bundle_item,
     )

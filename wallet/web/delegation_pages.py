@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from issuers.clock import CHINA_STANDARD_TIME
-from issuers.errors import InvalidInput, NotFound
+from issuers.errors import Conflict, InvalidInput, NotFound
 from wallet.accounts.service import Session
 from wallet.consent.service import ConsentService
 from wallet.web.consent_pages import (
@@ -41,7 +41,7 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 DEFAULT_DAYS = 30
 
 _FIELD_PROBLEMS = {
-    "delegate_id_number": "被委托人的公民身份号码有误（18 位，不能是你本人）。",
+    "delegate_id_number": "被委托人的公民身份号码有误（18 位，须年满 18 周岁，不能是你本人）。",
     "type_slug": "请选择证照类型。",
     "bundle_item": "请选择办理事项。",
     "expires_at": "截止日期须在今天之后，且不超过一年。",
@@ -123,6 +123,9 @@ def delegate(
     except InvalidInput as error:
         problem = _FIELD_PROBLEMS.get(error.field or "", "提交的内容有误，请检查后重试。")
         return _page(request, session, consent, form=form, problem=problem, status=422)
+    except Conflict:
+        problem = "你已把这类证照就同一事项授权给此人，授权仍然有效，无需重复。"
+        return _page(request, session, consent, form=form, problem=problem, status=409)
     return see_other(request, "/web/delegations", "delegated")
 
 

@@ -1,5 +1,6 @@
-"""``/wallet/delegations``: a holder lets another citizen approve requests for one of
-their certificate types; both see it, only the owner revokes."""
+"""``/wallet/delegations``: a holder lets another citizen (an adult, not themselves)
+approve requests for one of their certificate types; both see it, only the owner
+revokes. The same delegation again while one stands is 409 ``conflict``."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def _public(delegation: Delegation, citizen: str, now: datetime) -> DelegationPu
     "/delegations",
     status_code=status.HTTP_201_CREATED,
     response_model=DelegationPublic,
-    responses=error_responses(401, 413, 422),
+    responses=error_responses(401, 409, 413, 422),
 )
 def grant(body: DelegationBody, session: CurrentSession, consent: Consent) -> DelegationPublic:
     me = session.citizen.id_number

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, or_, select, text, update
 
 from issuers.status_codes import CertificateStatus
 from issuers.store.tables import certificate_holders, certificates
@@ -225,6 +225,17 @@ def valid_certificates(
 
 
 # -- delegations --------------------------------------------------------------------------
+
+_DELEGATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+
+
+def lock_delegations_of(conn: Connection, owner: str) -> None:
+    """Serialise an owner's new delegations, so two identical grants at once cannot both
+    find none standing. SQLite's write transaction already holds the whole database; on
+    PostgreSQL a transaction-scoped advisory lock keyed by the owner (released at
+    commit or rollback)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_DELEGATION_LOCK, {"key": f"delegations:{owner}"})
 
 
 def insert_delegation(conn: Connection, delegation: Delegation) -> None:

@@ -81,6 +81,10 @@ class ConsentStore:
 
     # -- delegations -------------------------------------------------------------------
 
+    def lock_delegations_of(self, conn: Connection, owner: str) -> None:
+        """Until the transaction ends, no other grant by ``owner`` checks or inserts."""
+        q.lock_delegations_of(conn, owner)
+
     def insert_delegation(self, conn: Connection, delegation: Delegation) -> None:
         q.insert_delegation(conn, delegation)
 
