@@ -19,6 +19,8 @@ except ImportError:  # not POSIX: writers of different processes meet the busy t
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from issuers.errors import Busy
+
 SQLITE_BUSY_TIMEOUT_S = 30
 SQLITE_POOL_SIZE = 40  # anyio's default thread limit for sync endpoints
 
@@ -76,7 +78,11 @@ class _WriterQueue:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        with self._threads:
+        # Bounded like SQLite's own wait: a writer stuck in its transaction makes the
+        # others answer 503 busy after the busy timeout instead of piling up for good.
+        if not self._threads.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
+            raise Busy("the database is busy with other writes; try again")
+        try:
             self._depth += 1
             try:
                 if self._depth > 1:
@@ -92,6 +98,8 @@ class _WriterQueue:
                         fcntl.flock(file, fcntl.LOCK_UN)
             finally:
                 self._depth -= 1
+        finally:
+            self._threads.release()
 
     def _process_file(self) -> IO[bytes] | None:
         """This process's own descriptor: a forked child must not share its parent's

@@ -8,8 +8,11 @@ import fcntl
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, select, update
 
+from issuers.errors import Busy
+from issuers.store import database
 from issuers.store.database import make_engine, write_transaction
 
 _counter_metadata = MetaData()
@@ -71,3 +74,30 @@ def test_a_writer_waits_while_another_process_holds_the_file_lock(tmp_path: Path
     worker.join(timeout=10)
     assert _count(engine) == 1
     engine.dispose()
+
+
+def test_a_writer_stuck_in_its_turn_makes_the_next_one_busy_not_wait_for_good(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue's wait is bounded like SQLite's busy timeout: 503 busy, nothing written."""
+    engine = _engine(tmp_path)
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    inside, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        with write_transaction(engine):
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=stuck)
+    holder.start()
+    try:
+        assert inside.wait(10)
+        with pytest.raises(Busy):
+            _increment(engine)
+    finally:
+        release.set()
+        holder.join(10)
+    assert _count(engine) == 0
+    _increment(engine)  # the turn is free again
+    assert _count(engine) == 1
