@@ -153,7 +153,11 @@ class World:
         return request_id
 
     def delegation(self) -> str:
-        """A new delegation of 张伟's ID card to 陈强 (a third citizen)."""
+        """A new delegation of 张伟's ID card to 陈强 (a third citizen). The same one may
+        stand only once (409), so those made before are revoked first."""
+        for standing in self.services.consent.delegations.of(ZHANG_WEI):
+            if standing.delegate_code == CHEN_QIANG and standing.bundle_item is not None:
+                self.services.consent.delegations.revoke(ZHANG_WEI, standing.id)
         response = self.client.post(
             "/wallet/delegations",
             json={
