@@ -6,8 +6,10 @@
   ``count`` of the previous page: the next page is older), ``limit`` at most 100.
 * ``GET /wallet/audit``: the citizen's own entries, newest first (``before`` is the
   last ``seq`` of the previous page), rendered for reading
-  (:func:`wallet.audit.reading.reading_of`). Another citizen's entries never appear:
-  the store finds entries by the session's own keyed reference only.
+  (:func:`wallet.audit.reading.reading_of`): each code (item, types, claims) with its
+  Chinese name beside it (item_name, type_names, claim_labels). Another citizen's
+  entries never appear: the store finds entries by the session's own keyed reference
+  only.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
 from issuers.error_schema import error_responses
@@ -85,9 +87,12 @@ class AuditReadingPublic(BaseModel):
     actor_name: str
     service: str | None
     purpose: str | None
-    item: str | None
-    types: list[str]
-    claims: list[str]
+    item: str | None = Field(description="The bundle item's code (birth_registration).")
+    item_name: str | None = Field(description="Its Chinese name (出生登记); the code if unknown.")
+    types: list[str] = Field(description="Certificate type slugs (resident_id).")
+    type_names: list[str] = Field(description="Their Chinese names, parallel to types.")
+    claims: list[str] = Field(description="Claim names as type.claim (resident_id.name).")
+    claim_labels: list[str] = Field(description="Chinese labels parallel to claims.")
     outcome: str | None
     grant_id: str | None
     receipt: str

@@ -3,6 +3,12 @@
 Both the API (``GET /wallet/audit``) and the web page (``/web/audit``) render entries
 through :func:`reading_of`, so the two never disagree. Only the summary keys listed in
 :mod:`wallet.audit.records` are shown; a claim value never reaches a summary.
+
+Each code keeps its machine-readable form (``item``, ``types``, ``claims``: what API
+clients already read) and gains a readable one beside it for the citizen: ``item_name``
+(the bundle item's 中文名, which consent writes as ``item_name_zh`` because the audit log
+cannot import consent's bundle files; the code itself for entries written before),
+``type_names`` (居民身份证) and ``claim_labels`` (居民身份证·姓名), parallel to the codes.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wallet.audit.asked import AskedType, asked_in
 from wallet.audit.records import AuditEntry
 
 __all__ = ["ACTOR_NAMES", "BEIJING", "KIND_NAMES", "Reading", "reading_of"]
@@ -50,9 +57,13 @@ class Reading:
     actor_name: str
     service: str | None
     purpose: str | None
-    item: str | None
-    types: list[str]
-    claims: list[str]
+    item: str | None  # the bundle item's code
+    item_name: str | None  # its 中文名 (the code for an entry that did not record it)
+    types: list[str]  # slugs
+    type_names: list[str]  # 居民身份证, parallel to ``types``
+    claims: list[str]  # ``type.claim`` (or a bare claim name in older entries)
+    claim_labels: list[str]  # 居民身份证·姓名, parallel to ``claims``
+    asked: tuple[AskedType, ...]  # the same, grouped by type, for the page
     outcome: str | None
     grant_id: str | None
     receipt: str  # the entry's hash, as a share carries it
@@ -60,18 +71,29 @@ class Reading:
 
 def reading_of(entry: AuditEntry) -> Reading:
     summary = entry.summary
+    # A delegate's use records the request it decided under one level down.
+    about = summary.get("request")
+    context: dict[str, Any] = dict(about) if isinstance(about, dict) else {}
+    context |= {key: value for key, value in summary.items() if value is not None}
+    asked = asked_in(summary)
+    typed = [a for a in asked if a.slug]
+    item = _text(context.get("item"))
     return Reading(
         seq=entry.seq,
         kind=entry.kind,
         kind_name=KIND_NAMES.get(entry.kind, entry.kind),
         at=entry.at.astimezone(BEIJING),
         actor=entry.actor,
-        actor_name=_actor_name(entry.actor, summary),
-        service=_text(summary.get("service")),
-        purpose=_text(summary.get("purpose")),
-        item=_text(summary.get("item")),
-        types=_names(summary.get("types")),
-        claims=_claims(summary.get("claims")),
+        actor_name=_actor_name(entry.actor, context),
+        service=_text(context.get("service")),
+        purpose=_text(context.get("purpose")),
+        item=item,
+        item_name=_text(context.get("item_name_zh")) or item,
+        types=[a.slug for a in typed],
+        type_names=[a.name for a in typed],
+        claims=[f"{a.slug}.{c}" if a.slug else c for a in asked for c in a.claims],
+        claim_labels=[f"{a.name}·{lb}" if a.slug else lb for a in asked for lb in a.labels],
+        asked=asked,
         outcome=_text(summary.get("outcome")),
         grant_id=entry.grant_id,
         receipt=entry.entry_hash,
@@ -86,16 +108,3 @@ def _actor_name(actor: str, summary: dict[str, Any]) -> str:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _names(value: object) -> list[str]:
-    if isinstance(value, list | tuple):
-        return [item for item in value if isinstance(item, str)]
-    return []
-
-
-def _claims(value: object) -> list[str]:
-    """Claim names: a list, or a mapping type -> names shown as ``type.claim``."""
-    if isinstance(value, dict):
-        return [f"{kind}.{name}" for kind, names in value.items() for name in _names(names)]
-    return _names(value)

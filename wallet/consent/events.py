@@ -2,17 +2,32 @@
 
 A summary names the service, purpose, item, the asked types and claim names, never a
 claim value and never a 公民身份号码 (those are the entry's readers, kept by the audit
-log as keyed references)."""
+log as keyed references). Beside each bundle item code it writes the item's Chinese
+name (``item_name_zh``), so the citizen's audit page can name it without the audit log
+importing consent's bundle files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from wallet.audit.records import AuditEvent
+from wallet.consent.items import load_bundle_items
 from wallet.consent.records import ConsentRequest, Delegation, Party
 
-__all__ = ["decision_event", "delegation_event", "request_event"]
+__all__ = ["decision_event", "delegation_event", "item_name_zh", "request_event"]
+
+
+@cache
+def _item_names() -> Mapping[str, str]:
+    """The shipped bundle files' item names: the same files wiring hands the service."""
+    return {code: item.name_zh for code, item in load_bundle_items().items()}
+
+
+def item_name_zh(code: str | None) -> str | None:
+    """出生登记 for ``birth_registration``; None for no item or one no bundle file names."""
+    return None if code is None else _item_names().get(code)
 
 
 def _about(request: ConsentRequest) -> dict[str, Any]:
@@ -21,6 +36,7 @@ def _about(request: ConsentRequest) -> dict[str, Any]:
         "client_id": request.client_id,
         "purpose": request.purpose,
         "item": request.bundle_item,
+        "item_name_zh": item_name_zh(request.bundle_item),
     }
 
 
@@ -66,6 +82,7 @@ def delegation_event(
         "delegation": delegation.id,
         "type": delegation.type_slug,
         "item": delegation.bundle_item,
+        "item_name_zh": item_name_zh(delegation.bundle_item),
         "expires_at": delegation.expires_at.isoformat(),
     }
     if request is not None:

@@ -48,6 +48,7 @@ from issuers.status_codes import CertificateStatus
 from wallet.audit.records import AuditEvent, AuditTrail
 from wallet.consent.annotation import Annotation, share_digest, sign_annotation
 from wallet.consent.card_svg import render_card
+from wallet.consent.events import item_name_zh
 from wallet.consent.pull_selection import Selected, select
 from wallet.consent.records import Grant
 from wallet.consent.share_ports import CertificateStatuses
@@ -237,6 +238,7 @@ class PullService:
             "client_id": client.client_id,
             "purpose": grant.purpose,
             "item": grant.bundle_item,
+            "item_name_zh": item_name_zh(grant.bundle_item),
             "outcome": refusal.code,
         }
         event = AuditEvent(
@@ -284,6 +286,7 @@ def _pull_event(
         "client_id": client.client_id,
         "purpose": grant.purpose,
         "item": grant.bundle_item,
+        "item_name_zh": item_name_zh(grant.bundle_item),
         "types": sorted(claims),
         "claims": claims,
         "use": use,

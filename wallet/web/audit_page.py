@@ -2,8 +2,9 @@
 
 The page lists the citizen's own audit entries, newest first, rendered exactly as
 ``GET /wallet/audit`` renders them (:func:`wallet.audit.reading.reading_of`): when (Beijing
-time), what happened, which service, for what purpose and bundle item, which
-certificate types and claim names, and the outcome. ``?before=<seq>`` pages back.
+time), what happened, which service, for what purpose and bundle item (its 中文名),
+which certificate types (居民身份证) and claims (姓名, the labels every wallet page uses),
+and the outcome: no codes or slugs for the citizen to decode. ``?before=<seq>`` pages back.
 Without a live session it redirects to the login page, like every wallet page.
 """
 
