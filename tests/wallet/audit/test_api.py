@@ -3,6 +3,8 @@ entries (never another's), rendered in Chinese and Beijing time."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -11,11 +13,13 @@ from issuers.store.database import write_transaction
 from tests.app_fixtures import FixedClock
 from tests.helpers import CHEN_QIANG, LI_NA, ZHANG_WEI
 from tests.wallet.audit.audit_world import pull_event
+from tests.wallet.audit.consented import SECRETS, by_kind, consent_story
 from tests.wallet.citizens import login
 from wallet.accounts.service import AccountService
 from wallet.audit import chain
 from wallet.audit.records import AuditEvent
 from wallet.server.app import services_of
+from wallet.server.wiring import Services
 
 
 def record(app: FastAPI, clock: FixedClock, *events: AuditEvent) -> None:
@@ -72,6 +76,102 @@ def test_each_citizen_reads_only_their_own_entries(
     li = client.get("/wallet/audit", headers=login(client, LI_NA)).json()
     assert [e["grant_id"] for e in li["entries"]] == ["grant-1"]
     assert client.get("/wallet/audit", headers=login(client, CHEN_QIANG)).json()["entries"] == []
+
+
+ASKED_TYPES = ["resident_id", "marriage"]
+ASKED_TYPE_NAMES = ["居民身份证", "结婚证"]
+ASKED_LABELS = {
+    "resident_id.name": "居民身份证·姓名",
+    "resident_id.sex": "居民身份证·性别",
+    "resident_id.id_number": "居民身份证·公民身份号码",
+    "marriage.certificate_number": "结婚证·证号",
+    "marriage.party_a": "结婚证·甲方",
+    "marriage.party_b": "结婚证·乙方",
+}
+
+
+def test_a_citizen_reads_a_real_consent_story_in_chinese_without_any_value(
+    client: TestClient,
+    services: Services,
+    admin_headers: dict[str, str],
+    accounts: AccountService,
+) -> None:
+    sessions = consent_story(client, services, admin_headers)
+    response = client.get("/wallet/audit", headers=sessions[ZHANG_WEI])
+    assert response.status_code == 200, response.text
+    entries = response.json()["entries"]
+    kinds = by_kind(entries)
+    assert set(kinds) == {"request_created", "request_approved", "pull", "grant_revoked"}
+    for kind, entry in kinds.items():
+        assert entry["item"] == "birth_registration", kind  # the code stays for clients
+        assert entry["item_name"] == "出生登记", kind
+        assert entry["purpose"] == "新生儿出生登记", kind
+        # Requests and decisions name what was asked (they read as [] before).
+        assert sorted(entry["types"]) == sorted(ASKED_TYPES), kind
+        assert dict(zip(entry["types"], entry["type_names"], strict=True)) == dict(
+            zip(ASKED_TYPES, ASKED_TYPE_NAMES, strict=True)
+        ), kind
+        assert dict(zip(entry["claims"], entry["claim_labels"], strict=True)) == ASKED_LABELS
+    assert kinds["request_created"]["actor_name"] == "出生登记服务"
+    assert kinds["grant_revoked"]["kind_name"] == "撤销授权"
+    text = json.dumps(response.json(), ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in text, secret
+
+
+def test_an_old_entry_falls_back_to_codes_and_unknown_names(
+    app: FastAPI, client: TestClient, clock: FixedClock, accounts: AccountService
+) -> None:
+    old = AuditEvent(
+        "pull",
+        "service:hospital",
+        (ZHANG_WEI,),
+        {
+            "service": "市医保中心",
+            "item": "birth_registration",  # written before item_name_zh was
+            "types": ["resident_id", "retired_type"],
+            "claims": ["name", "unlabelled_claim"],
+            "outcome": "ok",
+        },
+        "grant-old",
+    )
+    record(app, clock, old)
+    [entry] = client.get("/wallet/audit", headers=login(client, ZHANG_WEI)).json()["entries"]
+    assert entry["item_name"] == "birth_registration"
+    assert entry["types"] == ["resident_id", "retired_type"]
+    assert entry["type_names"] == ["居民身份证", "retired_type"]
+    assert entry["claims"] == ["name", "unlabelled_claim"]
+    assert entry["claim_labels"] == ["姓名", "unlabelled_claim"]
+
+
+def test_a_delegates_use_names_the_request_it_served(
+    app: FastAPI, client: TestClient, clock: FixedClock, accounts: AccountService
+) -> None:
+    used = AuditEvent(
+        "delegation_used",
+        "delegate",
+        (ZHANG_WEI, LI_NA),
+        {
+            "delegation": "delegation-1",
+            "type": "resident_id",
+            "item": None,  # a delegation for any item
+            "item_name_zh": None,
+            "request": {
+                "service": "市医保中心",
+                "client_id": "insurer",
+                "purpose": "新生儿参保",
+                "item": "medical_insurance_enrolment",
+                "item_name_zh": "医保参保",
+            },
+        },
+        "grant-7",
+    )
+    record(app, clock, used)
+    [entry] = client.get("/wallet/audit", headers=login(client, ZHANG_WEI)).json()["entries"]
+    assert (entry["kind_name"], entry["actor_name"]) == ("受托人使用", "受托人")
+    assert (entry["service"], entry["purpose"]) == ("市医保中心", "新生儿参保")
+    assert (entry["item"], entry["item_name"]) == ("medical_insurance_enrolment", "医保参保")
+    assert (entry["types"], entry["type_names"]) == (["resident_id"], ["居民身份证"])
 
 
 def test_the_citizen_log_needs_a_session(client: TestClient) -> None:
