@@ -8,9 +8,12 @@ citizen reads (service, purpose, item, types, claim names, outcome) and never a 
 value: the log proves who asked for what, it is not a second copy of the data.
 
 The summary keys the citizen's pages render (each optional): ``service`` (the
-service's name), ``client_id``, ``purpose``, ``item`` (the bundle item), ``types``
-(certificate types), ``claims`` (claim names, or a mapping type -> claim names),
-``outcome`` (``"ok"`` or the refusal's error code), ``on_behalf_of``.
+service's name), ``client_id``, ``purpose``, ``item`` (the bundle item's code) and
+``item_name_zh`` (its Chinese name), ``types`` (certificate types), ``claims`` (claim
+names, or a mapping type -> claim names), ``asks`` (type -> claim names, one party's)
+or ``parties`` (each with its ``asks``), ``type`` (a delegation's), ``request`` (the
+request a delegate's use served, with the same keys), ``outcome`` (``"ok"`` or the
+refusal's error code), ``on_behalf_of``.
 """
 
 from __future__ import annotations
