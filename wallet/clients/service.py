@@ -46,7 +46,6 @@ from wallet.clients.assertion import (
     assertion_issuer,
     verify_assertion,
 )
-from wallet.clients.bundle_items import bundle_item_codes
 from wallet.clients.records import (
     ALL_SCOPES,
     ASSERTION_TYPE,
@@ -94,10 +93,10 @@ class ClientService:
         clock: Clock,
         *,
         token_endpoint_url: str,
+        bundle_items: Collection[str],
         token_lifetime: timedelta = timedelta(minutes=5),
         assertion_lifetime: timedelta = timedelta(minutes=5),
         skew: timedelta = timedelta(seconds=30),
-        bundle_items: Collection[str] | None = None,
         hasher: PasswordHasher | None = None,
     ) -> None:
         self._store = store
@@ -106,7 +105,7 @@ class ClientService:
         self._lifetime = token_lifetime
         self._assertion_lifetime = assertion_lifetime
         self._skew = skew
-        self._items = bundle_item_codes() if bundle_items is None else frozenset(bundle_items)
+        self._items = frozenset(bundle_items)  # the item codes a client may be registered for
         self._hasher = hasher or PasswordHasher()
 
     @cached_property

@@ -101,7 +101,8 @@ def build_services(
         engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
     )
     audit = AuditService(AuditStore(engine), clock, master_key)
-    consent = ConsentService(ConsentStore(engine), load_bundle_items(), audit, clock)
+    bundle_items = load_bundle_items()
+    consent = ConsentService(ConsentStore(engine), bundle_items, audit, clock)
     sd_jwt_issuer = SdJwtIssuer(issuance)
     share_store = ShareStore(engine)
     shares = ShareService(share_store, sd_jwt_issuer, keyring, master_key)
@@ -129,6 +130,7 @@ def build_services(
             ClientStore(engine),
             clock,
             token_endpoint_url=settings.public_base_url.rstrip("/") + "/oauth/token",
+            bundle_items=bundle_items.keys(),
         ),
         sd_jwt_issuer=sd_jwt_issuer,
         shares=shares,
