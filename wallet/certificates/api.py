@@ -10,13 +10,15 @@ citizen as a holder is answered exactly like one that does not exist (404
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
 from issuers.error_schema import error_responses
+from issuers.errors import PayloadTooLarge
+from issuers.minting import QR_TOO_LARGE
 from wallet.accounts.api import CurrentSession, no_store
 from wallet.certificates.service import MAX_IDENTIFIER_LENGTH, CertificateService, HeldCertificate
 from wallet.holders.presentations import PresentationService
@@ -50,7 +52,11 @@ class CertificateDetail(CertificateSummary):
     issued_at: datetime
     holder_codes: list[str]
     fields: dict[str, Any]
-    qr: str
+    qr: str | None = Field(
+        description="the credential bound to your holder key; null when the certificate "
+        "does not fit a QR code (qr_unavailable says why): share it as an SD-JWT VC"
+    )
+    qr_unavailable: Literal["too_large"] | None = None
 
 
 def _summary_values(held: HeldCertificate) -> dict[str, Any]:
@@ -91,7 +97,12 @@ def my_certificate(
     """The certificate, with ``qr``: its credential bound to the citizen's own holder
     key (the one a device signs presentations over)."""
     holder = session.citizen.id_number
-    bound = presentations.bound_credential(holder, identifier)  # NotFound if not theirs
+    qr: str | None = None
+    try:
+        qr = presentations.bound_credential(holder, identifier).qr  # NotFound if not theirs
+    except PayloadTooLarge as too_large:  # a household register too large for a QR code
+        if too_large.field != "qr":
+            raise
     held = certificates.held(holder, identifier)
     return CertificateDetail(
         **_summary_values(held),
@@ -99,5 +110,6 @@ def my_certificate(
         issued_at=held.issued_at,
         holder_codes=list(held.holder_codes),
         fields=dict(held.fields),
-        qr=bound.qr,
+        qr=qr,
+        qr_unavailable=None if qr is not None else QR_TOO_LARGE,
     )
