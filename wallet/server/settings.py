@@ -127,6 +127,12 @@ class Settings(PublicSettings):
         le=300,
         description="How long a live presentation (亮证) QR is valid before it goes stale.",
     )
+    client_token_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="How long a service client's access token (POST /oauth/token) lasts.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

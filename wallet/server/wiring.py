@@ -131,6 +131,7 @@ def build_services(
             clock,
             token_endpoint_url=settings.public_base_url.rstrip("/") + "/oauth/token",
             bundle_items=bundle_items.keys(),
+            token_lifetime=timedelta(seconds=settings.client_token_seconds),
         ),
         sd_jwt_issuer=sd_jwt_issuer,
         shares=shares,
