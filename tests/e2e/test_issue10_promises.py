@@ -705,3 +705,46 @@ def test_client_token_seconds_out_of_range_is_refused_at_start(
     )  # fmt: skip
     assert started.returncode != 0
     assert "CLIENT_TOKEN_SECONDS" in (started.stdout + started.stderr).upper()
+
+
+def resident_number(first17: str) -> str:
+    """A 公民身份号码 with its GB 11643 (ISO 7064 MOD 11-2) check character."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def test_a_household_register_too_large_for_a_qr_code_is_shared_as_sd_jwt(demo: Demo) -> None:
+    """Promise: "A household register too large for a QR code (more than about 10
+    members) is minted without one (`"qr": null, "qr_unavailable": "too_large"`); it is
+    shared as an SD-JWT VC all the same" ("the household register of any size, which does
+    not fit a QR code, is shareable this way")."""
+    members = [{"name": "王芳", "sex": 2, "birth_date": "1985-11-23", "id_number": WANG_FANG,
+                "relation": "户主"}]  # fmt: skip
+    members += [
+        {"name": f"王示范{n}", "sex": 1, "birth_date": "2000-01-01",
+         "id_number": resident_number(f"33010620000101{2 * n - 1:03d}"), "relation": "其他"}
+        for n in range(1, 30)
+    ]  # fmt: skip
+    fields = {
+        "household_number": "330106001", "household_type": "集体户",
+        "address": "浙江省杭州市西湖区示范路8号", "region_code": "330106",
+        "registration_authority": "杭州市公安局西湖分局", "members": members,
+    }  # fmt: skip
+    minted = demo.http.post(
+        f"/issuers/{PUBLIC_SECURITY_SH}/certificates", headers=demo.admin(),
+        json={"type": "household_register", "holder": WANG_FANG, "fields": fields},
+    )  # fmt: skip
+    assert minted.status_code in (200, 201), minted.text
+    assert minted.json()["qr"] is None
+    assert minted.json()["qr_unavailable"] == "too_large"
+    created = demo.approved_by_all(
+        {WANG_FANG: {"household_register": ["household_number", "members"]}}
+    )
+    pulled = demo.pull(created["id"])
+    assert pulled.status_code == 200, pulled.text
+    (share,) = pulled.json()["shares"]
+    payload = verify_share(demo, share["sd_jwt"], aud=SERVICE, nonce=created["nonce"])
+    assert payload["household_number"] == "330106001"
+    assert [m["id_number"] for m in payload["members"]] == [m["id_number"] for m in members]
+    assert "address" not in payload
