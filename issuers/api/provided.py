@@ -12,12 +12,12 @@ service that was not registered is a startup bug (:class:`LookupError`), never `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 
-__all__ = ["provide", "provided"]
+__all__ = ["provide", "provided", "service_of"]
 
 T = TypeVar("T")
 
@@ -28,25 +28,34 @@ def provide(app: FastAPI, *services: object) -> None:
     app.state.provided = registry
 
 
-_dependencies: dict[type[Any], Callable[[Request], Any]] = {}
+_dependencies: dict[type[Any], Callable[[Request], Awaitable[Any]]] = {}
 
 
-def provided(kind: type[T]) -> Callable[[Request], T]:
+def provided(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
     """The dependency that hands a route the app's ``kind`` (one function per kind, so
     FastAPI resolves it once per request and a test may override it)."""
-    dependency: Callable[[Request], T] | None = _dependencies.get(kind)
+    dependency: Callable[[Request], Awaitable[T]] | None = _dependencies.get(kind)
     if dependency is None:
         dependency = _dependencies.setdefault(kind, _dependency_for(kind))
     return dependency
 
 
-def _dependency_for(kind: type[T]) -> Callable[[Request], T]:
-    def dependency(request: Request) -> T:
-        registry: dict[type[Any], object] = request.app.state.provided
-        service = registry.get(kind)
-        if not isinstance(service, kind):
-            raise LookupError(f"no {kind.__name__} was provided to this app")
-        return service
+def service_of(request: Request, kind: type[T]) -> T:
+    """The app's ``kind``, for code that holds a request outside FastAPI's injection."""
+    registry: dict[type[Any], object] = request.app.state.provided
+    service = registry.get(kind)
+    if not isinstance(service, kind):
+        raise LookupError(f"no {kind.__name__} was provided to this app")
+    return service
+
+
+def _dependency_for(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    # A coroutine, so FastAPI runs this dictionary lookup on the event loop: a plain
+    # ``def`` dependency is sent to the thread pool, one hand-off per service per
+    # request, which under load costs more than the route's own work (the GIL passes
+    # between the pool's threads).
+    async def dependency(request: Request) -> T:
+        return service_of(request, kind)
 
     dependency.__name__ = f"provided_{kind.__name__}"
     return dependency

@@ -34,7 +34,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from issuers.api.provided import provided
+from issuers.api.provided import service_of
 from issuers.clock import CHINA_STANDARD_TIME
 
 __all__ = [
@@ -137,7 +137,7 @@ class PublicAddress:
 
 def is_secure(request: Request) -> bool:
     """Cookies get ``Secure`` when this request or the public base URL is https."""
-    address = provided(PublicAddress)(request)
+    address = service_of(request, PublicAddress)
     return request.url.scheme == "https" or address.base_url.startswith("https:")
 
 

@@ -28,8 +28,9 @@ from wallet.accounts.service import (
 from wallet.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 
-def no_store(response: Response) -> None:
-    """A citizen's data must not sit in a browser's or a proxy's cache."""
+async def no_store(response: Response) -> None:
+    """A citizen's data must not sit in a browser's or a proxy's cache. A coroutine so
+    FastAPI sets the header on the event loop, not in a thread-pool hand-off."""
     response.headers["Cache-Control"] = "no-store"
 
 

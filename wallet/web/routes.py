@@ -30,9 +30,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from issuers.api.provided import provided
+from issuers.api.provided import provided, service_of
 from issuers.errors import AccountLocked, Forbidden, InvalidInput, NotFound, Unauthorized
-from verifiers.api import verifier_context
+from verifiers.verdict import VerifierContext
 from verifiers.web.pages import (
     CHINA_STANDARD_TIME,
     FormToken,
@@ -76,7 +76,7 @@ def _root(request: Request) -> str:
 
 def _today(request: Request) -> date:
     """Today in China, by the app's injected clock (the verifier's)."""
-    now = verifier_context(request).clock()
+    now = service_of(request, VerifierContext).clock()
     today: date = now.astimezone(CHINA_STANDARD_TIME).date()
     return today
 

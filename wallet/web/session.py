@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from issuers.api.provided import provided
+from issuers.api.provided import service_of
 from issuers.errors import Forbidden, LoginRequired, Unauthorized
 from verifiers.web.pages import is_secure, secure_headers
 from wallet.accounts.service import AccountService, Session, check_csrf
@@ -33,7 +33,9 @@ __all__ = [
 LOGIN_PATH = "/web/login"
 
 
-account_service = provided(AccountService)
+def account_service(request: Request) -> AccountService:
+    """The app's account service, called directly (web_session is not injected)."""
+    return service_of(request, AccountService)
 
 
 def web_session(request: Request) -> Session:

@@ -22,7 +22,7 @@ from wallet.consent.requests import AskedHolder, NewRequest
 from wallet.consent.service import ConsentService
 
 
-def no_store(response: Response) -> None:
+async def no_store(response: Response) -> None:
     response.headers["Cache-Control"] = "no-store"
 
 
