@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
@@ -30,6 +30,7 @@ router = APIRouter(dependencies=[Depends(no_store)])
 Pulls = Annotated[PullService, Depends(provided(PullService))]
 Pulling = Annotated[AuthenticatedClient, Depends(require_client(SCOPE_PULL))]
 RequestId = Annotated[str, Path(max_length=64)]
+_NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Wanted(StrictBody):
@@ -81,7 +82,12 @@ class PreparePublic(BaseModel):
     response_model=PullPublic,
     responses=error_responses(401, 403, 404, 409, 413, 422),
 )
-def pull(grant_id: RequestId, body: PullBody, client: Pulling, pulls: Pulls) -> PullPublic:
+def pull(grant_id: RequestId, body: PullBody, client: Pulling, pulls: Pulls) -> Response:
+    """The JSON of :class:`PullPublic`, serialised here, in the thread the pull ran in:
+    returned as a model, FastAPI would hand it to the thread pool once more to check
+    it against the response model (a model we built, from typed fields). The bytes
+    and headers are what that path writes (``Cache-Control: no-store`` included, which
+    the router's dependency sets only on responses FastAPI builds)."""
     wanted = None
     if body.certificates is not None:
         wanted = [
@@ -89,13 +95,14 @@ def pull(grant_id: RequestId, body: PullBody, client: Pulling, pulls: Pulls) -> 
             for w in body.certificates
         ]
     result = pulls.pull(client.client, grant_id, body.purpose, wanted)
-    return PullPublic(
+    public = PullPublic(
         grant_id=result.grant_id,
         pulled_at=result.pulled_at,
         use=result.use,
         uses_left=result.uses_left,
         shares=[_share(share) for share in result.shares],
     )
+    return Response(public.model_dump_json(), media_type="application/json", headers=_NO_STORE)
 
 
 @router.post(
