@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, or_, select, text, update
+from sqlalchemy import Connection, Row, and_, bindparam, or_, select, text, update
 
 from issuers.status_codes import CertificateStatus
 from issuers.store.tables import certificate_holders, certificates
@@ -19,17 +19,26 @@ from wallet.consent.store.tables import consent_asks, consent_parties, consent_r
 
 # -- requests ---------------------------------------------------------------------------
 
-# Every pull reads its grant (three statements) and takes a use: built once, so each
-# call only binds values (building a statement costs more than running it on SQLite).
+# Every pull reads its grant (the request; its parties joined with their asks) and takes
+# a use: built once, so each call only binds values (building costs more than running on
+# SQLite). Under load a statement fewer in the write transaction is one GIL hand-off less.
 _REQUESTS = (
     select(consent_requests)
     .where(consent_requests.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(consent_requests.c.created_at.desc())
 )
 _REQUESTS_LOCKED = _REQUESTS.with_for_update()
-_ASKS = select(consent_asks).where(consent_asks.c.request_id.in_(bindparam("ids", expanding=True)))
-_PARTIES = (
-    select(consent_parties)
+_PARTIES_WITH_ASKS = (
+    select(consent_parties, consent_asks.c.type_slug, consent_asks.c.claims)
+    .select_from(
+        consent_parties.outerjoin(
+            consent_asks,
+            and_(
+                consent_asks.c.request_id == consent_parties.c.request_id,
+                consent_asks.c.holder_code == consent_parties.c.holder_code,
+            ),
+        )
+    )
     .where(consent_parties.c.request_id.in_(bindparam("ids", expanding=True)))
     .order_by(consent_parties.c.position)
 )
@@ -152,19 +161,23 @@ def take_use(conn: Connection, request_id: str) -> bool:
 
 
 def _parties(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[Party, ...]]:
+    """Parties in position order, asks by type slug (the outer join: a row per ask)."""
     if not ids:
         return {}
-    asks: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
-    ask_rows = conn.execute(_ASKS, {"ids": list(ids)}).all()
-    for row in sorted(ask_rows, key=lambda r: r.type_slug):
-        asks.setdefault((row.request_id, row.holder_code), {})[row.type_slug] = tuple(row.claims)
+    rows: dict[tuple[str, str], Row[Any]] = {}  # first row of each party, in position order
+    asks: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
+    for row in conn.execute(_PARTIES_WITH_ASKS, {"ids": list(ids)}):
+        key = (row.request_id, row.holder_code)
+        rows.setdefault(key, row)
+        if row.type_slug is not None:
+            asks.setdefault(key, []).append((row.type_slug, tuple(row.claims)))
     found: dict[str, list[Party]] = {}
-    for row in conn.execute(_PARTIES, {"ids": list(ids)}):
+    for key, row in rows.items():
         found.setdefault(row.request_id, []).append(
             Party(
                 holder_code=row.holder_code,
                 position=row.position,
-                asks=asks.get((row.request_id, row.holder_code), {}),
+                asks=dict(sorted(asks.get(key, ()))),
                 decision=row.decision,
                 decided_at=row.decided_at,
                 decided_via=row.decided_via,
