@@ -19,6 +19,7 @@ import hmac
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from issuers.clock import Clock
@@ -51,10 +52,11 @@ _HOLDER_REF_PURPOSE = "audit holder refs"
 class AuditStorage(Protocol):
     """What the service needs of the store (:class:`wallet.audit.store.AuditStore`)."""
 
-    def lock_head(self, conn: Connection, genesis: Callable[[], SignedHead]) -> SignedHead: ...
+    def lock_head(
+        self, conn: Connection, genesis: Callable[[], SignedHead]
+    ) -> tuple[SignedHead, datetime | None]: ...
     def insert_entry(self, conn: Connection, chained: ChainedEntry) -> None: ...
     def update_head(self, conn: Connection, head: SignedHead) -> None: ...
-    def latest_checkpoint_at(self, conn: Connection) -> datetime | None: ...
     def insert_checkpoint(self, conn: Connection, checkpoint: Checkpoint) -> None: ...
     def head(self) -> SignedHead | None: ...
     def head_rows(self) -> int: ...
@@ -96,7 +98,8 @@ class AuditService:
         _check(event)
         summary: dict[str, Any] = json.loads(chain.canonical_json(dict(event.summary)))
         refs = tuple(sorted({self.holder_ref(code) for code in event.holders}))
-        head = self._store.lock_head(conn, lambda: self._signed_head(0, chain.GENESIS_HASH, now))
+        genesis = partial(self._signed_head, 0, chain.GENESIS_HASH, now)
+        head, latest = self._store.lock_head(conn, genesis)  # latest: checkpoint time
         seq = head.count + 1
         digest = chain.entry_hash(
             head.head_hash,
@@ -113,7 +116,6 @@ class AuditService:
         )
         self._store.insert_entry(conn, ChainedEntry(entry, refs))
         self._store.update_head(conn, self._signed_head(seq, digest, now))
-        latest = self._store.latest_checkpoint_at(conn)
         if latest is None or now - latest >= CHECKPOINT_EVERY:
             self._store.insert_checkpoint(conn, self._checkpoint(seq, digest, now))
         return digest

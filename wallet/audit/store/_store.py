@@ -28,10 +28,23 @@ __all__ = ["AuditStore"]
 
 _HEAD_ID = 1
 
-# An append runs these on every audited action (five statements, a pull's hot path):
+# An append runs these on every audited action (four statements, a pull's hot path):
 # built once, so each call only binds values (building a statement costs more than
 # running it on SQLite).
-_LOCK_HEAD = select(audit_head).where(audit_head.c.id == _HEAD_ID).with_for_update()
+_LATEST_CHECKPOINT_AT = (
+    select(audit_checkpoints.c.at).order_by(audit_checkpoints.c.count.desc()).limit(1)
+)
+# The head, locked, with the latest checkpoint's time in the same statement. On SQLite
+# the write transaction excludes every other writer, so both are exact. On PostgreSQL
+# (read committed) a locker that waited for the head reads the subquery from its
+# statement's snapshot, taken before the wait: it may miss a checkpoint the transaction
+# it waited for committed, and publish one more, never one fewer (it never sees a
+# checkpoint that is not committed, unless its own).
+_LOCK_HEAD = (
+    select(audit_head, _LATEST_CHECKPOINT_AT.scalar_subquery().label("latest_checkpoint_at"))
+    .where(audit_head.c.id == _HEAD_ID)
+    .with_for_update(of=audit_head)
+)
 _INSERT_ENTRY = insert(audit_entries)
 _INSERT_HOLDERS = insert(audit_entry_holders)
 _UPDATE_HEAD = (
@@ -44,9 +57,6 @@ _UPDATE_HEAD = (
         }
     )
 )
-_LATEST_CHECKPOINT_AT = (
-    select(audit_checkpoints.c.at).order_by(audit_checkpoints.c.count.desc()).limit(1)
-)
 
 
 class AuditStore:
@@ -57,8 +67,11 @@ class AuditStore:
 
     # -- appending, in the caller's transaction -------------------------------------
 
-    def lock_head(self, conn: Connection, genesis: Callable[[], SignedHead]) -> SignedHead:
-        """The head, locked until ``conn``'s transaction ends; made from ``genesis()`` by
+    def lock_head(
+        self, conn: Connection, genesis: Callable[[], SignedHead]
+    ) -> tuple[SignedHead, datetime | None]:
+        """The head, locked until ``conn``'s transaction ends, and when the latest
+        checkpoint was published (None: never). The head is made from ``genesis()`` by
         the first appender. Two first appenders at once: the primary key lets one insert;
         the other waits for it, then locks and reads the winner's head."""
         found = _locked_head(conn)
@@ -73,7 +86,7 @@ class AuditStore:
             if winner is None:
                 raise
             return winner
-        return head
+        return head, self.latest_checkpoint_at(conn)
 
     def insert_entry(self, conn: Connection, chained: ChainedEntry) -> None:
         entry = chained.entry
@@ -183,9 +196,9 @@ class AuditStore:
             return [_entry(row) for row in conn.execute(query)]
 
 
-def _locked_head(conn: Connection) -> SignedHead | None:
+def _locked_head(conn: Connection) -> tuple[SignedHead, datetime | None] | None:
     row = conn.execute(_LOCK_HEAD).first()
-    return None if row is None else _head(row)
+    return None if row is None else (_head(row), row.latest_checkpoint_at)
 
 
 def _head_values(head: SignedHead) -> dict[str, object]:
