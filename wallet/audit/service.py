@@ -75,6 +75,7 @@ class AuditService:
         self._store = store
         self._clock = clock
         self._key = platform_signing_key(master_key)
+        self._kid = self._key.public.kid  # a thumbprint: made once, not on every append
         self._ref_key = platform_mac_key(master_key, _HOLDER_REF_PURPOSE)
 
     @property
@@ -122,7 +123,7 @@ class AuditService:
 
     def _signed_head(self, count: int, head_hash: str, at: datetime) -> SignedHead:
         signature = chain.sign_statement(self._key, count, head_hash, at)
-        return SignedHead(count, head_hash, at, self._key.public.kid, signature)
+        return SignedHead(count, head_hash, at, self._kid, signature)
 
     def _checkpoint(self, count: int, head_hash: str, at: datetime) -> Checkpoint:
         head = self._signed_head(count, head_hash, at)

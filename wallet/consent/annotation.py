@@ -115,9 +115,10 @@ def share_digest(share: str) -> str:
     return b64url(hashlib.sha256(share.encode("ascii")).digest())
 
 
-def sign_annotation(annotation: Annotation, key: SigningKey) -> str:
-    """The compact JWS of ``annotation`` under the platform ``key``."""
-    header = {"typ": ANNOTATION_TYP, "alg": key.alg.value, "kid": key.public.kid}
+def sign_annotation(annotation: Annotation, key: SigningKey, *, kid: str | None = None) -> str:
+    """The compact JWS of ``annotation`` under the platform ``key``; ``kid``: the key's,
+    when the caller keeps it (a thumbprint costs a key export and a hash to make)."""
+    header = {"typ": ANNOTATION_TYP, "alg": key.alg.value, "kid": kid or key.public.kid}
     return jws.sign(header, jws.dumps(annotation.to_claims()), key)
 
 

@@ -101,6 +101,7 @@ class PullService:
         self._statuses = statuses
         self._audit = audit
         self._platform_key = platform_key
+        self._platform_kid = platform_key.public.kid  # five annotations a pull
         self._clock = clock
         self._base_url = public_base_url.rstrip("/")
 
@@ -220,7 +221,7 @@ class PullService:
             type_slug=share.type_slug,
             identifier=share.identifier,
             sd_jwt=token,
-            annotation=sign_annotation(annotation, self._platform_key),
+            annotation=sign_annotation(annotation, self._platform_key, kid=self._platform_kid),
             card_svg=card,
             audit_receipt=receipt,
             disclosed=disclosed,
