@@ -76,6 +76,7 @@ def local_services() -> Iterator[Services]:
             from wallet.server import demo
 
             demo.seed(services.issuance)
+            demo.seed_clients(services.clients)  # as serve --demo does: clients list shows them
         yield services
 
 

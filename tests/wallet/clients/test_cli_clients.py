@@ -56,3 +56,21 @@ def test_clients_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert main([*add, "--jwk-file", str(bad)]) == 2
     assert main([*add[:-1], "no_such_item"]) == 1
     capsys.readouterr()
+
+
+def test_demo_clients_are_listed_before_the_demo_ever_served(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    """``elicense clients list --demo`` on a fresh database shows the demo's two clients,
+    as ``serve --demo`` seeds them (the CLI seeds what the server seeds)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ELICENSE_DATABASE_URL", database_url)
+    monkeypatch.setenv("ELICENSE_DATA_DIR", str(tmp_path / "var"))
+    code, out = _run(capsys, "clients", "list", "--demo")
+    assert code == 0
+    assert {c["client_id"] for c in json.loads(out)} == {"newborn-bundle", "sh-hukou"}
+    code, out = _run(capsys, "clients", "list", "--demo")  # seeded once
+    assert [c["client_id"] for c in json.loads(out)].count("newborn-bundle") == 1
