@@ -12,7 +12,6 @@ that the delegate approved under it: the owner withdraws what the delegate did t
 from __future__ import annotations
 
 import dataclasses
-import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from issuers.errors import Conflict, InvalidInput, NotFound
 from wallet.audit.records import AuditTrail
 from wallet.consent.events import decision_event, delegation_event
 from wallet.consent.guardianship import ADULT_AGE, is_minor
+from wallet.consent.ids import new_id
 from wallet.consent.items import BundleItem
 from wallet.consent.ports import ConsentRecords
 from wallet.consent.records import ConsentRequest, Delegation
@@ -78,7 +78,7 @@ class Delegations:
                 field="expires_at",
             )
         delegation = Delegation(
-            id=secrets.token_urlsafe(24),
+            id=new_id(),
             owner_code=owner,
             delegate_code=delegate,
             type_slug=type_slug,

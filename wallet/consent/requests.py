@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 from issuers.codes import parse_resident_id
 from issuers.errors import BeyondBundleItem, InvalidInput
+from wallet.consent.ids import new_id
 from wallet.consent.items import BundleItem
 from wallet.consent.records import ConsentRequest, Party, Requester
 
@@ -88,7 +89,7 @@ def check_new_request(
     if not _NONCE.fullmatch(nonce):
         raise InvalidInput("nonce takes 1 to 64 characters of A-Z a-z 0-9 _ -", field="nonce")
     return ConsentRequest(
-        id=secrets.token_urlsafe(24),
+        id=new_id(),
         client_id=requester.client_id,
         client_name=requester.name,
         bundle_item=item.code,
