@@ -9,22 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field, StrictInt
 
 from issuers.api.provided import provided
 from issuers.error_schema import error_responses
+from wallet.accounts.api import no_store
 from wallet.clients.api import require_client
 from wallet.clients.records import SCOPE_REQUEST, AuthenticatedClient
 from wallet.consent.api.bodies import StrictBody
 from wallet.consent.records import ConsentRequest, Requester
 from wallet.consent.requests import AskedHolder, NewRequest
 from wallet.consent.service import ConsentService
-
-
-async def no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-
 
 router = APIRouter(prefix="/consent", tags=["consent"], dependencies=[Depends(no_store)])
 Consent = Annotated[ConsentService, Depends(provided(ConsentService))]
