@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from issuers.store.database import write_transaction
 from wallet.consent.records import ConsentRequest, Delegation, ValidCertificate
+from wallet.consent.store import _delegation_queries as dq
 from wallet.consent.store import _queries as q
 
 
@@ -83,18 +84,18 @@ class ConsentStore:
 
     def lock_delegations_of(self, conn: Connection, owner: str) -> None:
         """Until the transaction ends, no other grant by ``owner`` checks or inserts."""
-        q.lock_delegations_of(conn, owner)
+        dq.lock_delegations_of(conn, owner)
 
     def insert_delegation(self, conn: Connection, delegation: Delegation) -> None:
-        q.insert_delegation(conn, delegation)
+        dq.insert_delegation(conn, delegation)
 
     def delegations_of(self, conn: Connection, citizen: str) -> Sequence[Delegation]:
-        return q.delegations_of(conn, citizen)
+        return dq.delegations_of(conn, citizen)
 
     def revoke_delegation(
         self, conn: Connection, delegation_id: str, owner: str, now: datetime
     ) -> bool:
-        return _storable(delegation_id) and q.revoke_delegation(conn, delegation_id, owner, now)
+        return _storable(delegation_id) and dq.revoke_delegation(conn, delegation_id, owner, now)
 
 
 def _storable(text: str) -> bool:
