@@ -84,6 +84,8 @@ The layer named catches each and turns it into what the right column says::
     ├── UsageError ............................... the CLI: exit 2
     ├── RuntimeError
     │   └── SettingsError ........................ the server: refuses to start
+    ├── ValueError
+    │   └── BundleDefinitionError ................ the server: refuses to start; CLI exit 2
     ├── LoginRequired ............................ web pages: 303 to the login page
     ├── FetchFailed .............................. offline sync: a failed step
     │   └── DeadlinePassed ....................... offline sync: a failed step
@@ -122,6 +124,7 @@ from issuers.errors._consent import (
     UnsupportedGrantType,
 )
 from issuers.errors._local import (
+    BundleDefinitionError,
     CacheEntryUnusable,
     DeadlinePassed,
     FetchFailed,
@@ -182,6 +185,7 @@ __all__ = [
     "AccountLocked",
     "Base45Invalid",
     "BeyondBundleItem",
+    "BundleDefinitionError",
     "Busy",
     "CacheEntryUnusable",
     "CertificateMissing",

@@ -8,6 +8,7 @@ before still does. The tree is drawn in :mod:`issuers.errors`."""
 from __future__ import annotations
 
 __all__ = [
+    "BundleDefinitionError",
     "CacheEntryUnusable",
     "DeadlinePassed",
     "FetchFailed",
@@ -52,3 +53,16 @@ class CacheEntryUnusable(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class BundleDefinitionError(ValueError):
+    """A bundle definition file (samples/bundles) is unusable; the message names the file
+    and the field path, e.g. ``newborn.json: items.2.depends_on: unknown item 'x'``. The
+    server refuses to start; ``elicense bundles validate`` exits 2 with the message."""
+
+    def __init__(self, file: str, path: str, problem: str) -> None:
+        where = f"{file}: {path}: " if path else f"{file}: "
+        super().__init__(f"{where}{problem}")
+        self.file = file
+        self.path = path
+        self.problem = problem
