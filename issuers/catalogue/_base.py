@@ -36,6 +36,9 @@ class DepartmentKind(StrEnum):
     TRANSPORT = "transport"  # 交通运输
     HUMAN_RESOURCES_SOCIAL_SECURITY = "human_resources_social_security"  # 人力资源社会保障
     HEALTHCARE_SECURITY = "healthcare_security"  # 医疗保障
+    # Departments that handle bundle items but issue no certificate type (yet).
+    HOUSING_PROVIDENT_FUND = "housing_provident_fund"  # 住房公积金管理中心
+    TAXATION = "taxation"  # 税务 (collects 城乡居民医保费 since 2019)
 
 
 class Record(BaseModel):
