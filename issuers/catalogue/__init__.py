@@ -10,11 +10,19 @@ birth_medical            出生医学证明                  health           �
 road_transport_permit    道路运输经营许可证            transport        4 years
 ride_hailing_permit      网络预约出租汽车经营许可证    transport        4 years
 ride_hailing_driver      网络预约出租汽车驾驶员证      transport        6 years
+vaccination              预防接种证                    health           长期
+social_security_card     社会保障卡                    human_resources  10 years
+medical_insurance        医保参保凭证                  healthcare_sec.  coverage year
+retirement_approval      基本养老金核定表              human_resources  长期
+driving_licence          机动车驾驶证                  public_security  as printed
+no_criminal_record       无犯罪记录证明                public_security  90 days
 =======================  ============================  ===============  ============
 
 Type codes are GB/T 36904 证照类型代码: the defining department's USCC and three
-digits. The 公安部 ones use its real code; the others are placeholders (see each
-module).
+digits. The 公安部 ones use its real code (the three digits after 002 are ours); the
+other departments' codes are placeholders (see each module). Modules by department:
+identity and public_security (公安), civil (民政), health (卫生健康), transport
+(交通运输), human_resources (人社), healthcare_security (医保).
 """
 
 from __future__ import annotations
@@ -34,8 +42,11 @@ from issuers.catalogue._types import (
     Uscc,
 )
 from issuers.catalogue.civil import MARRIAGE
-from issuers.catalogue.health import BIRTH_MEDICAL
+from issuers.catalogue.health import BIRTH_MEDICAL, VACCINATION
+from issuers.catalogue.healthcare_security import MEDICAL_INSURANCE
+from issuers.catalogue.human_resources import RETIREMENT_APPROVAL, SOCIAL_SECURITY_CARD
 from issuers.catalogue.identity import HOUSEHOLD_REGISTER, RESIDENT_ID
+from issuers.catalogue.public_security import DRIVING_LICENCE, NO_CRIMINAL_RECORD
 from issuers.catalogue.transport import (
     RIDE_HAILING_DRIVER,
     RIDE_HAILING_PERMIT,
@@ -70,6 +81,12 @@ CATALOGUE: Mapping[str, CertificateType] = MappingProxyType(
             ROAD_TRANSPORT_PERMIT,
             RIDE_HAILING_PERMIT,
             RIDE_HAILING_DRIVER,
+            VACCINATION,
+            SOCIAL_SECURITY_CARD,
+            MEDICAL_INSURANCE,
+            RETIREMENT_APPROVAL,
+            DRIVING_LICENCE,
+            NO_CRIMINAL_RECORD,
         )
     }
 )

@@ -31,6 +31,7 @@ from issuers.errors import (
     NotFound,
     SchemaInvalid,
 )
+from tests.issuers.bundle_samples import NEW_SAMPLES
 
 SLUGS = [
     "resident_id",
@@ -40,6 +41,13 @@ SLUGS = [
     "road_transport_permit",
     "ride_hailing_permit",
     "ride_hailing_driver",
+    # issue 11's bundles (samples in tests/issuers/bundle_samples.py)
+    "vaccination",
+    "social_security_card",
+    "medical_insurance",
+    "retirement_approval",
+    "driving_licence",
+    "no_criminal_record",
 ]
 OPERATOR_USCC = make_uscc("91330102MA2700001")
 
@@ -149,6 +157,7 @@ SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "road_transport_permit": road_transport_permit,
     "ride_hailing_permit": ride_hailing_permit,
     "ride_hailing_driver": ride_hailing_driver,
+    **NEW_SAMPLES,
 }
 
 
