@@ -20,6 +20,7 @@ from issuers.store import tables as issuer_tables
 from issuers.store.metadata import metadata
 from wallet.accounts.store import tables as account_tables
 from wallet.audit.store import tables as audit_tables
+from wallet.bundles.store import tables as bundle_tables
 from wallet.clients.store import tables as client_tables
 from wallet.consent.store import share_tables as consent_share_tables
 from wallet.consent.store import tables as consent_tables
@@ -34,6 +35,7 @@ EVERY_FEATURE = (
     client_tables,
     consent_tables,
     consent_share_tables,
+    bundle_tables,
 )
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,240 @@
+"""Every statement on the bundle tables, behind :class:`BundleStore`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from issuers.store.database import write_transaction
+from wallet.bundles.records import (
+    ApplicationState,
+    FieldValue,
+    FormConflictEntry,
+    ItemView,
+    NewApplication,
+    StoredApplication,
+    TimelineEvent,
+    VerifiedCertificate,
+)
+from wallet.bundles.store import _codec as codec
+from wallet.bundles.store.tables import (
+    bundle_application_events as events_t,
+)
+from wallet.bundles.store.tables import (
+    bundle_application_items as items_t,
+)
+from wallet.bundles.store.tables import (
+    bundle_application_parties as parties_t,
+)
+from wallet.bundles.store.tables import (
+    bundle_applications as apps_t,
+)
+
+__all__ = ["BundleStore"]
+
+
+class BundleStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        return _read(self._engine)
+
+    def writing(self) -> AbstractContextManager[Connection]:
+        return write_transaction(self._engine)
+
+    # -- applications -------------------------------------------------------------------
+
+    def insert_application(self, conn: Connection, new: NewApplication) -> None:
+        conn.execute(
+            insert(apps_t).values(
+                id=new.id,
+                bundle=new.bundle,
+                bundle_version=new.bundle_version,
+                applicant_code=new.applicant_code,
+                state="awaiting_consent",
+                consent_request_id=None,
+                holders=dict(new.holders),
+                presented=codec.presented_json(new.presented),
+                verified=[],
+                form={},
+                conflicts=[],
+                created_at=new.created_at,
+            )
+        )
+        parties = {(new.applicant_code, "applicant")}
+        parties |= {(code, role) for role, code in new.holders.items()}
+        conn.execute(
+            insert(parties_t),
+            [{"application_id": new.id, "holder_code": c, "role": r} for c, r in sorted(parties)],
+        )
+        conn.execute(
+            insert(items_t),
+            [
+                {"application_id": new.id, "item_code": code, "state": "waiting",
+                 "outputs": [], "facts": {}}
+                for code in new.items
+            ],
+        )  # fmt: skip
+
+    def application(
+        self, conn: Connection, application_id: str, *, lock: bool = False
+    ) -> StoredApplication | None:
+        if "\x00" in application_id:
+            return None  # names nothing (PostgreSQL refuses NUL in a text parameter)
+        query = select(apps_t).where(apps_t.c.id == application_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        return None if row is None else codec.application(row)
+
+    def applications_naming(self, conn: Connection, holder_code: str) -> list[StoredApplication]:
+        """Every application ``holder_code`` is applicant or a party of, newest first."""
+        ids = select(parties_t.c.application_id).where(parties_t.c.holder_code == holder_code)
+        query = (
+            select(apps_t)
+            .where(apps_t.c.id.in_(ids))
+            .order_by(apps_t.c.created_at.desc(), apps_t.c.id)
+        )
+        return [codec.application(row) for row in conn.execute(query)]
+
+    def applications_of_bundle(
+        self, conn: Connection, bundle: str | None = None
+    ) -> list[StoredApplication]:
+        """Every application (of one bundle, when given), oldest first: the report's."""
+        query = select(apps_t).order_by(apps_t.c.created_at, apps_t.c.id)
+        if bundle is not None:
+            query = query.where(apps_t.c.bundle == bundle)
+        return [codec.application(row) for row in conn.execute(query)]
+
+    def is_party(self, conn: Connection, application_id: str, holder_code: str) -> bool:
+        query = select(parties_t.c.role).where(
+            parties_t.c.application_id == application_id, parties_t.c.holder_code == holder_code
+        )
+        return conn.execute(query.limit(1)).first() is not None
+
+    def set_state(
+        self, conn: Connection, application_id: str, state: ApplicationState, **values: Any
+    ) -> None:
+        """Move to ``state``; ``values`` sets other columns (finished_at, failed_item …)."""
+        conn.execute(
+            update(apps_t).where(apps_t.c.id == application_id).values(state=state, **values)
+        )
+
+    def set_consent_request(self, conn: Connection, application_id: str, request_id: str) -> None:
+        conn.execute(
+            update(apps_t)
+            .where(apps_t.c.id == application_id)
+            .values(consent_request_id=request_id)
+        )
+
+    def set_verified(
+        self,
+        conn: Connection,
+        application_id: str,
+        verified: Sequence[VerifiedCertificate],
+        form: Mapping[str, FieldValue],
+        conflicts: Sequence[FormConflictEntry],
+    ) -> None:
+        conn.execute(
+            update(apps_t)
+            .where(apps_t.c.id == application_id)
+            .values(
+                verified=codec.verified_json(verified),
+                form=codec.form_json(form),
+                conflicts=codec.conflicts_json(conflicts),
+            )
+        )
+
+    def set_form(
+        self,
+        conn: Connection,
+        application_id: str,
+        form: Mapping[str, FieldValue],
+        conflicts: Sequence[FormConflictEntry],
+    ) -> None:
+        conn.execute(
+            update(apps_t)
+            .where(apps_t.c.id == application_id)
+            .values(form=codec.form_json(form), conflicts=codec.conflicts_json(conflicts))
+        )
+
+    def set_submitted(
+        self, conn: Connection, application_id: str, submitted: Mapping[str, Any], now: datetime
+    ) -> None:
+        conn.execute(
+            update(apps_t)
+            .where(apps_t.c.id == application_id)
+            .values(submitted_form=dict(submitted), submitted_at=now)
+        )
+
+    # -- items --------------------------------------------------------------------------
+
+    def items(self, conn: Connection, application_id: str) -> list[ItemView]:
+        query = select(items_t).where(items_t.c.application_id == application_id)
+        return [codec.item(row) for row in conn.execute(query.order_by(items_t.c.item_code))]
+
+    def items_of(
+        self, conn: Connection, application_ids: Iterable[str]
+    ) -> dict[str, list[ItemView]]:
+        """Items of many applications at once (the report), by application id."""
+        ids = sorted(set(application_ids))
+        found: dict[str, list[ItemView]] = {i: [] for i in ids}
+        if ids:
+            query = select(items_t).where(items_t.c.application_id.in_(ids))
+            for row in conn.execute(query.order_by(items_t.c.item_code)):
+                found[row.application_id].append(codec.item(row))
+        return found
+
+    def update_item(
+        self, conn: Connection, application_id: str, item_code: str, **values: Any
+    ) -> None:
+        conn.execute(
+            update(items_t)
+            .where(items_t.c.application_id == application_id, items_t.c.item_code == item_code)
+            .values(**values)
+        )
+
+    def stop_waiting(self, conn: Connection, application_id: str, now: datetime) -> list[str]:
+        """Items not started become ``stopped``; returns their codes."""
+        waiting = [i.code for i in self.items(conn, application_id) if i.state == "waiting"]
+        if waiting:
+            conn.execute(
+                update(items_t)
+                .where(items_t.c.application_id == application_id, items_t.c.state == "waiting")
+                .values(state="stopped", finished_at=now)
+            )
+        return waiting
+
+    # -- timeline -----------------------------------------------------------------------
+
+    def add_event(
+        self,
+        conn: Connection,
+        application_id: str,
+        at: datetime,
+        kind: str,
+        text_zh: str,
+        item: str | None = None,
+    ) -> None:
+        conn.execute(
+            insert(events_t).values(
+                application_id=application_id, at=at, kind=kind, item=item, text_zh=text_zh
+            )
+        )
+
+    def events(self, conn: Connection, application_id: str) -> list[TimelineEvent]:
+        query = (
+            select(events_t)
+            .where(events_t.c.application_id == application_id)
+            .order_by(events_t.c.id)
+        )
+        return [codec.event(row) for row in conn.execute(query)]
+
+
+@contextmanager
+def _read(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        yield conn
