@@ -35,7 +35,9 @@ it raises one of these.
     │       └── CertificateNotShareable .......... certificate_not_shareable
     ├── Conflict ................................. conflict                 409
     │   ├── ConsentPending ....................... consent_pending          409
-    │   └── CertificateMissing ................... certificate_missing      409
+    │   ├── CertificateMissing ................... certificate_missing      409
+    │   ├── FormConflict ......................... form_conflict            409
+    │   └── ApplicationClosed .................... application_closed       409
     ├── OAuthError (RFC 6749 §5.2 body) .......... invalid_request          400
     │   ├── OAuthInvalidRequest .................. invalid_request          400
     │   ├── InvalidClient ........................ invalid_client           401
@@ -98,6 +100,7 @@ package and drawn above (tests/issuers/test_error_tree.py).
 
 from __future__ import annotations
 
+from issuers.errors._bundles import ApplicationClosed, FormConflict
 from issuers.errors._consent import (
     BeyondBundleItem,
     CertificateMissing,
@@ -183,6 +186,7 @@ from issuers.errors._verdicts import (
 
 __all__ = [
     "AccountLocked",
+    "ApplicationClosed",
     "Base45Invalid",
     "BeyondBundleItem",
     "BundleDefinitionError",
@@ -203,6 +207,7 @@ __all__ = [
     "Expired",
     "FetchFailed",
     "Forbidden",
+    "FormConflict",
     "GrantExhausted",
     "GrantExpired",
     "GrantRevoked",
