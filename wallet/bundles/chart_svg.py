@@ -28,9 +28,9 @@ from wallet.bundles.report import BundleReport, ItemStats, Saving
 __all__ = ["format_seconds", "render_chart"]
 
 _SVG_NS: Final = "http://www.w3.org/2000/svg"
-_WIDTH: Final = 760
-_LABEL_W: Final = 230
-_BAR_MAX: Final = 400
+_WIDTH: Final = 700
+_LABEL_W: Final = 220
+_BAR_MAX: Final = 330
 _ROW: Final = 22
 _FONT: Final = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 _PAPER: Final = "#9e9e9e"

@@ -7,7 +7,7 @@ out, ``now`` passed in. Neither FastAPI nor SQLAlchemy is imported here.
 What is counted, and how:
 
 * **applications**, by outcome; the **completion rate** is completed / finished
-  (completed + rejected + cancelled): an application still running is neither.
+  (completed, rejected, refused, cancelled or failed): one still open is neither.
 * **elapsed time**: an item's, from its start (dispatched to its department) to its
   end, over the items that completed; the whole application's, from its creation to
   its completion, over the completed applications. Median and p90 with linear
@@ -43,7 +43,9 @@ __all__ = [
     "BundleReport",
     "Elapsed",
     "ItemFacts",
+    "ItemState",
     "ItemStats",
+    "Outcome",
     "Overdue",
     "RejectionCount",
     "Saving",
@@ -51,9 +53,11 @@ __all__ = [
     "percentile",
 ]
 
-Outcome = Literal["open", "completed", "rejected", "cancelled"]
-ItemState = Literal["waiting", "running", "done", "rejected", "cancelled"]
-_FINISHED: frozenset[str] = frozenset({"completed", "rejected", "cancelled"})
+# refused: a party denied (or let expire) the consent; failed: a certificate failed
+# verification; cancelled: the applicant withdrew (wallet.bundles.records).
+Outcome = Literal["open", "completed", "rejected", "refused", "cancelled", "failed"]
+ItemState = Literal["waiting", "running", "done", "rejected", "stopped"]
+_FINISHED: frozenset[str] = frozenset({"completed", "rejected", "refused", "cancelled", "failed"})
 _OPEN_ITEM: frozenset[str] = frozenset({"waiting", "running"})
 DAY_SECONDS = 86_400.0
 
@@ -140,7 +144,9 @@ class BundleReport:
     open: int
     completed: int
     rejected: int
+    refused: int
     cancelled: int
+    failed: int
     completion_rate: float | None  # completed / finished; None when none finished
     overall: Elapsed
     items: tuple[ItemStats, ...]
@@ -284,7 +290,9 @@ def build_report(
         open=outcomes["open"],
         completed=outcomes["completed"],
         rejected=outcomes["rejected"],
+        refused=outcomes["refused"],
         cancelled=outcomes["cancelled"],
+        failed=outcomes["failed"],
         completion_rate=None if finished == 0 else outcomes["completed"] / finished,
         overall=_elapsed(overall),
         items=_item_stats(definition, applications),

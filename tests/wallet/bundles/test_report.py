@@ -45,7 +45,7 @@ def test_counts_rates_and_elapsed_times() -> None:
             MONDAY + timedelta(hours=1),
             (
                 ItemFacts("first", "rejected", MONDAY, MONDAY, "no_marriage", "未找到婚姻登记"),
-                ItemFacts("second", "cancelled"),
+                ItemFacts("second", "stopped"),
             ),
         ),
         ApplicationFacts("o1", "open", MONDAY, None, (ItemFacts("first", "running", MONDAY),)),
