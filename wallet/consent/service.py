@@ -23,10 +23,10 @@ from issuers.errors import (
     NotFound,
 )
 from wallet.audit.records import AuditTrail
-from wallet.consent.citizen import CitizenConsent
 from wallet.consent.delegations import Delegations
 from wallet.consent.events import request_event
 from wallet.consent.items import BundleItem
+from wallet.consent.listeners import DecisionListener, ListenedCitizenConsent
 from wallet.consent.ports import ConsentRecords
 from wallet.consent.records import ConsentRequest, Grant, NoSharePreparer, Requester, SharePreparer
 from wallet.consent.requests import NewRequest, check_new_request
@@ -55,12 +55,19 @@ class ConsentService:
         self._audit = audit
         self._clock = clock
         self.items = items
-        self.wallet = CitizenConsent(records, items, audit, clock, preparer or NoSharePreparer())
+        self.wallet = ListenedCitizenConsent(
+            records, items, audit, clock, preparer or NoSharePreparer()
+        )
+        self.wallet.listeners = []
         self.delegations = Delegations(records, items, audit, clock)
 
     def use_preparer(self, preparer: SharePreparer) -> None:
         """Plug in the shares feature's preparer (wiring builds it after this service)."""
         self.wallet.preparer = preparer
+
+    def on_decision(self, listener: DecisionListener) -> None:
+        """Call ``listener`` with the request after each citizen decision commits."""
+        self.wallet.listeners.append(listener)
 
     # -- the service's side ---------------------------------------------------------------
 
