@@ -37,7 +37,7 @@ def test_readme_first_run(demo_server: tuple[str, dict[str, str]], tmp_path: Pat
     assert "post" in spec["paths"]["/verify"]
 
     issuers = httpx.get(f"{base}/issuers", timeout=10).json()
-    assert len(issuers) == 6
+    assert len(issuers) == 12
     assert PUBLIC_SECURITY in {issuer["uscc"] for issuer in issuers}
 
     # Mint through the CLI, as the README does, against the running server's database.

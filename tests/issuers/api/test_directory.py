@@ -29,12 +29,12 @@ from tests.helpers import (
 )
 
 
-def test_list_issuers_has_the_six_samples(client: TestClient) -> None:
+def test_list_issuers_has_the_twelve_samples(client: TestClient) -> None:
     response = client.get("/issuers")
     assert response.status_code == 200
     listed = {item["uscc"]: item for item in response.json()}
     assert set(listed) == {item["uscc"] for item in SAMPLE_ISSUERS}
-    assert len(listed) == 6
+    assert len(listed) == 12
     for item in SAMPLE_ISSUERS:
         assert listed[item["uscc"]]["name_zh"] == item["name_zh"]
         assert listed[item["uscc"]]["allowed_types"] == sorted(item["allowed_types"])

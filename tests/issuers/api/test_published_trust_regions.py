@@ -37,5 +37,6 @@ def test_an_issuer_registered_in_another_province_is_left_out(
     services_of(app).issuance.register_issuer(misfiled)
     jiangsu = listed(client, clock, "320000")
     assert misfiled.uscc not in jiangsu
-    assert jiangsu == ["11320000000000002E", "11320000000000005P"]
+    # Jiangsu's sample issuers: civil affairs, transport, and the 张家港 hospital (320582).
+    assert jiangsu == ["11320000000000002E", "11320000000000005P", "123205820000000145"]
     assert misfiled.uscc not in listed(client, clock, "310000")  # nor where it did not ask
