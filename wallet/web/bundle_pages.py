@@ -31,10 +31,10 @@ from verifiers.verdict import VerifierContext
 from verifiers.web.pages import page_environment, render, secure_headers
 from wallet.accounts.service import Session
 from wallet.bundles.service import BundleService
-from wallet.web.bundle_views import application_page, application_row
+from wallet.web.bundle_views import application_page, application_row, start_roles
 from wallet.web.session import WebSession, csrf_for_page
 
-__all__ = ["router"]
+__all__ = ["ApplicationId", "application_response", "bundles_response", "redirect_to", "router"]
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 
@@ -69,16 +69,30 @@ def redirect_to(request: Request, path: str) -> RedirectResponse:
     return secure_headers(RedirectResponse(root + path, status_code=303))
 
 
-@router.get("", response_class=HTMLResponse)
-def bundles_page(request: Request, session: WebSession, bundles: Bundles) -> Response:
+def bundles_response(
+    request: Request,
+    session: Session,
+    bundles: BundleService,
+    *,
+    problem: tuple[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The list page (also after a refused start, with ``problem``)."""
     definitions = bundles.list_definitions()
     by_code = {d.bundle: d for d in definitions}
     mine = [
         application_row(app, by_code.get(app.bundle))
         for app in bundles.applications_of(session.citizen.id_number)
     ]
-    context = {"definitions": definitions, "applications": mine}
-    return _page(request, session, "bundles.html", context)
+    starts = {d.bundle: start_roles(d) for d in definitions}
+    context = {"definitions": definitions, "applications": mine, "starts": starts,
+               "problem": problem}  # fmt: skip
+    return _page(request, session, "bundles.html", context, status)
+
+
+@router.get("", response_class=HTMLResponse)
+def bundles_page(request: Request, session: WebSession, bundles: Bundles) -> Response:
+    return bundles_response(request, session, bundles)
 
 
 def application_response(

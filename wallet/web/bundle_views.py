@@ -28,6 +28,7 @@ __all__ = [
     "application_page",
     "application_row",
     "source_label",
+    "start_roles",
 ]
 
 # state -> (中文, English, tone): the tone is the CSS status class.
@@ -49,6 +50,9 @@ ITEM_STATES: Final[dict[str, tuple[str, str, str]]] = {
     "rejected": ("未通过", "Rejected", "invalid"),
     "stopped": ("已停止", "Stopped", "invalid"),
 }
+
+
+_OPEN_STATES: Final = frozenset({"awaiting_consent", "verifying", "awaiting_submit", "processing"})
 
 
 def _state(table: dict[str, tuple[str, str, str]], state: str) -> tuple[str, str, str]:
@@ -131,6 +135,7 @@ class ApplicationPage:
     form: tuple[FormRow, ...]
     conflicts: int
     can_submit: bool
+    can_cancel: bool
     waived: tuple[tuple[str, str, str], ...]  # (material, certificate name, identifier)
     timeline: tuple[tuple[datetime, str], ...]
 
@@ -234,6 +239,19 @@ def application_page(
         form=_form(view, definition),
         conflicts=len(application.conflicts),
         can_submit=application.state == "awaiting_submit",
+        can_cancel=application.state in _OPEN_STATES,
         waived=tuple((w.material_zh, _type_name(w.type_slug), w.identifier) for w in view.waived),
         timeline=tuple((event.at, event.text_zh) for event in view.timeline),
     )
+
+
+def start_roles(definition: BundleDefinition) -> tuple[tuple[str, str, bool], ...]:
+    """The roles whose holder the applicant names when starting: (code, 中文, required),
+    every role that supplies a certificate but the applicant's own."""
+    applicant = {r.code for r in definition.roles if r.applicant}
+    names = {r.code: r.name_zh for r in definition.roles}
+    found: dict[str, bool] = {}
+    for supply in definition.supplies:
+        if supply.role not in applicant:
+            found[supply.role] = found.get(supply.role, False) or not supply.optional
+    return tuple((code, names.get(code, code), required) for code, required in found.items())
