@@ -7,71 +7,31 @@ a half-written certificate (a serial number may be skipped, which GB/T 36904 all
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from issuers.catalogue import get_type
+from issuers.catalogue import CertificateFields, CertificateType, get_type
 from issuers.clock import Clock
 from issuers.codes import build_identifier
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import KeyUnavailable, NotFound, PayloadTooLarge
 from issuers.formats.cwt import StatusReference
-from issuers.minting import (
-    NO_QR,
-    QR_TOO_LARGE,
-    CertificateRecord,
-    build_record,
-    rebind_qr,
-    require_qr,
-    sign_qr,
-)
+from issuers.minting import NO_QR, build_record, rebind_qr, require_qr, sign_qr
 from issuers.registry import IssuerInfo
 from issuers.status_codes import CertificateStatus
 from issuers.store import repository as repo
 from issuers.store import status_store
 from issuers.store.database import write_transaction
+from issuers.store.issued import HolderKeyBinder, MintedCertificate
+from issuers.store.issued import status_list_uri as status_list_uri
+from issuers.store.reissue import custodial_key, once
+from issuers.store.reissue import reissue as reissue_certificate
 from issuers.store.repository import certificate_values
-
-
-class HolderKeyBinder(Protocol):
-    """Who holds a certificate's key: the wallet's keyring, injected (issuers/ cannot
-    import wallet/). ``None`` for a holder that gets no key (an organisation's USCC)."""
-
-    def binding_key(self, conn: Connection, holder_code: str, now: datetime) -> VerifyingKey | None:
-        """The holder's active key, made (custodial) on first need."""
-        ...
-
-    def keep_copy(
-        self,
-        conn: Connection,
-        certificate_id: int,
-        holder_code: str,
-        holder_kid: str,
-        qr: str,
-        now: datetime,
-    ) -> None:
-        """Keep the holder's copy of a certificate, bound to their key ``holder_kid``."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class MintedCertificate:
-    record: CertificateRecord
-    qr: str  # NO_QR when the record does not fit a QR code
-    kid: str
-
-    @property
-    def identifier(self) -> str:
-        return self.record.identifier
-
-    @property
-    def qr_unavailable(self) -> str | None:
-        return QR_TOO_LARGE if self.qr == NO_QR else None
 
 
 class IssuanceService:
@@ -94,6 +54,10 @@ class IssuanceService:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    @property
+    def holder_keys(self) -> HolderKeyBinder | None:
+        return self._holder_keys
 
     def register_issuer(self, info: IssuerInfo, alg: Algorithm = Algorithm.EDDSA) -> str:
         """Create or update an issuer; give it a signing key if it has none. Returns the kid."""
@@ -130,59 +94,97 @@ class IssuanceService:
         valid_from: date | None = None,
         valid_until: date | None = None,
         holder_key: VerifyingKey | None = None,
+        mint_key: str | None = None,
     ) -> MintedCertificate:
+        """Mint a certificate; with ``mint_key`` at most once (a second mint with the key
+        returns the first one's certificate: :func:`issuers.store.reissue.once`)."""
         certificate_type = get_type(type_ref)
         parsed = certificate_type.parse_fields(fields)  # fail before a serial is taken
-        with write_transaction(self._engine) as conn:
-            issuer = repo.get_issuer(conn, issuer_uscc)
-            if issuer is None:
-                raise NotFound(f"no issuer {issuer_uscc}", field="issuer")
-            key_row = repo.active_key_row(conn, issuer_uscc)
-            if key_row is None:
-                raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
-            key = self._open_key(key_row.kid, key_row.sealed_private_key)
-            now = self._clock()
-            # The primary holder's key before anything else: reading it takes the
-            # holder's lock, which a key retirement takes before the status lists, so a
-            # mint holding a list row first could deadlock with one (PostgreSQL).
-            binder = self._holder_keys if certificate_type.holder_kind == "person" else None
-            custodial = None
-            if holder_key is None and binder is not None:
-                primary = certificate_type.holder_codes(parsed)[0]
-                custodial = binder.binding_key(conn, primary, now)
+
+        def body(conn: Connection, now: datetime) -> MintedCertificate:
+            custodial = custodial_key(self, conn, certificate_type, parsed, holder_key, now)
+            return self.issue(
+                conn, certificate_type, parsed, issuer_uscc, now=now, custodial=custodial,
+                mint_key=mint_key, holder=holder, valid_from=valid_from,
+                valid_until=valid_until, holder_key=holder_key,
+            )  # fmt: skip
+
+        return once(self, mint_key, certificate_type.slug, issuer_uscc, body)
+
+    def issue(
+        self,
+        conn: Connection,
+        certificate_type: CertificateType,
+        parsed: CertificateFields,
+        issuer_uscc: str,
+        *,
+        now: datetime,
+        custodial: VerifyingKey | None,
+        serial: int | None = None,
+        version: int = 1,
+        mint_key: str | None = None,
+        holder: str | None = None,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
+        holder_key: VerifyingKey | None = None,
+    ) -> MintedCertificate:
+        """Sign and store a certificate in the caller's transaction: a new serial, or
+        ``serial`` at ``version`` (a re-issue), and the primary holder's bound copy."""
+        issuer = repo.get_issuer(conn, issuer_uscc)
+        if issuer is None:
+            raise NotFound(f"no issuer {issuer_uscc}", field="issuer")
+        key_row = repo.active_key_row(conn, issuer_uscc)
+        if key_row is None:
+            raise KeyUnavailable(f"issuer {issuer_uscc} has no active signing key")
+        key = self._open_key(key_row.kid, key_row.sealed_private_key)
+        if serial is None:
             serial = repo.allocate_serials(conn, issuer_uscc, certificate_type.slug)
-            identifier = build_identifier(certificate_type.type_code, issuer_uscc, serial)
-            list_number, idx = status_store.reserve_index(conn, issuer_uscc, identifier, now)
-            record = build_record(
-                certificate_type,
-                issuer,
-                parsed,
-                serial=serial,
-                now=now,
-                holder=holder,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                status=StatusReference(
-                    idx, status_list_uri(self._base_url, issuer_uscc, list_number)
-                ),
-                holder_key=holder_key,
+        identifier = build_identifier(
+            certificate_type.type_code, issuer_uscc, serial, version=version
+        )
+        list_number, idx = status_store.reserve_index(conn, issuer_uscc, identifier, now)
+        record = build_record(
+            certificate_type,
+            issuer,
+            parsed,
+            serial=serial,
+            now=now,
+            holder=holder,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status=StatusReference(idx, status_list_uri(self._base_url, issuer_uscc, list_number)),
+            holder_key=holder_key,
+        )
+        if version != 1:
+            record = dataclasses.replace(record, identifier=identifier, version=version)
+        try:
+            qr = sign_qr(record, key)
+        except PayloadTooLarge:  # a large household: no QR, the SD-JWT VC remains
+            qr = NO_QR
+        values = certificate_values(record, key_row.kid, qr) | {"mint_key": mint_key}
+        certificate_id = repo.insert_certificate(conn, values, record.holder_codes)
+        if self._holder_keys is not None and custodial is not None and qr != NO_QR:
+            # The primary holder's copy, bound to their own key (made on first need)
+            # with a status entry of its own; the other holders get theirs from the
+            # wallet when they first present.
+            copy = self._bind(conn, record.identifier, issuer_uscc, qr, custodial, key, now)
+            self._holder_keys.keep_copy(
+                conn, certificate_id, record.holder_codes[0], custodial.kid, copy, now
             )
-            try:
-                qr = sign_qr(record, key)
-            except PayloadTooLarge:  # a large household: no QR, the SD-JWT VC remains
-                qr = NO_QR
-            certificate_id = repo.insert_certificate(
-                conn, certificate_values(record, key_row.kid, qr), record.holder_codes
-            )
-            if binder is not None and custodial is not None and qr != NO_QR:
-                # The primary holder's copy, bound to their own key (made on first need)
-                # with a status entry of its own; the other holders get theirs from the
-                # wallet when they first present.
-                copy = self._bind(conn, record.identifier, issuer_uscc, qr, custodial, key, now)
-                binder.keep_copy(
-                    conn, certificate_id, record.holder_codes[0], custodial.kid, copy, now
-                )
         return MintedCertificate(record, qr, key_row.kid)
+
+    def reissue(
+        self,
+        identifier: str,
+        fields: Mapping[str, Any],
+        *,
+        mint_key: str,
+        actor: str = "bundle",
+    ) -> MintedCertificate:
+        """Certificate ``identifier`` issued again with ``fields``: same type, issuer and
+        serial, version + 1; the old version becomes 05 失效 in the same transaction.
+        Once per ``mint_key`` (:func:`issuers.store.reissue.reissue`)."""
+        return reissue_certificate(self, identifier, fields, mint_key=mint_key, actor=actor)
 
     def bound_copy(
         self,
@@ -293,8 +295,3 @@ class IssuanceService:
         key = SigningKey.from_pkcs8(unseal(self._master_key, sealed, associated=kid.encode()))
         self._signing_keys[kid] = key
         return key
-
-
-def status_list_uri(base_url: str, issuer_uscc: str, list_number: int) -> str:
-    """Where the issuer's status list is published (``GET /status/{uscc}/{n}``)."""
-    return f"{base_url}/status/{issuer_uscc}/{list_number}"

@@ -63,14 +63,20 @@ certificates = Table(
     Column("fields", JSON, nullable=False),
     Column("kid", String(43), ForeignKey("issuer_keys.kid"), nullable=False),
     Column("qr", Text, nullable=False),
+    # The idempotency key of the mint that made this row (a bundle item's output): a
+    # second mint with the key returns this certificate.
+    Column("mint_key", String(120), nullable=True),
 )
+# A re-issued certificate keeps its serial and takes the next version (GB/T 36904).
 Index(
-    "ix_certificates_issuer_type_serial",
+    "ix_certificates_issuer_type_serial_version",
     certificates.c.issuer_uscc,
     certificates.c.type_slug,
     certificates.c.serial,
+    certificates.c.version,
     unique=True,
 )
+Index("ix_certificates_mint_key", certificates.c.mint_key, unique=True)
 
 certificate_holders = Table(
     "certificate_holders",

@@ -95,3 +95,13 @@ NEW_SAMPLES = {
     "driving_licence": driving_licence,
     "no_criminal_record": no_criminal_record,
 }
+
+# The demo issuers of the bundles' outputs (samples/issuers.json).
+ISSUER_OF = {
+    "vaccination": "12310112000000011N",  # 上海市闵行区疾病预防控制中心
+    "social_security_card": "113100000000000090",  # 上海市人力资源和社会保障局
+    "medical_insurance": "11310000000000008W",  # 上海市医疗保障局
+    "retirement_approval": "113100000000000090",
+    "driving_licence": "11330000000000013N",  # 浙江省公安厅
+    "no_criminal_record": "11330000000000013N",
+}
