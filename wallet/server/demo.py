@@ -35,14 +35,41 @@ log = logging.getLogger("elicense.demo")
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published demo credential, demo mode only
 
-# Two demo service clients (client_secret_basic), their secrets published like
-# DEMO_PASSWORD: demo mode only. client_id -> (name, USCC, bundle items, secret).
+# The demo service clients (client_secret_basic), their secrets published like
+# DEMO_PASSWORD: demo mode only. client_id -> (name, USCC, bundle items, secret). A
+# bundle's client (samples/bundles/*.json service_client) serves its items and the
+# bundle code itself, the item one request per application asks for.
 DEMO_CLIENTS = {
     "newborn-bundle": (
         '上海市"一件事"新生儿出生服务',
         "11310000MB0123456F",
-        ("birth_registration", "medical_insurance_enrolment", "social_security_card"),
+        (
+            "birth_registration",
+            "medical_insurance_enrolment",
+            "social_security_card",
+            "birth_medical_certificate",
+            "vaccination_certificate",
+            "maternity_benefit",
+            "medical_insurance_contribution",
+            "newborn",
+        ),
         "demo-newborn-bundle-secret",
+    ),
+    "retirement-bundle": (
+        '上海市"一件事"退休服务',
+        "11310000MB0123457J",
+        ("pension_approval", "housing_fund_withdrawal", "retirement"),
+        "demo-retirement-bundle-secret",
+    ),
+    "ride-hailing-bundle": (
+        '浙江省"一件事"网约车驾驶员从业服务',
+        "11330000MB0123458X",
+        (
+            "driver_background_check",
+            "ride_hailing_driver_certificate",
+            "ride_hailing_driver_bundle",
+        ),
+        "demo-ride-hailing-bundle-secret",
     ),
     "sh-hukou": (
         "徐汇公安分局户政",

@@ -10,6 +10,7 @@ from jwcrypto import jwk
 
 from tests.wallet.clients.client_calls import HUKOU_USCC
 from wallet.cli.main import main
+from wallet.server import demo
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -64,13 +65,13 @@ def test_demo_clients_are_listed_before_the_demo_ever_served(
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    """``elicense clients list --demo`` on a fresh database shows the demo's two clients,
+    """``elicense clients list --demo`` on a fresh database shows the demo's clients,
     as ``serve --demo`` seeds them (the CLI seeds what the server seeds)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ELICENSE_DATABASE_URL", database_url)
     monkeypatch.setenv("ELICENSE_DATA_DIR", str(tmp_path / "var"))
     code, out = _run(capsys, "clients", "list", "--demo")
     assert code == 0
-    assert {c["client_id"] for c in json.loads(out)} == {"newborn-bundle", "sh-hukou"}
+    assert {c["client_id"] for c in json.loads(out)} == set(demo.DEMO_CLIENTS)
     code, out = _run(capsys, "clients", "list", "--demo")  # seeded once
     assert [c["client_id"] for c in json.loads(out)].count("newborn-bundle") == 1
