@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("issuers", "verifiers", "wallet")
-ADAPTERS = frozenset({"api", "store", "server", "web", "cli"})
+# engine: the bundles' DBOS Transact runtime (durable workflows kept in a database).
+ADAPTERS = frozenset({"api", "store", "server", "web", "cli", "engine"})
 SHELL = frozenset({"server", "cli"})
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 

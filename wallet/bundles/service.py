@@ -8,14 +8,28 @@ one that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from issuers.clock import Clock
-from issuers.errors import NotFound
+from issuers.codes import parse_resident_id
+from issuers.errors import ApplicationClosed, InvalidInput, NotFound
 from wallet.bundles.definitions.schema import BundleDefinition
-from wallet.bundles.records import ApplicationView, StoredApplication
-from wallet.bundles.store import BundleStore
+from wallet.bundles.dispatch import CONSENT_TOPIC, SUBMIT_TOPIC, Dispatcher
+from wallet.bundles.form import resolve, submission
+from wallet.bundles.records import (
+    FINAL_STATES,
+    ApplicationView,
+    NewApplication,
+    PresentedCredential,
+    StoredApplication,
+)
 from wallet.bundles.views import application_view
+from wallet.consent.ids import new_id
+from wallet.consent.records import ConsentRequest
+
+if TYPE_CHECKING:
+    from wallet.bundles.store import BundleStore
 
 __all__ = ["BundleService"]
 
@@ -26,10 +40,21 @@ class BundleService:
         store: BundleStore,
         definitions: Mapping[str, BundleDefinition],
         clock: Clock,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.store = store
         self.definitions = definitions
         self._clock = clock
+        self.dispatcher = dispatcher
+
+    def use_dispatcher(self, dispatcher: Dispatcher) -> None:
+        """The engine this process dispatches through (in-process runtime or client)."""
+        self.dispatcher = dispatcher
+
+    def _dispatch(self) -> Dispatcher:
+        if self.dispatcher is None:
+            raise ApplicationClosed("the bundle workflow engine is not running here")
+        return self.dispatcher
 
     # -- definitions --------------------------------------------------------------------
 
@@ -72,3 +97,134 @@ class BundleService:
         return application_view(
             self.definitions.get(application.bundle), application, items, timeline
         )
+
+    # -- the applicant's actions -------------------------------------------------------
+
+    def create(
+        self,
+        citizen: str,
+        code: str,
+        holders: Mapping[str, str],
+        presented: Sequence[PresentedCredential] = (),
+    ) -> ApplicationView:
+        """File an application: the citizen is the applicant role's holder, ``holders``
+        names the other roles' (公民身份号码). Its workflow starts at once."""
+        definition = self.definition(code)
+        roles = {r.code: r for r in definition.roles}
+        applicant = next(r.code for r in definition.roles if r.applicant)
+        named = {applicant: citizen}
+        for role, id_number in holders.items():
+            if role not in roles or role == applicant:
+                raise InvalidInput(f"{role!r} is not a role to name here", field=f"holders.{role}")
+            named[role] = parse_resident_id(id_number, field=f"holders.{role}").value
+        for index, shown in enumerate(presented):
+            supply = next(
+                (
+                    s
+                    for s in definition.supplies
+                    if (s.role, s.type) == (shown.role, shown.type_slug)
+                ),
+                None,
+            )
+            if supply is None or not supply.cross_region:
+                raise InvalidInput(
+                    "this certificate may not be presented from another region",
+                    field=f"presented[{index}]",
+                )
+        shown_pairs = {(p.role, p.type_slug) for p in presented}
+        for supply in definition.supplies:
+            if (
+                supply.role not in named
+                and not supply.optional
+                and ((supply.role, supply.type) not in shown_pairs)
+            ):
+                raise InvalidInput(
+                    f"name the {supply.role}'s holder", field=f"holders.{supply.role}"
+                )
+        now = self._clock()
+        new = NewApplication(
+            id=new_id(),
+            bundle=definition.bundle,
+            bundle_version=definition.version,
+            applicant_code=citizen,
+            holders=named,
+            presented=tuple(presented),
+            created_at=now,
+            items=tuple(i.code for i in definition.items),
+        )
+        dispatcher = self._dispatch()
+        with self.store.writing() as conn:
+            self.store.insert_application(conn, new)
+            self.store.add_event(conn, new.id, now, "created", f"已提交{definition.name_zh}申请")
+        dispatcher.start(new.id)
+        return self.view(citizen, new.id)
+
+    def resolve(self, citizen: str, application_id: str, field: str, value: Any) -> ApplicationView:
+        """The applicant keeps one value of a field the certificates disagree on."""
+        with self.store.writing() as conn:
+            application = self._own(conn, citizen, application_id, "awaiting_submit")
+            definition = self.definitions[application.bundle]
+            form, conflicts = resolve(
+                definition, application.form, application.conflicts, field, value
+            )
+            self.store.set_form(conn, application_id, form, conflicts)
+            self.store.add_event(
+                conn, application_id, self._clock(), "resolved", f"申请人确认了{field}"
+            )
+        return self.view(citizen, application_id)
+
+    def submit(
+        self, citizen: str, application_id: str, typed: Mapping[str, Any]
+    ) -> ApplicationView:
+        """Submit the one form; FormConflict (409) while conflicts or required typed
+        fields remain."""
+        dispatcher = self._dispatch()
+        now = self._clock()
+        with self.store.writing() as conn:
+            application = self._own(conn, citizen, application_id, "awaiting_submit")
+            definition = self.definitions[application.bundle]
+            values = submission(definition, application.form, application.conflicts, typed)
+            self.store.set_submitted(conn, application_id, values, now)
+            self.store.set_state(conn, application_id, "processing")
+            self.store.add_event(
+                conn, application_id, now, "submitted", "申请表已提交，各部门并联审批"
+            )
+        dispatcher.wake(application_id, SUBMIT_TOPIC)
+        return self.view(citizen, application_id)
+
+    def cancel(self, citizen: str, application_id: str) -> ApplicationView:
+        dispatcher = self._dispatch()
+        now = self._clock()
+        with self.store.writing() as conn:
+            application = self._own(conn, citizen, application_id, None)
+            if application.state in FINAL_STATES:
+                raise ApplicationClosed(f"the application is {application.state}", field="id")
+            self.store.set_state(conn, application_id, "cancelled", finished_at=now)
+            for code in self.store.stop_waiting(conn, application_id, now):
+                self.store.add_event(
+                    conn, application_id, now, "item_stopped", "事项已停止办理", code
+                )
+            self.store.add_event(conn, application_id, now, "cancelled", "申请人撤回了申请")
+        dispatcher.cancel(application_id)
+        return self.view(citizen, application_id)
+
+    def consent_decided(self, request: ConsentRequest) -> None:
+        """The consent feature's decision listener: wake the application waiting on it."""
+        if request.bundle_item not in self.definitions or self.dispatcher is None:
+            return
+        with self.store.reading() as conn:
+            application_id = self.store.application_for_request(conn, request.id)
+        if application_id is not None:
+            self.dispatcher.wake(application_id, CONSENT_TOPIC)
+
+    def _own(
+        self, conn: Any, citizen: str, application_id: str, state: str | None
+    ) -> StoredApplication:
+        application = self.store.application(conn, application_id, lock=True)
+        if application is None or not self.store.is_party(conn, application_id, citizen):
+            raise NotFound("no such application", field="id")
+        if application.applicant_code != citizen:
+            raise ApplicationClosed("only the applicant may do this", field="id")
+        if state is not None and application.state != state:
+            raise ApplicationClosed(f"the application is {application.state}", field="id")
+        return application

@@ -10,6 +10,7 @@ no master key, so ``elicense verify`` runs without one.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +31,10 @@ from wallet.accounts.service import AccountService
 from wallet.accounts.store import AccountStore
 from wallet.audit.service import AuditService
 from wallet.audit.store import AuditStore
+from wallet.bundles.consent_items import consent_items
+from wallet.bundles.definitions.schema import BundleDefinition
+from wallet.bundles.service import BundleService
+from wallet.bundles.store import BundleStore
 from wallet.certificates.service import CertificateService
 from wallet.certificates.store import CertificateStore
 from wallet.clients.service import ClientService
@@ -68,6 +73,7 @@ class Services:
     sd_jwt_issuer: SdJwtIssuer
     shares: ShareService
     pulls: PullService
+    bundles: BundleService
 
     def provided(self) -> tuple[object, ...]:
         """The services routes ask for by type."""
@@ -85,14 +91,21 @@ class Services:
             self.sd_jwt_issuer,
             self.shares,
             self.pulls,
+            self.bundles,
         )
 
 
 def build_services(
-    settings: Settings, clock: Clock = utc_now, *, engine: Engine | None = None
+    settings: Settings,
+    clock: Clock = utc_now,
+    *,
+    engine: Engine | None = None,
+    bundles: Mapping[str, BundleDefinition] | None = None,
 ) -> Services:
     """Every service over one engine (made from ``settings`` unless given). Builds
-    objects only: nothing is migrated or seeded here (:func:`wallet.server.app.prepare`)."""
+    objects only: nothing is migrated or seeded here (:func:`wallet.server.app.prepare`).
+    ``bundles``: other bundle definitions than the sample files' (tests, the benchmark);
+    their items join the consent items."""
     engine = engine or make_engine(settings.resolved_database_url)
     master_key = settings.master_key_bytes()
     holder_store = HolderStore(engine)
@@ -101,12 +114,15 @@ def build_services(
         engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
     )
     audit = AuditService(AuditStore(engine), clock, master_key)
-    bundle_items = load_bundle_items()
+    definitions = _sample_definitions() if bundles is None else bundles
+    bundle_items = {**load_bundle_items(), **consent_items(bundles or {})}
     consent = ConsentService(ConsentStore(engine), bundle_items, audit, clock)
     sd_jwt_issuer = SdJwtIssuer(issuance)
     share_store = ShareStore(engine)
     shares = ShareService(share_store, sd_jwt_issuer, keyring, master_key)
     consent.use_preparer(shares)  # each approval issues and binds its shares
+    bundle_service = BundleService(BundleStore(engine), definitions, clock)
+    consent.on_decision(bundle_service.consent_decided)  # wakes the waiting application
     return Services(
         settings=settings,
         engine=engine,
@@ -145,7 +161,18 @@ def build_services(
             clock,
             public_base_url=settings.public_base_url,
         ),
+        bundles=bundle_service,
     )
+
+
+def _sample_definitions() -> Mapping[str, BundleDefinition]:
+    """The definitions in samples/bundles/, checked (a bad file stops the start)."""
+    from wallet.bundles.definitions import load_definitions
+
+    try:
+        return load_definitions()
+    except ImportError:  # until the handlers registry (HANDLERS) lands, issue 11
+        return {}
 
 
 def build_verifier(settings: PublicSettings, engine: Engine, clock: Clock) -> VerifierContext:

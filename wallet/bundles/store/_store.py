@@ -109,6 +109,11 @@ class BundleStore:
             query = query.where(apps_t.c.bundle == bundle)
         return [codec.application(row) for row in conn.execute(query)]
 
+    def application_for_request(self, conn: Connection, request_id: str) -> str | None:
+        """The application whose consent request this is, if any."""
+        query = select(apps_t.c.id).where(apps_t.c.consent_request_id == request_id)
+        return conn.execute(query.limit(1)).scalar_one_or_none()
+
     def is_party(self, conn: Connection, application_id: str, holder_code: str) -> bool:
         query = select(parties_t.c.role).where(
             parties_t.c.application_id == application_id, parties_t.c.holder_code == holder_code

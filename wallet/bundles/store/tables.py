@@ -27,7 +27,7 @@ bundle_applications = Table(
     # awaiting_consent | verifying | awaiting_submit | processing | completed |
     # rejected | refused | cancelled | failed
     Column("state", String(20), nullable=False),
-    Column("consent_request_id", String(43), nullable=True),
+    Column("consent_request_id", String(43), nullable=True, index=True),
     Column("holders", JSON, nullable=False),  # role -> 公民身份号码
     Column("presented", JSON, nullable=False),  # [{role, type, credential}] (跨省)
     Column("verified", JSON, nullable=False),  # role -> type -> {identifier, issuer, claims}

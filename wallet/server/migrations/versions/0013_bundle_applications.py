@@ -44,6 +44,11 @@ def upgrade() -> None:
             batch.f("ix_bundle_applications_applicant_code"), ["applicant_code"], unique=False
         )
         batch.create_index(batch.f("ix_bundle_applications_bundle"), ["bundle"], unique=False)
+        batch.create_index(
+            batch.f("ix_bundle_applications_consent_request_id"),
+            ["consent_request_id"],
+            unique=False,
+        )
     op.create_table(
         "bundle_application_parties",
         sa.Column("application_id", sa.String(length=43), nullable=False),

@@ -1,0 +1,163 @@
+"""The DBOS Transact runtime of this process, and how other processes reach it.
+
+DBOS is a process-wide singleton. :class:`WorkflowRuntime` owns it: :meth:`launch`
+binds the services the steps use (:mod:`.binding`), constructs and launches DBOS and
+registers the two queues; :meth:`destroy` shuts DBOS down (its connections closed)
+and clears the binding. A process that only enqueues, wakes and cancels (an API
+process without in-process workers) uses :class:`ClientDispatcher`, a ``DBOSClient``
+on the same system database, which runs no workflow code.
+
+System database (DBOS's own tables: workflows, steps, queues, messages):
+
+* SQLite: a separate file beside the app's, ``<db file>.dbos.sqlite``, so DBOS never
+  needs our writer lock (``<db>.writer-lock``) and our writers never wait for it;
+* PostgreSQL: the app's database, schema ``dbos``.
+
+Recovery after a crash: each worker has an executor id (``ELICENSE_WORKER_ID``,
+default ``local``). DBOS records which executor runs each workflow; a worker
+restarted with the same executor id recovers its PENDING workflows on launch and
+re-runs each from its last recorded step (a step cut short runs again: ours are
+idempotent, minting by key). Workflows still ENQUEUED are picked up by whichever
+worker dequeues first. The application version is fixed
+(:data:`APPLICATION_VERSION`), so a worker restarted from the same release recovers
+what its predecessor left.
+"""
+
+from __future__ import annotations
+
+from dbos import DBOS, DBOSClient, DBOSConfig, EnqueueOptions, SetWorkflowID
+from sqlalchemy.engine import make_url
+
+from wallet.bundles.engine.binding import Bound, bind, unbind
+from wallet.bundles.engine.workflows import (
+    APPLICATION_QUEUE,
+    ITEM_QUEUE,
+    application_workflow,
+)
+
+__all__ = [
+    "APPLICATION_VERSION",
+    "ClientDispatcher",
+    "WorkflowRuntime",
+    "system_database",
+]
+
+APPLICATION_NAME = "elicense"
+APPLICATION_VERSION = "elicense-bundles-1"
+SYSTEM_SCHEMA = "dbos"
+
+
+def system_database(database_url: str) -> tuple[str, str | None]:
+    """(DBOS system database URL, schema): a file beside SQLite's, PostgreSQL's own."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("the bundle workflows need a SQLite file, not :memory:")
+        return f"sqlite:///{parsed.database}.dbos.sqlite", None
+    return parsed.render_as_string(hide_password=False), SYSTEM_SCHEMA
+
+
+class WorkflowRuntime:
+    """DBOS launched in this process: it runs workflows (a worker) and dispatches."""
+
+    def __init__(
+        self,
+        database_url: str,
+        services: Bound,
+        *,
+        executor_id: str = "local",
+        item_concurrency: int = 8,
+        queue_poll_seconds: float = 0.2,
+    ) -> None:
+        self._url, self._schema = system_database(database_url)
+        self._services = services
+        self._executor_id = executor_id
+        self._item_concurrency = item_concurrency
+        self._queue_poll = queue_poll_seconds
+        self.launched = False
+
+    def launch(self) -> None:
+        config: DBOSConfig = {
+            "name": APPLICATION_NAME,
+            "system_database_url": self._url,
+            "executor_id": self._executor_id,
+            "application_version": APPLICATION_VERSION,
+            "notification_listener_polling_interval_sec": min(self._queue_poll, 1.0),
+            "log_level": "WARNING",
+        }
+        if self._schema is not None:
+            config["dbos_system_schema"] = self._schema
+        bind(self._services)
+        try:
+            DBOS(config=config)
+            DBOS.launch()
+            DBOS.register_queue(
+                APPLICATION_QUEUE,
+                polling_interval_sec=self._queue_poll,
+                on_conflict="always_update",
+            )
+            DBOS.register_queue(
+                ITEM_QUEUE,
+                global_concurrency=self._item_concurrency,
+                polling_interval_sec=self._queue_poll,
+                on_conflict="always_update",
+            )
+        except BaseException:
+            self.destroy()
+            raise
+        self.launched = True
+
+    def destroy(self) -> None:
+        DBOS.destroy()
+        unbind()
+        self.launched = False
+
+    def start(self, application_id: str) -> None:
+        queue = DBOS.retrieve_queue(APPLICATION_QUEUE)
+        assert queue is not None, "registered at launch"
+        with SetWorkflowID(application_id):
+            queue.enqueue(application_workflow, application_id)
+
+    def wake(self, application_id: str, topic: str) -> None:
+        DBOS.send(application_id, None, topic=topic)
+
+    def cancel(self, application_id: str) -> None:
+        DBOS.cancel_workflow(application_id)
+
+
+class ClientDispatcher:
+    """Enqueue, wake and cancel from a process that runs no workflows (DBOSClient).
+    Connects on first use; the system database is made by the first worker's launch."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url, self._schema = system_database(database_url)
+        self._client: DBOSClient | None = None
+
+    def _connected(self) -> DBOSClient:
+        if self._client is None:
+            self._client = DBOSClient(
+                system_database_url=self._url,
+                dbos_system_schema=self._schema or SYSTEM_SCHEMA,
+                application_name=APPLICATION_NAME,
+            )
+        return self._client
+
+    def start(self, application_id: str) -> None:
+        options: EnqueueOptions = {
+            "workflow_name": "bundle_application",
+            "queue_name": APPLICATION_QUEUE,
+            "workflow_id": application_id,
+            "app_version": APPLICATION_VERSION,
+        }
+        self._connected().enqueue(options, application_id)
+
+    def wake(self, application_id: str, topic: str) -> None:
+        self._connected().send(application_id, None, topic=topic)
+
+    def cancel(self, application_id: str) -> None:
+        self._connected().cancel_workflow(application_id)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.destroy()
+            self._client = None

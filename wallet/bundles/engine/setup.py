@@ -1,0 +1,70 @@
+"""Build a process's workflow runtime from the services it already has: the gathering
+and processing steps bound to DBOS, and the bundle service dispatching through it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from issuers.clock import Clock
+from verifiers.verdict import VerifierContext
+from wallet.bundles.engine import Bound, WorkflowRuntime, failpoints_from
+from wallet.bundles.engine.failpoints import FAILPOINTS_ENV
+from wallet.bundles.gathering import ClientLookup, Gathering, GatheringServices
+from wallet.bundles.handlers.base import Handler, Minter
+from wallet.bundles.processing import Processing, ProcessingServices
+from wallet.bundles.service import BundleService
+from wallet.consent.pull import PullService
+from wallet.consent.service import ConsentService
+
+__all__ = ["RuntimeParts", "build_runtime"]
+
+
+@dataclass(frozen=True)
+class RuntimeParts:
+    database_url: str
+    bundles: BundleService
+    handlers: Mapping[str, Handler]
+    minter: Minter
+    consent: ConsentService
+    pulls: PullService
+    clients: ClientLookup
+    verifier: VerifierContext
+    clock: Clock
+
+
+def build_runtime(
+    parts: RuntimeParts,
+    *,
+    executor_id: str = "local",
+    item_concurrency: int = 8,
+    poll_seconds: float = 0.2,
+    log_items: bool = False,
+    failpoints: str | None = None,
+) -> WorkflowRuntime:
+    """The runtime (not launched); the bundle service dispatches through it.
+    ``failpoints`` defaults to ``ELICENSE_FAILPOINTS`` (test only, see
+    :mod:`wallet.bundles.engine.failpoints`)."""
+    store, definitions = parts.bundles.store, parts.bundles.definitions
+    gathering = Gathering(
+        GatheringServices(
+            store, definitions, parts.consent, parts.pulls, parts.clients, parts.verifier,
+            parts.clock,
+        )
+    )  # fmt: skip
+    armed = failpoints if failpoints is not None else os.environ.get(FAILPOINTS_ENV)
+    processing = Processing(
+        ProcessingServices(
+            store, definitions, parts.handlers, parts.minter, parts.clock, failpoints_from(armed)
+        )
+    )
+    runtime = WorkflowRuntime(
+        parts.database_url,
+        Bound(gathering, processing, poll_seconds, log_items),
+        executor_id=executor_id,
+        item_concurrency=item_concurrency,
+        queue_poll_seconds=poll_seconds,
+    )
+    parts.bundles.use_dispatcher(runtime)
+    return runtime

@@ -1,0 +1,222 @@
+"""The first half of an application's workflow: ask, wait, pull, verify, prefill.
+
+Each method is one durable step of :mod:`wallet.bundles.engine.workflows` and is safe
+to run again (DBOS runs a step at least once):
+
+1. :meth:`Gathering.request_consent`: ONE authorisation request for the whole
+   application (``bundle_item`` = the bundle code), naming each consenting role's
+   holder with the types and claims the role supplies (a minor's party is approved by
+   a guardian under the consent feature's rules). A supply the applicant presented
+   from another province is not asked for. ``max_uses`` 3: a pull retried after a crash
+   still has a use. A second run returns the request already made.
+2. :meth:`Gathering.consent_state`: ``approved``, ``pending`` or ``refused`` (denied,
+   expired, revoked, exhausted).
+3. :meth:`Gathering.gather`: pull the grant as the bundle's service client, verify
+   every share and every presented credential (:mod:`wallet.bundles.verification`),
+   prefill the one form (:mod:`wallet.bundles.form`) and store it all in the
+   application row. A certificate that fails verification fails the application,
+   naming the type and the verdict code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from issuers.catalogue import CATALOGUE
+from issuers.clock import Clock
+from issuers.errors import CredentialInvalid, PayloadTooLarge
+from verifiers.verdict import VerifierContext
+from wallet.bundles.definitions.schema import BundleDefinition
+from wallet.bundles.form import prefill
+from wallet.bundles.records import StoredApplication, VerifiedCertificate
+from wallet.bundles.verification import verify_presented, verify_share
+from wallet.clients.records import ServiceClient
+from wallet.consent.pull import PullService
+from wallet.consent.records import Requester
+from wallet.consent.requests import AskedHolder, NewRequest
+from wallet.consent.service import ConsentService
+
+if TYPE_CHECKING:
+    from wallet.bundles.store import BundleStore
+
+__all__ = [
+    "CONSENT_LIFETIME",
+    "MAX_USES",
+    "ClientLookup",
+    "Gathering",
+    "GatheringServices",
+]
+
+MAX_USES = 3
+CONSENT_LIFETIME = timedelta(days=7)
+
+
+class ClientLookup(Protocol):
+    """The registered service clients (wallet.clients' ClientService)."""
+
+    def get(self, client_id: str) -> ServiceClient: ...
+
+
+@dataclass(frozen=True)
+class GatheringServices:
+    store: BundleStore
+    definitions: Mapping[str, BundleDefinition]
+    consent: ConsentService
+    pulls: PullService
+    clients: ClientLookup
+    verifier: VerifierContext
+    clock: Clock
+
+
+class Gathering:
+    def __init__(self, services: GatheringServices) -> None:
+        self._s = services
+
+    def client(self, definition: BundleDefinition) -> ServiceClient:
+        return self._s.clients.get(definition.service_client)
+
+    def application(self, application_id: str) -> tuple[StoredApplication, BundleDefinition]:
+        with self._s.store.reading() as conn:
+            application = self._s.store.application(conn, application_id)
+        assert application is not None, "the workflow runs only for a stored application"
+        return application, self._s.definitions[application.bundle]
+
+    def request_consent(self, application_id: str) -> str | None:
+        application, definition = self.application(application_id)
+        if application.consent_request_id is not None:
+            return application.consent_request_id
+        presented = {(p.role, p.type_slug) for p in application.presented}
+        asks: dict[str, dict[str, list[str]]] = {}
+        consenting = {r.code for r in definition.roles if r.consents or r.guardian_roles}
+        for supply in definition.supplies:
+            holder = application.holders.get(supply.role)
+            if holder is None or supply.role not in consenting:
+                continue
+            if (supply.role, supply.type) in presented:
+                continue
+            claims = asks.setdefault(holder, {}).setdefault(supply.type, [])
+            claims.extend(c for c in supply.claims if c not in claims)
+        if not asks:
+            return None  # nothing to ask: every certificate was presented
+        client = self.client(definition)
+        request = self._s.consent.create(
+            Requester(client.client_id, client.name, frozenset(client.bundle_items)),
+            NewRequest(
+                holders=[AskedHolder(code, certs) for code, certs in asks.items()],
+                purpose=f"{definition.name_zh}（一件事一次办）",
+                bundle_item=definition.bundle,
+                max_uses=MAX_USES,
+                expires_in=int(CONSENT_LIFETIME.total_seconds()),
+            ),
+        )
+        now = self._s.clock()
+        with self._s.store.writing() as conn:
+            self._s.store.set_consent_request(conn, application_id, request.id)
+            self._s.store.add_event(
+                conn, application_id, now, "consent_requested",
+                f"已向{len(asks)}位当事人发出用证授权请求",
+            )  # fmt: skip
+        return request.id
+
+    def consent_state(self, application_id: str) -> str:
+        application, definition = self.application(application_id)
+        if application.consent_request_id is None:
+            return "approved"
+        client = self.client(definition)
+        request = self._s.consent.for_service(client.client_id, application.consent_request_id)
+        state = request.state_at(self._s.clock())
+        if state == "active":
+            return "approved"
+        return "pending" if state == "pending" else "refused"
+
+    def gather(self, application_id: str) -> bool:
+        """Pull, verify, prefill; False (the application failed) when a certificate
+        does not verify."""
+        application, definition = self.application(application_id)
+        try:
+            verified = self._verified(application, definition)
+        except (CredentialInvalid, PayloadTooLarge) as failure:
+            self._fail(application_id, failure)
+            return False
+        certificates: dict[str, dict[str, Mapping[str, object]]] = {}
+        for v in verified:
+            certificates.setdefault(v.role, {})[v.type_slug] = v.claims
+        form, conflicts = prefill(definition, certificates, application.holders)
+        now = self._s.clock()
+        with self._s.store.writing() as conn:
+            self._s.store.set_verified(conn, application_id, verified, form, conflicts)
+            self._s.store.set_state(conn, application_id, "awaiting_submit")
+            text = f"已核验{len(verified)}份电子证照，表单已预填"
+            if conflicts:
+                text += "；" + "、".join(c.field for c in conflicts) + " 存在不一致，请确认"
+            self._s.store.add_event(conn, application_id, now, "verified", text)
+        return True
+
+    def _verified(
+        self, application: StoredApplication, definition: BundleDefinition
+    ) -> list[VerifiedCertificate]:
+        verified: list[VerifiedCertificate] = []
+        supplied = {(s.role, s.type) for s in definition.supplies}
+        if application.consent_request_id is not None:
+            client = self.client(definition)
+            grant = self._s.consent.for_service(client.client_id, application.consent_request_id)
+            result = self._s.pulls.pull(client, grant.id, grant.purpose)
+            for share in result.shares:
+                checked = verify_share(
+                    share.sd_jwt, self._s.verifier, aud=client.client_id, nonce=grant.nonce
+                )
+                for role, holder in application.holders.items():
+                    if holder == share.holder and (role, checked.type_slug) in supplied:
+                        verified.append(
+                            VerifiedCertificate(
+                                role, checked.type_slug, checked.identifier,
+                                checked.issuer_uscc, dict(checked.claims),
+                            )
+                        )  # fmt: skip
+        for presented in application.presented:
+            checked = verify_presented(presented.credential, self._s.verifier)
+            if checked.type_slug != presented.type_slug:
+                raise CredentialInvalid(
+                    f"the credential presented as {presented.type_slug} is a {checked.type_slug}"
+                )
+            verified.append(
+                VerifiedCertificate(
+                    presented.role, checked.type_slug, checked.identifier,
+                    checked.issuer_uscc, dict(checked.claims), cross_region=True,
+                )
+            )  # fmt: skip
+        return verified
+
+    def _fail(self, application_id: str, failure: Exception) -> None:
+        code = getattr(failure, "code", "invalid")
+        now = self._s.clock()
+        with self._s.store.writing() as conn:
+            self._s.store.set_state(
+                conn, application_id, "failed", finished_at=now,
+                failure_reason=f"证照核验未通过（{code}）",
+            )  # fmt: skip
+            self._s.store.add_event(
+                conn, application_id, now, "failed", f"证照核验未通过（{code}），申请终止"
+            )
+
+    def refuse(self, application_id: str) -> None:
+        now = self._s.clock()
+        with self._s.store.writing() as conn:
+            application = self._s.store.application(conn, application_id, lock=True)
+            if application is None or application.state in ("refused", "cancelled"):
+                return
+            self._s.store.set_state(
+                conn, application_id, "refused", finished_at=now,
+                failure_reason="当事人未同意用证授权（拒绝、撤回或已过期）",
+            )  # fmt: skip
+            self._s.store.add_event(
+                conn, application_id, now, "refused", "用证授权未获同意，申请终止"
+            )
+
+
+def type_name(slug: str) -> str:
+    kind = CATALOGUE.get(slug)
+    return kind.name_zh if kind is not None else slug
