@@ -56,6 +56,7 @@ class Guard(enum.Enum):
     SERVICE = "service access token (Bearer)"
     PAGE = "citizen web session (cookie)"
     TOKEN = "service client credentials (RFC 6749 §2.3)"
+    ADMIN_PAGE = "issuer admin token (operator page cookie or Bearer)"
 
 
 Make = Callable[[World, Role], Call]
@@ -220,6 +221,55 @@ def _token(_world: World, _role: Role) -> Call:
     return Call("POST", "/oauth/token", content="grant_type=client_credentials", headers=FORM)
 
 
+def _admin_login_post(world: World, _role: Role) -> Call:
+    token = form_token(world.client.get("/web/admin/login"))
+    admin = world.admin["Authorization"].removeprefix("Bearer ")
+    return Call("POST", "/web/admin/login", data={"token": admin, "form_token": token})
+
+
+def _bundle_application(world: World, state: str = "awaiting_submit") -> str:
+    """An application of 张伟's (the newborn bundle's father), put straight in the store."""
+    from wallet.bundles.records import FieldValue, FormConflictEntry, NewApplication
+    from wallet.bundles.store import BundleStore
+
+    store = BundleStore(world.services.engine)
+    app_id = f"matrix-{state}-{len(world.private)}"
+    new = NewApplication(app_id, "newborn", 1, ZHANG_WEI, {"father": ZHANG_WEI}, (),
+                         world.services.clock(), ("birth_registration",))  # fmt: skip
+    on_card = FieldValue("甲", "father.resident_id.address")
+    clash = FormConflictEntry(
+        "address", (on_card, FieldValue("乙", "father.household_register.address"))
+    )
+    with store.writing() as conn:
+        store.insert_application(conn, new)
+        store.set_form(conn, app_id, {"address": on_card}, [clash])
+        store.set_state(conn, app_id, state)
+    world.private.add(app_id)
+    return app_id
+
+
+def _bundle_post(verb: str, state: str, **data: str) -> Make:
+    def call(world: World, role: Role) -> Call:
+        body = {"csrf_token": world.csrf(role), **data}
+        return Call("POST", f"/web/bundles/{_bundle_application(world, state)}/{verb}", data=body)
+
+    return call
+
+
+def _bundle_post_missing(verb: str, **data: str) -> Make:
+    def call(world: World, role: Role) -> Call:
+        body = {"csrf_token": world.csrf(role), **data}
+        return Call("POST", f"/web/bundles/{MISSING_ID}/{verb}", data=body)
+
+    return call
+
+
+def _bundle_start(world: World, role: Role) -> Call:
+    """No mother named: refused (422) before anything starts."""
+    return Call("POST", "/web/bundles", data={"csrf_token": world.csrf(role), "bundle": "newborn"})
+
+
+RESOLVE = {"field": "address", "value": "乙"}
 PULL = {"purpose": PURPOSE}
 
 ROWS: tuple[Row, ...] = (
@@ -267,6 +317,20 @@ ROWS: tuple[Row, ...] = (
               lambda w: w.new_client()),
     on_object("POST", "/admin/clients/{client_id}/rotate-secret", Guard.ADMIN, ADMIN,
               lambda w: w.new_client()),
+    Row("GET", "/admin/bundles/{code}/report", Guard.ADMIN, ADMIN,
+        lambda _w, _r: Call("GET", "/admin/bundles/newborn/report")),
+    Row("GET", "/admin/bundles/{code}/report.svg", Guard.ADMIN, ADMIN,
+        lambda _w, _r: Call("GET", "/admin/bundles/newborn/report.svg")),
+    # --- the operator's pages: the admin page cookie, or the admin bearer token -------------
+    public("GET", "/web/admin/login", "/web/admin/login"),
+    Row("POST", "/web/admin/login", Guard.PUBLIC, ALL_ROLES, _admin_login_post, 303),
+    public("POST", "/web/admin/logout", "/web/admin/logout", 303),
+    Row("GET", "/web/admin/bundles", Guard.ADMIN_PAGE, ADMIN,
+        lambda _w, _r: Call("GET", "/web/admin/bundles")),
+    Row("GET", "/web/admin/bundles/{code}/report", Guard.ADMIN_PAGE, ADMIN,
+        lambda _w, _r: Call("GET", "/web/admin/bundles/newborn/report")),
+    Row("GET", "/web/admin/bundles/{code}/report.svg", Guard.ADMIN_PAGE, ADMIN,
+        lambda _w, _r: Call("GET", "/web/admin/bundles/newborn/report.svg")),
     # --- services: an access token, and only their own objects ------------------------------
     Row("POST", "/oauth/token", Guard.TOKEN, SERVICES, _token),
     Row("POST", "/consent/requests", Guard.SERVICE, SERVICES, _new_request, 201),
@@ -315,6 +379,19 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/web/delegations", Guard.PAGE, CITIZENS, _web_delegation, 303),
     on_object("POST", "/web/delegations/{delegation_id}/revoke", Guard.PAGE, A,
               lambda w: w.delegation(), status=303, form=True),
+    route("GET", "/web/bundles", Guard.PAGE, CITIZENS),
+    Row("POST", "/web/bundles", Guard.PAGE, CITIZENS, _bundle_start, 422),
+    on_object("GET", "/web/bundles/{application_id}", Guard.PAGE, A,
+              lambda w: _bundle_application(w)),
+    Row("POST", "/web/bundles/{application_id}/resolve", Guard.PAGE, A,
+        _bundle_post("resolve", "awaiting_submit", **RESOLVE), 303,
+        _bundle_post_missing("resolve", **RESOLVE)),
+    # Submitting a form already submitted, cancelling a completed application: refused
+    # (409) for the applicant, the 404 page for anyone else.
+    Row("POST", "/web/bundles/{application_id}/submit", Guard.PAGE, A,
+        _bundle_post("submit", "processing"), 409, _bundle_post_missing("submit")),
+    Row("POST", "/web/bundles/{application_id}/cancel", Guard.PAGE, A,
+        _bundle_post("cancel", "completed"), 409, _bundle_post_missing("cancel")),
     # --- last: these change the citizen's session or holder key -----------------------------
     Row("GET", "/wallet/holder-key", Guard.CITIZEN, CITIZENS,
         lambda _w, _r: Call("GET", "/wallet/holder-key")),

@@ -137,6 +137,11 @@ def _check_denied(world: World, row: Row, role: Role, response: Response) -> str
         if response.status_code == 303 and location.endswith("/web/login"):
             return None
         return f"expected 303 to /web/login, got {response.status_code} {location}"
+    if guard is Guard.ADMIN_PAGE:
+        location = response.headers.get("location", "")
+        if response.status_code == 303 and location.endswith("/web/admin/login"):
+            return None
+        return f"expected 303 to /web/admin/login, got {response.status_code} {location}"
     if guard is Guard.TOKEN:
         return _oauth(response, 401, "invalid_client")
     if guard is Guard.SERVICE and role is not Role.ANONYMOUS:

@@ -19,6 +19,7 @@ from verifiers.web.pages import PublicAddress
 from wallet import web
 from wallet.accounts import api as api_accounts
 from wallet.audit import api as api_audit
+from wallet.bundles.api import report as api_bundle_report
 from wallet.certificates import api as api_certificates
 from wallet.clients import api as api_clients
 from wallet.consent import api as api_consent
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(api_pull.router)  # pulls of shares, a device's prepare step
     app.include_router(api_clients.router)  # POST /oauth/token
     app.include_router(api_clients.admin_router)
+    app.include_router(api_bundle_report.router)  # /admin/bundles/{code}/report(.svg)
     for router in issuers_api.routers:
         app.include_router(router)
     inspector.install(app)  # GET/POST /inspector, /static/inspector

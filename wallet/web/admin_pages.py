@@ -79,7 +79,7 @@ def _to(request: Request, path: str) -> RedirectResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
-    return _to(request, "/web/admin/bundles") if is_admin(request) else _login_form(request)
+    return _login_form(request)
 
 
 @router.post("/login", response_class=HTMLResponse)
