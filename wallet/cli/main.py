@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from issuers.errors import ElicenseError
 from wallet.cli.audit import add_audit_verbs
+from wallet.cli.bundle_ops import add_report_verb
 from wallet.cli.bundles import add_bundle_verbs
 from wallet.cli.clients import add_client_verbs
 from wallet.cli.device import add_device_verbs
@@ -106,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_render_verb(verbs, common)
     add_client_verbs(verbs, common)
     add_audit_verbs(verbs, common)
-    add_bundle_verbs(verbs, common)
+    add_report_verb(add_bundle_verbs(verbs, common), common)  # bundles list|validate|report
     return parser
 
 
