@@ -84,6 +84,8 @@ The layer named catches each and turns it into what the right column says::
 
     Exception
     ├── UsageError ............................... the CLI: exit 2
+    ├── DemoFailed ............................... elicense demo: exit 1
+    ├── ItemRejected (code) ...................... bundle workflow: the item is rejected
     ├── RuntimeError
     │   └── SettingsError ........................ the server: refuses to start
     ├── ValueError
@@ -100,7 +102,7 @@ package and drawn above (tests/issuers/test_error_tree.py).
 
 from __future__ import annotations
 
-from issuers.errors._bundles import ApplicationClosed, FormConflict
+from issuers.errors._bundles import ApplicationClosed, FormConflict, ItemRejected
 from issuers.errors._consent import (
     BeyondBundleItem,
     CertificateMissing,
@@ -130,6 +132,7 @@ from issuers.errors._local import (
     BundleDefinitionError,
     CacheEntryUnusable,
     DeadlinePassed,
+    DemoFailed,
     FetchFailed,
     LoginRequired,
     SettingsError,
@@ -203,6 +206,7 @@ __all__ = [
     "ConsentPending",
     "CredentialInvalid",
     "DeadlinePassed",
+    "DemoFailed",
     "ElicenseError",
     "Expired",
     "FetchFailed",
@@ -222,6 +226,7 @@ __all__ = [
     "InvalidInput",
     "InvalidScope",
     "InvalidToken",
+    "ItemRejected",
     "KeyCompromised",
     "KeyUnavailable",
     "LoginRequired",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from issuers.errors._requests import Conflict
 
-__all__ = ["ApplicationClosed", "FormConflict"]
+__all__ = ["ApplicationClosed", "FormConflict", "ItemRejected"]
 
 
 class FormConflict(Conflict):
@@ -21,3 +21,15 @@ class ApplicationClosed(Conflict):
     the certificates are verified, cancelling a completed one)."""
 
     code = "application_closed"
+
+
+class ItemRejected(Exception):
+    """A department's handler refuses a bundle item (``code``, e.g.
+    ``driving_experience_short``; ``reason_zh``, shown to the citizen). It never leaves
+    the workflow: the item is recorded rejected with the reason, the items not started
+    stop, and the application ends rejected naming the item."""
+
+    def __init__(self, code: str, reason_zh: str) -> None:
+        super().__init__(f"{code}: {reason_zh}")
+        self.code = code
+        self.reason_zh = reason_zh

@@ -11,6 +11,7 @@ __all__ = [
     "BundleDefinitionError",
     "CacheEntryUnusable",
     "DeadlinePassed",
+    "DemoFailed",
     "FetchFailed",
     "LoginRequired",
     "SettingsError",
@@ -21,6 +22,10 @@ __all__ = [
 
 class UsageError(Exception):
     """The command line itself is wrong (``elicense`` exits 2)."""
+
+
+class DemoFailed(Exception):
+    """A step of ``elicense demo`` did not do what the bundle promises (exit 1)."""
 
 
 class SettingsError(RuntimeError):

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from issuers.errors import DemoFailed
 from wallet.cli.fields import UsageError
 
 __all__ = ["NewbornDemo", "add_demo_verbs"]
@@ -80,10 +81,6 @@ class _Http:
         except OSError as exc:
             raise UsageError(f"cannot reach {self.base}: {exc}") from None
         return json.loads(raw) if raw else None
-
-
-class DemoFailed(Exception):
-    """A step of the demo did not do what the bundle promises."""
 
 
 class NewbornDemo:

@@ -1,9 +1,10 @@
 """What a department handler is handed and what it may do.
 
 A handler is a plain function ``(ItemContext, Minter) -> ItemOutcome``. It decides
-(approve, or raise :class:`Rejected` with a reason the citizen reads) and mints its
-item's outputs through the :class:`Minter`. Every mint names a key unique to the
-application, the item and the output; minting the same key again returns the
+(approve, or raise :class:`Rejected`, i.e. :class:`issuers.errors.ItemRejected`, with
+a reason the citizen reads) and mints its item's outputs through the
+:class:`Minter`. Every mint names a key unique to the application, the item and the
+output; minting the same key again returns the
 certificate minted the first time, so a step retried after a crash (the worker
 killed after the mint committed but before the workflow recorded the step) never
 mints twice. Handlers hold no state and read nothing but their context.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from issuers.errors import ItemRejected as Rejected
 from wallet.bundles.definitions.schema import BundleDefinition, ItemDefinition
 
 __all__ = ["Handler", "ItemContext", "ItemOutcome", "Minted", "Minter", "Rejected"]
@@ -78,15 +80,6 @@ class ItemOutcome:
     # Facts dependants read, e.g. {"child_id_number": "310112202611300011"}.
     facts: Mapping[str, Any] = field(default_factory=dict)
     note_zh: str = ""  # what the department decided, for the timeline
-
-
-class Rejected(Exception):  # noqa: N818 - a decision, not a failure of ours
-    """The department refuses the item; ``reason_zh`` is shown to the citizen."""
-
-    def __init__(self, code: str, reason_zh: str) -> None:
-        super().__init__(f"{code}: {reason_zh}")
-        self.code = code
-        self.reason_zh = reason_zh
 
 
 class Handler(Protocol):
