@@ -11,6 +11,7 @@ import pytest
 from tests.wallet.bundles.definition_files import SAMPLE_CODES
 from wallet.bundles.consent_items import consent_items
 from wallet.bundles.definitions import DEFAULT_BUNDLES_DIR, load_definitions, read_claim
+from wallet.bundles.handlers import HANDLERS
 from wallet.consent.items import load_bundle_items
 from wallet.server import demo
 
@@ -23,6 +24,12 @@ def test_every_sample_loads() -> None:
     for code, definition in definitions.items():
         assert (DEFAULT_BUNDLES_DIR / f"{code}.json").is_file()
         assert definition.bundle == code
+
+
+def test_every_item_names_a_registered_handler() -> None:
+    definitions = load_definitions()  # the handlers checked against HANDLERS
+    named = {item.handler for d in definitions.values() for item in d.items}
+    assert named <= set(HANDLERS)
 
 
 def test_the_newborn_bundle_has_the_seeds_figures() -> None:

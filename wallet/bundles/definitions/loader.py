@@ -8,7 +8,6 @@ so a typo fails at start-up and says where, never at a citizen's application.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
@@ -39,13 +38,10 @@ def registry_handler_names() -> frozenset[str]:
     """The keys of :data:`wallet.bundles.handlers.HANDLERS`.
 
     Imported here, not at the top: the handlers import the schema, so the registry
-    cannot be imported while this package is. A registry that is missing is an
-    ImportError (an AttributeError turned into one), never a silent pass."""
-    handlers = importlib.import_module("wallet.bundles.handlers")
-    registry = getattr(handlers, "HANDLERS", None)
-    if registry is None:
-        raise ImportError("wallet.bundles.handlers defines no HANDLERS registry")
-    return frozenset(str(name) for name in registry)
+    cannot be imported while this package is being imported."""
+    from wallet.bundles.handlers import HANDLERS
+
+    return frozenset(HANDLERS)
 
 
 def load_definitions(
