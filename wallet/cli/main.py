@@ -28,6 +28,7 @@ from wallet.cli.issuer_keys import add_key_verbs
 from wallet.cli.issuer_mint import add_mint_verb
 from wallet.cli.issuer_status import add_status_verbs
 from wallet.cli.serve import add_serve_verb
+from wallet.cli.worker import add_worker_verb
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _FILE_NAME_ARGUMENTS = frozenset({"credential"})  # QR text or a file name (any bytes)
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     add_serve_verb(verbs, common)
+    add_worker_verb(verbs, common)
     add_mint_verb(verbs, common)
     add_verify_verb(verbs, common)
     add_status_verbs(verbs, common)

@@ -133,6 +133,30 @@ class Settings(PublicSettings):
         le=3600,
         description="How long a service client's access token (POST /oauth/token) lasts.",
     )
+    worker_id: str = Field(
+        default="local",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description=(
+            "This process's executor id for the bundle workflows (DBOS): a worker restarted"
+            " with the same id recovers the workflows its predecessor left half done."
+            " Give every concurrently running worker its own."
+        ),
+    )
+    inprocess_workers: bool | None = Field(
+        default=None,
+        description=(
+            "`elicense serve` also runs the bundle workflows (one uvicorn worker only)."
+            " Unset: on in demo mode, off otherwise (run `elicense worker` processes)."
+        ),
+    )
+    bundle_item_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="How many bundle items run at once across every worker (a global limit).",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
@@ -148,6 +172,11 @@ class Settings(PublicSettings):
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 24:
             raise ValueError("ELICENSE_ADMIN_TOKEN must be at least 24 characters")
         return self
+
+    @property
+    def runs_workflows_in_process(self) -> bool:
+        """Whether ``serve`` runs the bundle workflows itself (the demo's default)."""
+        return self.demo if self.inprocess_workers is None else self.inprocess_workers
 
     def master_key_bytes(self) -> bytes:
         """The master key; in demo mode, the one kept in ``data_dir`` (made if missing)."""

@@ -12,6 +12,7 @@ from wallet.bundles.engine.failpoints import FAILPOINTS_ENV, failpoints_from
 from wallet.bundles.engine.runtime import (
     ClientDispatcher,
     WorkflowRuntime,
+    migrate_system_database,
     system_database,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "Dispatcher",
     "WorkflowRuntime",
     "failpoints_from",
+    "migrate_system_database",
     "system_database",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "APPLICATION_VERSION",
     "ClientDispatcher",
     "WorkflowRuntime",
+    "migrate_system_database",
     "system_database",
 ]
 
@@ -55,6 +56,14 @@ def system_database(database_url: str) -> tuple[str, str | None]:
             raise ValueError("the bundle workflows need a SQLite file, not :memory:")
         return f"sqlite:///{parsed.database}.dbos.sqlite", None
     return parsed.render_as_string(hide_password=False), SYSTEM_SCHEMA
+
+
+def migrate_system_database(database_url: str) -> None:
+    """Create or upgrade DBOS's system database (what a worker's launch also does), so
+    that a process dispatching through :class:`ClientDispatcher` finds it before any
+    worker has started. Run it once, before the processes start (``elicense serve``)."""
+    url, schema = system_database(database_url)
+    DBOS.migrate(url, schema=schema or SYSTEM_SCHEMA)
 
 
 class WorkflowRuntime:

@@ -105,25 +105,37 @@ def item_workflow(application_id: str, item_code: str) -> str:
     return _run_item(application_id, item_code)
 
 
+def _note(application_id: str, state: str) -> str:
+    """A line per state change in a worker's log (ids and states only); a replay after
+    recovery may say a line again."""
+    if bound().log_items:
+        _log.info("bundle application %s: %s", application_id, state)
+    return state
+
+
 @DBOS.workflow(name="bundle_application")
 def application_workflow(application_id: str) -> str:
+    _note(application_id, "started")
     if _request_consent(application_id) is not None:
+        _note(application_id, "awaiting_consent")
         wait = FIRST_WAIT_S
         while (state := _consent_state(application_id)) == "pending":
             DBOS.recv(CONSENT_TOPIC, timeout_seconds=wait)
             wait = min(wait * 2, LONGEST_WAIT_S)
         if state == "refused":
             _refuse(application_id)
-            return "refused"
+            return _note(application_id, "refused")
     if not _gather(application_id):
-        return "failed"
+        return _note(application_id, "failed")
+    _note(application_id, "awaiting_submit")
     wait = FIRST_WAIT_S
     while (submitted := _submitted(application_id)) == "waiting":
         DBOS.recv(SUBMIT_TOPIC, timeout_seconds=wait)
         wait = min(wait * 2, LONGEST_WAIT_S)
     if submitted == "cancelled":
-        return "cancelled"
-    return _dispatch(application_id)
+        return _note(application_id, "cancelled")
+    _note(application_id, "processing")
+    return _note(application_id, _dispatch(application_id))
 
 
 def _dispatch(application_id: str) -> str:

@@ -1,0 +1,85 @@
+"""``elicense worker``: a process that runs the bundle workflows (DBOS Transact).
+
+It builds the services from the settings (as ``serve`` does), launches the workflow
+runtime with executor id ``ELICENSE_WORKER_ID`` and serves the two queues until
+SIGTERM or SIGINT, then shuts DBOS down (``DBOS.destroy``) and exits 0. Workflows it
+was running stay recorded: a worker restarted with the same executor id resumes them
+from their last step, and anything still queued is taken by whichever worker dequeues
+first. Run as many as you like on PostgreSQL, each with its own ``ELICENSE_WORKER_ID``.
+
+One line on stderr per state change: the worker's own (starting, running, stopping,
+stopped) and each item's and application's outcome, by id and state only (no
+personal data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+__all__ = ["add_worker_verb"]
+
+_LOG_FORMAT = "%(asctime)s elicense worker: %(message)s"
+
+
+def add_worker_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
+    worker = verbs.add_parser(
+        "worker",
+        parents=[common],
+        help="run the bundle workflows (一件事) until SIGTERM/SIGINT",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    worker.set_defaults(handler=_work)
+
+
+def _say(text: str) -> None:
+    print(f"elicense worker: {text}", file=sys.stderr, flush=True)
+
+
+def _work(args: argparse.Namespace) -> int:
+    from wallet.cli.local import local_engine
+    from wallet.server.settings import get_settings
+    from wallet.server.wiring import build_services
+    from wallet.server.workflows import workflow_runtime
+
+    settings = get_settings()
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(_LOG_FORMAT))
+    bundle_log = logging.getLogger("elicense.bundles")
+    bundle_log.addHandler(handler)
+    bundle_log.setLevel(logging.INFO)
+    try:
+        with local_engine(settings.resolved_database_url) as engine:
+            services = build_services(settings, engine=engine)
+            runtime = workflow_runtime(services, log_items=True)
+            _say(f"{settings.worker_id}: starting")
+            runtime.launch()
+            try:
+                _say(
+                    f"{settings.worker_id}: running (bundles: "
+                    f"{', '.join(sorted(services.bundles.definitions)) or 'none'}; "
+                    f"item concurrency {settings.bundle_item_concurrency})"
+                )
+                while not stop.wait(1.0):  # a signal handler sets it
+                    pass
+                _say(f"{settings.worker_id}: stopping")
+            finally:
+                runtime.destroy()
+        _say(f"{settings.worker_id}: stopped")
+    finally:
+        bundle_log.removeHandler(handler)
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+    return 0
