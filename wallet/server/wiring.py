@@ -32,6 +32,7 @@ from wallet.accounts.store import AccountStore
 from wallet.audit.service import AuditService
 from wallet.audit.store import AuditStore
 from wallet.bundles.consent_items import consent_items
+from wallet.bundles.definitions import load_definitions
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.service import BundleService
 from wallet.bundles.store import BundleStore
@@ -114,7 +115,8 @@ def build_services(
         engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
     )
     audit = AuditService(AuditStore(engine), clock, master_key)
-    definitions = _sample_definitions() if bundles is None else bundles
+    # The sample files, checked (a bad file stops the start, naming file and field).
+    definitions = load_definitions() if bundles is None else bundles
     bundle_items = {**load_bundle_items(), **consent_items(bundles or {})}
     consent = ConsentService(ConsentStore(engine), bundle_items, audit, clock)
     sd_jwt_issuer = SdJwtIssuer(issuance)
@@ -163,16 +165,6 @@ def build_services(
         ),
         bundles=bundle_service,
     )
-
-
-def _sample_definitions() -> Mapping[str, BundleDefinition]:
-    """The definitions in samples/bundles/, checked (a bad file stops the start)."""
-    from wallet.bundles.definitions import load_definitions
-
-    try:
-        return load_definitions()
-    except ImportError:  # until the handlers registry (HANDLERS) lands, issue 11
-        return {}
 
 
 def build_verifier(settings: PublicSettings, engine: Engine, clock: Clock) -> VerifierContext:
