@@ -44,7 +44,11 @@ def test_anchors_and_trust_lists_cover_the_sample_provinces(
     response = client.get("/trust/lists/330000")
     assert response.headers["content-type"].startswith("application/trustlist+jwt")
     listed = verify_trust_list(response.text, anchors=[_anchor(client, "330000")], now=clock.now)
-    assert [entry.info.uscc for entry in listed.issuers] == [ZHEJIANG_TRANSPORT]
+    # 浙江省交通运输厅, and 浙江省公安厅 (the ride-hailing bundle's inputs, issue 11)
+    assert [entry.info.uscc for entry in listed.issuers] == [
+        ZHEJIANG_TRANSPORT,
+        "11330000000000013N",
+    ]
     assert_error(client.get("/trust/lists/440000"), 404, "not_found")
     assert_error(client.get("/trust/lists/abc"), 422, "invalid_input")
 

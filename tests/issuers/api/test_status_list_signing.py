@@ -49,13 +49,19 @@ def signing_kid(client: TestClient, form: str) -> str:
 
 
 def key_states(client: TestClient, clock: FixedClock) -> dict[str, str]:
+    """The Zhejiang transport department's keys by kid (the province lists others too)."""
     anchors = {a["region_code"]: a for a in client.get("/trust/anchors").json()}
     listed = verify_trust_list(
         client.get("/trust/lists/330000").text,
         anchors=[TrustAnchor(VerifyingKey.from_jwk(anchors["330000"]["jwk"]), "330000")],
         now=clock.now,
     )
-    return {key.kid: key.state for entry in listed.issuers for key in entry.keys}
+    return {
+        key.kid: key.state
+        for entry in listed.issuers
+        if entry.info.uscc == ZJ_TRANSPORT
+        for key in entry.keys
+    }
 
 
 @pytest.mark.parametrize("form", ["jwt", "cwt"])
