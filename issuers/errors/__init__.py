@@ -47,6 +47,7 @@ it raises one of these.
     │   └── InvalidScope ......................... invalid_scope            400
     ├── KeyUnavailable ........................... key_unavailable          503
     ├── Busy (retry_after) ....................... busy                     503
+    ├── EngineUnavailable ........................ engine_unavailable       503
     ├── AccountLocked ............................ account_locked           423
     └── CredentialInvalid (verification verdicts; 422 when raised over HTTP)
         ├── Malformed ............................ malformed
@@ -102,7 +103,12 @@ package and drawn above (tests/issuers/test_error_tree.py).
 
 from __future__ import annotations
 
-from issuers.errors._bundles import ApplicationClosed, FormConflict, ItemRejected
+from issuers.errors._bundles import (
+    ApplicationClosed,
+    EngineUnavailable,
+    FormConflict,
+    ItemRejected,
+)
 from issuers.errors._consent import (
     BeyondBundleItem,
     CertificateMissing,
@@ -208,6 +214,7 @@ __all__ = [
     "DeadlinePassed",
     "DemoFailed",
     "ElicenseError",
+    "EngineUnavailable",
     "Expired",
     "FetchFailed",
     "Forbidden",

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from issuers.errors._requests import Conflict
+from issuers.errors._requests import Conflict, ElicenseError
 
-__all__ = ["ApplicationClosed", "FormConflict", "ItemRejected"]
+__all__ = ["ApplicationClosed", "EngineUnavailable", "FormConflict", "ItemRejected"]
 
 
 class FormConflict(Conflict):
@@ -21,6 +21,14 @@ class ApplicationClosed(Conflict):
     the certificates are verified, cancelling a completed one)."""
 
     code = "application_closed"
+
+
+class EngineUnavailable(ElicenseError):
+    """The bundle workflow engine (DBOS's system database) cannot be reached: the
+    application could not be started. Nothing was lost; try again later."""
+
+    code = "engine_unavailable"
+    status = 503
 
 
 class ItemRejected(Exception):
