@@ -269,6 +269,26 @@ def _bundle_start(world: World, role: Role) -> Call:
     return Call("POST", "/web/bundles", data={"csrf_token": world.csrf(role), "bundle": "newborn"})
 
 
+def _bundle_api_post(verb: str, state: str, body: dict[str, str] | None = None) -> Make:
+    def call(world: World, _role: Role) -> Call:
+        app_id = _bundle_application(world, state)
+        return Call("POST", f"/wallet/bundles/applications/{app_id}/{verb}", json=body)
+
+    return call
+
+
+def _bundle_api_missing(verb: str, body: dict[str, str] | None = None) -> Make:
+    def call(_world: World, _role: Role) -> Call:
+        return Call("POST", f"/wallet/bundles/applications/{MISSING_ID}/{verb}", json=body)
+
+    return call
+
+
+def _bundle_create(_world: World, _role: Role) -> Call:
+    """No mother named: refused (422) before anything starts."""
+    return Call("POST", "/wallet/bundles/newborn/applications", json={"holders": {}})
+
+
 RESOLVE = {"field": "address", "value": "乙"}
 PULL = {"purpose": PURPOSE}
 
@@ -293,6 +313,8 @@ ROWS: tuple[Row, ...] = (
     public("GET", "/issuers/{uscc}", f"/issuers/{PUBLIC_SECURITY}"),
     public("GET", "/issuers/{uscc}/jwks.json", f"/issuers/{PUBLIC_SECURITY}/jwks.json"),
     public("GET", "/catalogue", "/catalogue"),
+    public("GET", "/bundles", "/bundles"),
+    public("GET", "/bundles/{code}", "/bundles/newborn"),
     public("GET", "/catalogue/{type_ref}", "/catalogue/resident_id"),
     public("GET", "/trust/anchors", "/trust/anchors"),
     public("GET", "/trust/lists/{region}", "/trust/lists/310000"),
@@ -360,6 +382,20 @@ ROWS: tuple[Row, ...] = (
     route("GET", "/wallet/delegations", Guard.CITIZEN, CITIZENS),
     on_object("POST", "/wallet/delegations/{delegation_id}/revoke", Guard.CITIZEN, A,
               lambda w: w.delegation()),
+    Row("POST", "/wallet/bundles/{code}/applications", Guard.CITIZEN, CITIZENS,
+        _bundle_create, 422),
+    route("GET", "/wallet/bundles/applications", Guard.CITIZEN, CITIZENS),
+    on_object("GET", "/wallet/bundles/applications/{application_id}", Guard.CITIZEN, A,
+              lambda w: _bundle_application(w)),
+    Row("POST", "/wallet/bundles/applications/{application_id}/resolve", Guard.CITIZEN, A,
+        _bundle_api_post("resolve", "awaiting_submit", RESOLVE), 200,
+        _bundle_api_missing("resolve", RESOLVE)),
+    # Submitting a form already submitted, cancelling a completed application: refused
+    # (409) for the applicant, 404 (as a missing one) for anyone else.
+    Row("POST", "/wallet/bundles/applications/{application_id}/submit", Guard.CITIZEN, A,
+        _bundle_api_post("submit", "processing"), 409, _bundle_api_missing("submit")),
+    Row("POST", "/wallet/bundles/applications/{application_id}/cancel", Guard.CITIZEN, A,
+        _bundle_api_post("cancel", "completed"), 409, _bundle_api_missing("cancel")),
     # --- the citizen's pages: a web session cookie ------------------------------------------
     route("GET", "/web/", Guard.PAGE, CITIZENS),
     on_object("GET", "/web/certificates/{identifier}", Guard.PAGE, A,

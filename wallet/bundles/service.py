@@ -8,12 +8,13 @@ one that does not exist.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from issuers.clock import Clock
 from issuers.codes import parse_resident_id
-from issuers.errors import ApplicationClosed, InvalidInput, NotFound
+from issuers.errors import ApplicationClosed, EngineUnavailable, InvalidInput, NotFound
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.dispatch import CONSENT_TOPIC, SUBMIT_TOPIC, Dispatcher
 from wallet.bundles.form import resolve, submission
@@ -32,6 +33,17 @@ if TYPE_CHECKING:
     from wallet.bundles.store import BundleStore
 
 __all__ = ["BundleService"]
+
+_log = logging.getLogger("elicense.bundles")
+
+
+def _wake(dispatcher: Dispatcher, application_id: str, topic: str) -> None:
+    """A wake-up only hurries a waiting workflow, which also polls the state it waits
+    for: one that cannot be delivered delays the application, it loses nothing."""
+    try:
+        dispatcher.wake(application_id, topic)
+    except EngineUnavailable:
+        _log.warning("bundle application %s: %s wake-up not delivered", application_id, topic)
 
 
 class BundleService:
@@ -156,7 +168,15 @@ class BundleService:
         with self.store.writing() as conn:
             self.store.insert_application(conn, new)
             self.store.add_event(conn, new.id, now, "created", f"已提交{definition.name_zh}申请")
-        dispatcher.start(new.id)
+        try:
+            dispatcher.start(new.id)
+        except EngineUnavailable:
+            with self.store.writing() as conn:  # never left waiting for a workflow
+                self.store.set_state(conn, new.id, "failed", finished_at=now)
+                self.store.add_event(
+                    conn, new.id, now, "failed", "办理系统暂不可用，申请未能启动，请稍后重试"
+                )
+            raise
         return self.view(citizen, new.id)
 
     def resolve(self, citizen: str, application_id: str, field: str, value: Any) -> ApplicationView:
@@ -189,7 +209,7 @@ class BundleService:
             self.store.add_event(
                 conn, application_id, now, "submitted", "申请表已提交，各部门并联审批"
             )
-        dispatcher.wake(application_id, SUBMIT_TOPIC)
+        _wake(dispatcher, application_id, SUBMIT_TOPIC)
         return self.view(citizen, application_id)
 
     def cancel(self, citizen: str, application_id: str) -> ApplicationView:
@@ -205,7 +225,11 @@ class BundleService:
                     conn, application_id, now, "item_stopped", "事项已停止办理", code
                 )
             self.store.add_event(conn, application_id, now, "cancelled", "申请人撤回了申请")
-        dispatcher.cancel(application_id)
+        try:
+            dispatcher.cancel(application_id)
+        except EngineUnavailable:
+            # Recorded cancelled: the workflow reads that at its next step and stops.
+            _log.warning("bundle application %s: cancel not delivered", application_id)
         return self.view(citizen, application_id)
 
     def consent_decided(self, request: ConsentRequest) -> None:
@@ -215,7 +239,7 @@ class BundleService:
         with self.store.reading() as conn:
             application_id = self.store.application_for_request(conn, request.id)
         if application_id is not None:
-            self.dispatcher.wake(application_id, CONSENT_TOPIC)
+            _wake(self.dispatcher, application_id, CONSENT_TOPIC)
 
     def _own(
         self, conn: Any, citizen: str, application_id: str, state: str | None

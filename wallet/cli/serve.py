@@ -58,13 +58,18 @@ def _check_bindable(host: str, port: int) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from wallet.bundles.engine import migrate_system_database
     from wallet.cli.local import local_engine
     from wallet.server import demo
     from wallet.server.app import admin_token, prepare_database
     from wallet.server.settings import get_settings, record_demo_address
     from wallet.server.wiring import build_services
+    from wallet.server.workflows import check_in_process
 
     settings = get_settings()
+    refused = check_in_process(settings, args.workers)
+    if refused is not None:
+        raise UsageError(refused)
     served = served_base_url(args.host, args.port)
     if settings.demo and not os.environ.get(PUBLIC_BASE_URL_ENV):
         # Before the address is recorded and the data re-signed for it: a demo already
@@ -85,6 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Migrate, and seed in demo mode, once before the workers start.
     with local_engine(settings.resolved_database_url) as engine:
         prepare_database(build_services(settings, engine=engine))
+        migrate_system_database(settings.resolved_database_url)  # DBOS's, for workers
         if settings.demo:
             moved = demo.repoint(engine, settings.master_key_bytes(), settings.public_base_url)
     if settings.demo:
@@ -99,6 +105,8 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         print(f"elicense: demo admin token: {admin_token(settings)}", file=sys.stderr)
+    where = "in this process" if settings.runs_workflows_in_process else "in `elicense worker`s"
+    print(f"elicense: bundle workflows run {where}", file=sys.stderr)
     print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
     uvicorn.run(
         "wallet.server.app:app_from_environment",

@@ -19,6 +19,7 @@ from verifiers.web.pages import PublicAddress
 from wallet import web
 from wallet.accounts import api as api_accounts
 from wallet.audit import api as api_audit
+from wallet.bundles.api import citizen as api_bundles
 from wallet.bundles.api import report as api_bundle_report
 from wallet.certificates import api as api_certificates
 from wallet.clients import api as api_clients
@@ -32,6 +33,7 @@ from wallet.server.head_requests import HeadAsGet
 from wallet.server.schema import ensure_schema
 from wallet.server.settings import Settings, get_settings
 from wallet.server.wiring import Services, build_services
+from wallet.server.workflows import bundle_workflows
 
 
 def create_app(
@@ -48,11 +50,16 @@ def create_app(
     if prepare:
         prepare_database(services)
     engine = services.engine
+    workflows = bundle_workflows(services)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        workflows.start()
+        try:
+            yield
+        finally:
+            workflows.stop()
+            engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -88,6 +95,8 @@ def create_app(
     app.include_router(api_pull.router)  # pulls of shares, a device's prepare step
     app.include_router(api_clients.router)  # POST /oauth/token
     app.include_router(api_clients.admin_router)
+    app.include_router(api_bundles.definitions_router)  # GET /bundles, /bundles/{code}
+    app.include_router(api_bundles.router)  # /wallet/bundles/... a citizen's applications
     app.include_router(api_bundle_report.router)  # /admin/bundles/{code}/report(.svg)
     for router in issuers_api.routers:
         app.include_router(router)

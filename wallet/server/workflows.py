@@ -16,13 +16,21 @@ DBOS is a process-wide singleton, so one runtime per process: with ``uvicorn
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from wallet.bundles.engine import ClientDispatcher, WorkflowRuntime
 from wallet.bundles.engine.minting import IssuanceMinter
 from wallet.bundles.engine.setup import RuntimeParts, build_runtime
 from wallet.server.settings import Settings
 from wallet.server.wiring import Services
 
-__all__ = ["check_in_process", "dispatch_to_workers", "workflow_runtime"]
+__all__ = [
+    "AppWorkflows",
+    "bundle_workflows",
+    "check_in_process",
+    "dispatch_to_workers",
+    "workflow_runtime",
+]
 
 
 def workflow_runtime(
@@ -68,3 +76,30 @@ def check_in_process(settings: Settings, http_workers: int) -> str | None:
         f"{http_workers}: set ELICENSE_INPROCESS_WORKERS=false and run `elicense worker` "
         f"processes (each with its own ELICENSE_WORKER_ID), or serve with --workers 1"
     )
+
+
+@dataclass
+class AppWorkflows:
+    """What an app's lifespan starts and stops: the in-process runtime, or the client
+    that dispatches to ``elicense worker`` processes (closed at shutdown)."""
+
+    runtime: WorkflowRuntime | None = None
+    client: ClientDispatcher | None = None
+
+    def start(self) -> None:
+        if self.runtime is not None and not self.runtime.launched:
+            self.runtime.launch()
+
+    def stop(self) -> None:
+        if self.runtime is not None and self.runtime.launched:
+            self.runtime.destroy()
+        if self.client is not None:
+            self.client.close()
+
+
+def bundle_workflows(services: Services) -> AppWorkflows:
+    """In-process workflows when the settings say so (``ELICENSE_INPROCESS_WORKERS``,
+    on in demo mode), else dispatch to workers. Nothing connects before start."""
+    if services.settings.runs_workflows_in_process:
+        return AppWorkflows(runtime=workflow_runtime(services))
+    return AppWorkflows(client=dispatch_to_workers(services))

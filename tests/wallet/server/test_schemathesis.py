@@ -93,6 +93,9 @@ OPERATIONS = sorted({(method, path) for method, path, _ in CASES})
 # GB 11643 number, check digit included (422 naming it, before any lookup).
 # POST /wallet/delegations: the delegate's GB 11643 check digit, a catalogue type, an
 # expiry in the future and within 366 days.
+# POST /wallet/bundles/{code}/applications (issue 11): the roles the bundle's definition
+# names (data in samples/bundles/), each holder's GB 11643 check digit, and every
+# required role named or its certificate presented (422 naming the field).
 STRICTER_THAN_SCHEMA = {
     ("POST", "/codes/check"),
     ("POST", "/issuers/{uscc}/certificates"),
@@ -108,6 +111,7 @@ STRICTER_THAN_SCHEMA = {
     ("POST", "/wallet/consent/requests/{request_id}/prepare"),
     ("POST", "/wallet/consent/grants/{grant_id}/revoke"),
     ("POST", "/wallet/delegations"),
+    ("POST", "/wallet/bundles/{code}/applications"),
 }
 CITIZEN = ("31010419900315123X", "张伟", "schemathesis-citizen-pw")  # synthetic
 

@@ -25,9 +25,16 @@ what its predecessor left.
 
 from __future__ import annotations
 
-from dbos import DBOS, DBOSClient, DBOSConfig, EnqueueOptions, SetWorkflowID
-from sqlalchemy.engine import make_url
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from dbos import DBOS, DBOSClient, DBOSConfig, EnqueueOptions, SetWorkflowID
+from dbos._error import DBOSException
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from issuers.errors import EngineUnavailable
 from wallet.bundles.engine.binding import Bound, bind, unbind
 from wallet.bundles.engine.workflows import (
     APPLICATION_QUEUE,
@@ -46,6 +53,7 @@ __all__ = [
 APPLICATION_NAME = "elicense"
 APPLICATION_VERSION = "elicense-bundles-1"
 SYSTEM_SCHEMA = "dbos"
+_log = logging.getLogger("elicense.bundles")
 
 
 def system_database(database_url: str) -> tuple[str, str | None]:
@@ -64,6 +72,18 @@ def migrate_system_database(database_url: str) -> None:
     worker has started. Run it once, before the processes start (``elicense serve``)."""
     url, schema = system_database(database_url)
     DBOS.migrate(url, schema=schema or SYSTEM_SCHEMA)
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """DBOS's own failures (its system database unreachable, missing or impossible, as
+    SQLite in memory; the runtime not launched) as the typed
+    :class:`~issuers.errors.EngineUnavailable`."""
+    try:
+        yield
+    except (DBOSException, SQLAlchemyError, OSError, ValueError) as exc:
+        _log.warning("bundle workflow engine unavailable: %s", type(exc).__name__)
+        raise EngineUnavailable("the bundle workflow engine is not reachable") from exc
 
 
 class WorkflowRuntime:
@@ -122,16 +142,20 @@ class WorkflowRuntime:
         self.launched = False
 
     def start(self, application_id: str) -> None:
-        queue = DBOS.retrieve_queue(APPLICATION_QUEUE)
-        assert queue is not None, "registered at launch"
-        with SetWorkflowID(application_id):
-            queue.enqueue(application_workflow, application_id)
+        with _reachable():
+            queue = DBOS.retrieve_queue(APPLICATION_QUEUE)
+            if queue is None:
+                raise DBOSException("the runtime is not launched")
+            with SetWorkflowID(application_id):
+                queue.enqueue(application_workflow, application_id)
 
     def wake(self, application_id: str, topic: str) -> None:
-        DBOS.send(application_id, None, topic=topic)
+        with _reachable():
+            DBOS.send(application_id, None, topic=topic)
 
     def cancel(self, application_id: str) -> None:
-        DBOS.cancel_workflow(application_id)
+        with _reachable():
+            DBOS.cancel_workflow(application_id)
 
 
 class ClientDispatcher:
@@ -139,14 +163,15 @@ class ClientDispatcher:
     Connects on first use; the system database is made by the first worker's launch."""
 
     def __init__(self, database_url: str) -> None:
-        self._url, self._schema = system_database(database_url)
+        self._database_url = database_url
         self._client: DBOSClient | None = None
 
     def _connected(self) -> DBOSClient:
         if self._client is None:
+            url, schema = system_database(self._database_url)
             self._client = DBOSClient(
-                system_database_url=self._url,
-                dbos_system_schema=self._schema or SYSTEM_SCHEMA,
+                system_database_url=url,
+                dbos_system_schema=schema or SYSTEM_SCHEMA,
                 application_name=APPLICATION_NAME,
             )
         return self._client
@@ -158,13 +183,16 @@ class ClientDispatcher:
             "workflow_id": application_id,
             "app_version": APPLICATION_VERSION,
         }
-        self._connected().enqueue(options, application_id)
+        with _reachable():
+            self._connected().enqueue(options, application_id)
 
     def wake(self, application_id: str, topic: str) -> None:
-        self._connected().send(application_id, None, topic=topic)
+        with _reachable():
+            self._connected().send(application_id, None, topic=topic)
 
     def cancel(self, application_id: str) -> None:
-        self._connected().cancel_workflow(application_id)
+        with _reachable():
+            self._connected().cancel_workflow(application_id)
 
     def close(self) -> None:
         if self._client is not None:
