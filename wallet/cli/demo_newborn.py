@@ -1,8 +1,10 @@
 """``elicense demo newborn --base-url URL``: the newborn bundle (新生儿出生一件事), end to
 end, against a running ``elicense serve --demo``, as a new user would watch it.
 
-Over HTTP only (the standard library's ``urllib``), as the demo parents:
+Over HTTP only (the standard library's ``urllib``), as the hospital and the demo parents:
 
+0. the hospital issues the newborn's 出生医学证明, as it does at birth, before the family
+   applies (:mod:`wallet.cli.demo_birth`; the demo admin token from ``serve --demo``);
 1. both parents sign in (the demo accounts, password ``demo-password-1``);
 2. the father files the application (he names the mother);
 3. both approve the consent request the bundle sends them (用证授权);
@@ -23,10 +25,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from issuers.errors import DemoFailed
+from wallet.cli.demo_birth import HOSPITAL, admin_token, birth_fields
 from wallet.cli.fields import UsageError
 
 __all__ = ["NewbornDemo", "add_demo_verbs"]
@@ -34,8 +38,9 @@ __all__ = ["NewbornDemo", "add_demo_verbs"]
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - the published demo credential
 FATHER = "31010419900315123X"  # 张伟 (samples/citizens.json)
 MOTHER = "320102199207082466"  # 李娜
-TYPED = {"bank_card": "6217000010000000018", "phone": "13800138000"}
+TYPED = {"bank_card": "6217000010000000011", "phone": "13800138000"}
 APPS = "/wallet/bundles/applications"
+APPLY = "/wallet/bundles/newborn/applications"
 FINAL = frozenset({"completed", "rejected", "refused", "cancelled", "failed"})
 
 
@@ -52,6 +57,12 @@ def add_demo_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     newborn.add_argument("--father", default=FATHER, help="the father's ID (the applicant)")
     newborn.add_argument("--mother", default=MOTHER, help="the mother's ID")
     newborn.add_argument("--timeout", type=float, default=120.0, help="seconds to wait in all")
+    newborn.add_argument(
+        "--admin-token",
+        default=None,
+        help="the hospital's issuing credential (default: ELICENSE_ADMIN_TOKEN, else the"
+        " token `serve --demo` keeps in ELICENSE_DATA_DIR)",
+    )
     newborn.set_defaults(handler=_run)
 
 
@@ -85,9 +96,11 @@ class _Http:
 
 class NewbornDemo:
     def __init__(
-        self, base_url: str, father: str, mother: str, out: Callable[[str], None] = print
-    ) -> None:
+        self, base_url: str, father: str, mother: str, out: Callable[[str], None] = print,
+        admin_token: str = "",
+    ) -> None:  # fmt: skip
         self.http = _Http(base_url)
+        self.admin_token = admin_token
         self.father, self.mother = father, mother
         self.out = out
         self.tokens: dict[str, str] = {}
@@ -110,6 +123,21 @@ class NewbornDemo:
                 )
                 return detail
         return None
+
+    def hospital_issues_birth(self) -> None:
+        """Step 0, in the real order: the hospital issued the 出生医学证明 at birth."""
+        father, mother = (
+            (who, str(self.as_(who, "GET", "/wallet/me")["name"]))
+            for who in (self.father, self.mother)
+        )
+        fields = birth_fields(father, mother, datetime.now(UTC))
+        minted = self.http.call(
+            "POST", f"/issuers/{HOSPITAL}/certificates",
+            {"type": "birth_medical", "fields": fields}, self.admin_token,
+        )  # fmt: skip
+        number, name = fields["certificate_number"], fields["child_name"]
+        self.out(f"0. 医院签发出生医学证明 the hospital issued the birth certificate {number}")
+        self.out(f"   新生儿 {name}: {minted['identifier']}")
 
     def approve_pending(self, who: str) -> int:
         approved = 0
@@ -153,11 +181,10 @@ class NewbornDemo:
         self.out("1. 父母登录 the parents sign in")
         self.login(self.father)
         self.login(self.mother)
+        self.hospital_issues_birth()
         old = self.old_register()
         self.out("2. 父亲提交新生儿出生一件事申请 the father applies")
-        app = self.as_(
-            self.father, "POST", APPS, {"bundle": "newborn", "holders": {"mother": self.mother}}
-        )
+        app = self.as_(self.father, "POST", APPLY, {"holders": {"mother": self.mother}})
         app_id = str(app["id"])
         self.out(f"   申请编号 application {app_id}")
         seen: dict[str, str] = {}
@@ -224,7 +251,9 @@ class NewbornDemo:
 
 
 def _run(args: argparse.Namespace) -> int:
-    demo = NewbornDemo(args.base_url, args.father, args.mother)
+    demo = NewbornDemo(
+        args.base_url, args.father, args.mother, admin_token=admin_token(args.admin_token)
+    )
     try:
         problems = demo.run(args.timeout)
     except DemoFailed as failure:

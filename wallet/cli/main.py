@@ -20,6 +20,7 @@ from wallet.cli.audit import add_audit_verbs
 from wallet.cli.bundle_ops import add_report_verb
 from wallet.cli.bundles import add_bundle_verbs
 from wallet.cli.clients import add_client_verbs
+from wallet.cli.demo_newborn import add_demo_verbs
 from wallet.cli.device import add_device_verbs
 from wallet.cli.fields import UsageError
 from wallet.cli.inputs import require_utf8
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_render_verb(verbs, common)
     add_client_verbs(verbs, common)
     add_audit_verbs(verbs, common)
+    add_demo_verbs(verbs, common)  # demo newborn
     add_report_verb(add_bundle_verbs(verbs, common), common)  # bundles list|validate|report
     return parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,11 +55,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        workflows.start()
+        # DBOS's synchronous API refuses to run on the event loop: a thread of its own.
+        await asyncio.to_thread(workflows.start)
         try:
             yield
         finally:
-            workflows.stop()
+            await asyncio.to_thread(workflows.stop)
             engine.dispose()
 
     app = FastAPI(
