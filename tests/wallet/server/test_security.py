@@ -76,7 +76,11 @@ JIANGSU_CIVIL_AFFAIRS = "11320000000000002E"
 # token there); it authenticates the client itself (HTTP Basic, argon2-hashed secret,
 # or an RFC 7523 assertion) and answers an unknown client and a wrong secret alike
 # (tests/wallet/clients/test_token.py, test_assertion.py).
+# Reviewed: POST /web/admin/login is the operator pages' login: it checks the admin token
+# (compared in constant time) and sets an HttpOnly SameSite=Strict cookie holding an
+# expiry and an HMAC of the token, never the token (tests/wallet/bundles/test_report_http.py).
 PUBLIC_WRITE_ROUTES = {
+    ("POST", "/web/admin/login"),
     ("POST", "/verify"),
     ("POST", "/codes/check"),
     ("POST", "/verify/image"),
