@@ -81,6 +81,7 @@ JIANGSU_CIVIL_AFFAIRS = "11320000000000002E"
 # expiry and an HMAC of the token, never the token (tests/wallet/bundles/test_report_http.py).
 PUBLIC_WRITE_ROUTES = {
     ("POST", "/web/admin/login"),
+    ("POST", "/web/admin/logout"),  # clears the cookie, as /web/logout does
     ("POST", "/verify"),
     ("POST", "/codes/check"),
     ("POST", "/verify/image"),
