@@ -157,6 +157,7 @@ def check_typed(spec: TypedInput, raw: Any, code: str) -> str:
         "bank_card": lambda: bool(_BANK_CARD.match(value)) and _luhn(value),
         "date": lambda: _is_date(value),
         "choice": lambda: value in spec.choices,
+        "count": lambda: value.isascii() and value.isdigit() and len(value) <= 6,
     }[spec.kind]()
     if not ok:
         raise InvalidInput(f"{code} is not a valid {spec.kind.replace('_', ' ')}", field=code)

@@ -83,7 +83,8 @@ class ClaimSource(_Strict):
 class TypedInput(_Strict):
     """A value no certificate has, typed by the applicant (the baby's name, a bank card)."""
 
-    kind: Literal["chinese_name", "text", "bank_card", "phone", "date", "choice"]
+    # ``count``: a whole number of at most six digits (e.g. months of contributions).
+    kind: Literal["chinese_name", "text", "bank_card", "phone", "date", "choice", "count"]
     choices: tuple[Text, ...] = ()  # for ``choice``
     required: bool = True
 
