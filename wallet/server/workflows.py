@@ -99,7 +99,10 @@ class AppWorkflows:
 
 def bundle_workflows(services: Services) -> AppWorkflows:
     """In-process workflows when the settings say so (``ELICENSE_INPROCESS_WORKERS``,
-    on in demo mode), else dispatch to workers. Nothing connects before start."""
+    on in demo mode), else dispatch to workers. Nothing connects before start. Services
+    that already dispatch somewhere (a runtime a test or tool launched) keep it."""
+    if services.bundles.dispatcher is not None:
+        return AppWorkflows()
     if services.settings.runs_workflows_in_process:
         return AppWorkflows(runtime=workflow_runtime(services))
     return AppWorkflows(client=dispatch_to_workers(services))
