@@ -25,6 +25,7 @@ from pydantic import TypeAdapter
 
 from wallet.bundles.chart_svg import format_seconds
 from wallet.bundles.report import BundleReport
+from wallet.cli.fields import UsageError
 
 __all__ = ["add_report_verb", "add_run_verb", "format_report", "report_json"]
 
@@ -110,5 +111,51 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def add_run_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
-    """``bundles run``: placeholder until the engine's create lands (see module doc)."""
-    del verbs, common
+    """``bundles run``, added to the ``bundles`` verb's subparsers."""
+    run = verbs.add_parser(
+        "run",
+        parents=[common],
+        help="file an application for citizens (local database; a worker runs it)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("code", help="the bundle, e.g. newborn")
+    run.add_argument("--applicant", required=True, help="the applicant's 公民身份号码")
+    run.add_argument(
+        "--holder",
+        action="append",
+        default=[],
+        metavar="ROLE=ID",
+        help="another role's holder, e.g. mother=320102199207082466 (repeat)",
+    )
+    run.add_argument("--json", action="store_true", help="print the application as JSON")
+    run.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from wallet.bundles.engine import migrate_system_database
+    from wallet.cli.local import local_services
+    from wallet.server.workflows import dispatch_to_workers
+
+    holders: dict[str, str] = {}
+    for given in args.holder:
+        role, sep, id_number = str(given).partition("=")
+        if not sep or not role.strip() or not id_number.strip():
+            raise UsageError(f"--holder takes ROLE=ID, not {given!r}")
+        holders[role.strip()] = id_number.strip()
+    with local_services() as services:
+        # DBOS's tables, as serve makes them, for a worker that has not started yet.
+        migrate_system_database(services.settings.resolved_database_url)
+        dispatcher = dispatch_to_workers(services)
+        try:
+            view = services.bundles.create(args.applicant, args.code, holders)
+        finally:
+            dispatcher.close()
+    application = view.application
+    if args.json:
+        print(json.dumps({"id": application.id, "state": application.state}))
+    else:
+        print(f"application {application.id}: {application.state}")
+        print("  the holders approve the consent request in their wallets (/web/consent);")
+        print("  `elicense serve` (in-process workers) or `elicense worker` runs it")
+    return 0

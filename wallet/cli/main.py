@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from issuers.errors import ElicenseError
 from wallet.cli.audit import add_audit_verbs
-from wallet.cli.bundle_ops import add_report_verb
+from wallet.cli.bundle_ops import add_report_verb, add_run_verb
 from wallet.cli.bundles import add_bundle_verbs
 from wallet.cli.clients import add_client_verbs
 from wallet.cli.demo_newborn import add_demo_verbs
@@ -111,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_client_verbs(verbs, common)
     add_audit_verbs(verbs, common)
     add_demo_verbs(verbs, common)  # demo newborn
-    add_report_verb(add_bundle_verbs(verbs, common), common)  # bundles list|validate|report
+    bundle_verbs = add_bundle_verbs(verbs, common)  # bundles list|validate|report|run
+    add_report_verb(bundle_verbs, common)
+    add_run_verb(bundle_verbs, common)
     return parser
 
 
