@@ -130,7 +130,7 @@ def _items_panel(svg: ET.Element, items: tuple[ItemStats, ...], top: float) -> f
     scale = max([*medians, 1e-9])
     for item in items:
         median = item.elapsed.median_seconds
-        _label(group, y + _ROW - 10, f"{item.name_zh} ({item.code})")
+        _label(group, y + _ROW - 10, item.name_zh)  # the code is the bar's data-item
         if median is None:
             _sub(group, "text", format_seconds(None), x=str(_LABEL_W), y=_number(y + _ROW - 10),
                  font_size="12", fill="#777777", **{"class": "no-data"})  # fmt: skip
