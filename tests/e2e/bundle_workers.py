@@ -1,79 +1,65 @@
-"""``elicense worker`` processes for the bundle tests: started with an environment of
-their own (no ``ELICENSE_*`` variable of the run leaks in), their stderr in a log file,
-and always stopped (SIGTERM, then SIGKILL) by whoever started them. Not a test module.
-"""
+"""``elicense worker`` subprocesses beside an ``elicense serve --demo`` whose own
+in-process workflows are off, for the end-to-end tests of the bundle engine (and the
+crash tests built on them). Not a test module."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.demo_server import ELICENSE
 
-WORKER_START_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 20
+STARTUP_TIMEOUT_S = 30
+RUNNING = ": running ("
 
 
-@dataclass
-class Worker:
-    name: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text("utf-8", "replace")
+def api_only_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the server's in-process bundle workflows off."""
+    return {**env, "ELICENSE_INPROCESS_WORKERS": "false"}
 
 
-def worker_env(settings: dict[str, str]) -> dict[str, str]:
-    """The run's environment minus every ``ELICENSE_*`` variable, plus ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ELICENSE_")}
-    env.update(settings)
-    return env
-
-
-def start_worker(name: str, env: dict[str, str], directory: Path) -> Worker:
-    directory.mkdir(parents=True, exist_ok=True)
-    log = directory / f"{name}.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [str(ELICENSE), "worker"], cwd=directory, env=env,
-            stdout=handle, stderr=subprocess.STDOUT,
+def start_worker(
+    tmp_path: Path, env: dict[str, str], worker_id: str = "worker-1", **extra_env: str
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """``elicense worker --demo`` in ``tmp_path`` (the server's data directory), once it
+    says it is running; its log is ``worker-<id>.log`` (appended to across restarts)."""
+    log_path = tmp_path / f"worker-{worker_id}.log"
+    before = log_path.read_text().count(RUNNING) if log_path.exists() else 0
+    with log_path.open("a") as log:
+        worker = subprocess.Popen(
+            [str(ELICENSE), "worker", "--demo"], cwd=tmp_path,
+            env={**env, "ELICENSE_WORKER_ID": worker_id, **extra_env},
+            stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    return Worker(name, process, log)
-
-
-def wait_running(worker: Worker, timeout: float = WORKER_START_TIMEOUT_S) -> None:
-    """Until the worker says it runs (DBOS launched, queues registered)."""
-    deadline = time.monotonic() + timeout
-    while ": running" not in worker.output():
-        if worker.process.poll() is not None:
-            pytest.fail(f"{worker.name} exited {worker.process.returncode}:\n{worker.output()}")
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while log_path.read_text().count(RUNNING) <= before:
+        if worker.poll() is not None:
+            pytest.fail(f"worker exited with {worker.returncode}:\n{log_path.read_text()}")
         if time.monotonic() > deadline:
-            pytest.fail(f"{worker.name} not running after {timeout} s:\n{worker.output()}")
+            worker.kill()
+            pytest.fail(f"worker not running within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}")
         time.sleep(0.1)
+    return worker, log_path
 
 
-def wait_exit(worker: Worker, timeout: float) -> int:
+@contextmanager
+def running_worker(
+    tmp_path: Path, env: dict[str, str], worker_id: str = "worker-1", **extra_env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """A worker until the block ends (SIGTERM, then SIGKILL after 15 s)."""
+    worker, log_path = start_worker(tmp_path, env, worker_id, **extra_env)
     try:
-        return worker.process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{worker.name} still running after {timeout} s:\n{worker.output()}")
-
-
-def stop_worker(worker: Worker) -> int | None:
-    """SIGTERM (the worker shuts DBOS down and exits 0), SIGKILL if it hangs; the exit
-    code, or None when it had already ended."""
-    if worker.process.poll() is not None:
-        return None
-    worker.process.send_signal(signal.SIGTERM)
-    try:
-        return worker.process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        worker.process.kill()
-        return worker.process.wait(timeout=5)
+        yield worker, log_path
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=5)

@@ -139,13 +139,11 @@ class NewbornDemo:
         self.out(f"0. 医院签发出生医学证明 the hospital issued the birth certificate {number}")
         self.out(f"   新生儿 {name}: {minted['identifier']}")
 
-    def approve_pending(self, who: str) -> int:
-        approved = 0
-        for request in self.as_(who, "GET", "/wallet/consent/requests"):
-            self.as_(who, "POST", f"/wallet/consent/requests/{quote(request['id'])}/approve", {})
-            self.out(f"  ✓ {who[-4:]} 同意了授权 approved: {request['service_name']}")
-            approved += 1
-        return approved
+    def approve(self, who: str, request_id: str) -> None:
+        """``who`` approves this application's request (and no other they may have)."""
+        path = f"/wallet/consent/requests/{quote(request_id)}"
+        request = self.as_(who, "POST", f"{path}/approve", {})
+        self.out(f"  ✓ {who[-4:]} 同意了授权 approved: {request['service_name']}")
 
     def application(self, app_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self.as_(self.father, "GET", f"{APPS}/{quote(app_id)}")
@@ -189,11 +187,12 @@ class NewbornDemo:
         self.out(f"   申请编号 application {app_id}")
         seen: dict[str, str] = {}
         self.out("3. 父母同意授权 both parents approve the consent request")
-        approved = 0
-        while approved < 2 and time.monotonic() < deadline:
-            approved += self.approve_pending(self.father) + self.approve_pending(self.mother)
-            self._show_changes(self.application(app_id), seen)
-            time.sleep(0.3)
+        app = self.wait(app_id, lambda a: a["consent_request_id"] is not None or
+                        a["state"] != "awaiting_consent", deadline, seen)  # fmt: skip
+        if app["consent_request_id"] is None:
+            return [f"the application is {app['state']}, and asked for no consent"]
+        for who in (self.father, self.mother):
+            self.approve(who, str(app["consent_request_id"]))
         app = self.wait(app_id, lambda a: a["state"] != "awaiting_consent" and
                         a["state"] != "verifying", deadline, seen)  # fmt: skip
         if app["state"] != "awaiting_submit":
