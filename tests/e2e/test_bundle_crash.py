@@ -37,7 +37,7 @@ from fastapi.testclient import TestClient
 from issuers.clock import utc_now
 from issuers.errors import NotFound
 from tests.app_fixtures import TEST_ADMIN_TOKEN, TEST_MASTER_KEY
-from tests.e2e.bundle_workers import (
+from tests.e2e.crash_workers import (
     Worker,
     start_worker,
     stop_worker,
