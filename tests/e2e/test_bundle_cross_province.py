@@ -250,7 +250,7 @@ def test_a_birth_certificate_from_an_untrusted_province_is_refused(provinces: Pr
     failed = until("refused", lambda: application(p.sh, father, app_id),
                    lambda a: a["state"] in FINAL)  # fmt: skip
     assert failed["state"] == "failed", failed
-    assert "unknown_key" in failed["failure_reason"], failed["failure_reason"]
+    assert "出生医学证明：unknown_key" in failed["failure_reason"], failed["failure_reason"]
     assert "核验未通过" in failed["failure_reason"]
     assert all(item["state"] in ("waiting", "stopped") for item in failed["items"])
     assert not [o for item in failed["items"] for o in item["outputs"]]

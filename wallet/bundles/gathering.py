@@ -20,7 +20,8 @@ to run again (DBOS runs a step at least once):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -165,9 +166,10 @@ class Gathering:
             grant = self._s.consent.for_service(client.client_id, application.consent_request_id)
             result = self._s.pulls.pull(client, grant.id, grant.purpose)
             for share in result.shares:
-                checked = verify_share(
-                    share.sd_jwt, self._s.verifier, aud=client.client_id, nonce=grant.nonce
-                )
+                with _naming(share.type_slug):
+                    checked = verify_share(
+                        share.sd_jwt, self._s.verifier, aud=client.client_id, nonce=grant.nonce
+                    )
                 for role, holder in application.holders.items():
                     if holder == share.holder and (role, checked.type_slug) in supplied:
                         verified.append(
@@ -177,7 +179,8 @@ class Gathering:
                             )
                         )  # fmt: skip
         for presented in application.presented:
-            checked = verify_presented(presented.credential, self._s.verifier)
+            with _naming(presented.type_slug):
+                checked = verify_presented(presented.credential, self._s.verifier)
             if checked.type_slug != presented.type_slug:
                 raise CredentialInvalid(
                     f"the credential presented as {presented.type_slug} is a {checked.type_slug}"
@@ -190,8 +193,9 @@ class Gathering:
             )  # fmt: skip
         return verified
 
-    def _fail(self, application_id: str, failure: Exception) -> None:
-        code = getattr(failure, "code", "invalid")
+    def _fail(self, application_id: str, failure: CredentialInvalid | PayloadTooLarge) -> None:
+        what = _type_name(failure.field)
+        code = f"{what}：{failure.code}" if what else failure.code
         now = self._s.clock()
         with self._s.store.writing() as conn:
             self._s.store.set_state(
@@ -220,3 +224,19 @@ class Gathering:
 def type_name(slug: str) -> str:
     kind = CATALOGUE.get(slug)
     return kind.name_zh if kind is not None else slug
+
+
+@contextmanager
+def _naming(type_slug: str) -> Iterator[None]:
+    """A verification failure names the certificate type it was about (``field``)."""
+    try:
+        yield
+    except (CredentialInvalid, PayloadTooLarge) as failure:
+        failure.field = failure.field or type_slug
+        raise
+
+
+def _type_name(slug: str | None) -> str:
+    """The type's Chinese name (出生医学证明), or "" when ``slug`` names no type."""
+    certificate_type = CATALOGUE.get(slug or "")
+    return certificate_type.name_zh if certificate_type is not None else ""
