@@ -18,6 +18,7 @@ from wallet.cli.fields import UsageError
 from wallet.cli.inputs import bounded_int, nonempty
 
 PUBLIC_BASE_URL_ENV = "ELICENSE_PUBLIC_BASE_URL"
+INPROCESS_WORKERS_ENV = "ELICENSE_INPROCESS_WORKERS"
 MAX_WORKERS = 64
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - names, not binds
 
@@ -67,6 +68,18 @@ def _serve(args: argparse.Namespace) -> int:
     from wallet.server.workflows import check_in_process
 
     settings = get_settings()
+    if settings.demo and settings.inprocess_workers is None and args.workers > 1:
+        # The demo's default cannot hold under several HTTP workers (one DBOS runtime a
+        # process): the workflows go to `elicense worker` processes instead, and the
+        # HTTP workers only enqueue. Set explicitly, the setting is refused below.
+        os.environ[INPROCESS_WORKERS_ENV] = "false"
+        get_settings.cache_clear()
+        settings = get_settings()
+        print(
+            f"elicense: --workers {args.workers}: the bundle workflows run in "
+            "`elicense worker --demo` processes, not in the server",
+            file=sys.stderr,
+        )
     refused = check_in_process(settings, args.workers)
     if refused is not None:
         raise UsageError(refused)
