@@ -67,6 +67,7 @@ it raises one of these.
         │   └── StatusListExpired ................ status_list_expired
         ├── NotYetValid .......................... not_yet_valid
         ├── ClaimsInvalid ........................ claims_invalid
+        ├── HolderMismatch ....................... holder_mismatch
         ├── HolderBindingMissing ................. holder_binding_missing
         ├── HolderSignatureInvalid ............... holder_signature_invalid
         ├── PresentationStale .................... presentation_stale
@@ -170,6 +171,7 @@ from issuers.errors._verdicts import (
     CredentialInvalid,
     Expired,
     HolderBindingMissing,
+    HolderMismatch,
     HolderSignatureInvalid,
     InflateLimitExceeded,
     KeyCompromised,
@@ -223,6 +225,7 @@ __all__ = [
     "GrantExpired",
     "GrantRevoked",
     "HolderBindingMissing",
+    "HolderMismatch",
     "HolderNotGranted",
     "HolderSignatureInvalid",
     "InflateLimitExceeded",

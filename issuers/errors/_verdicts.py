@@ -14,6 +14,7 @@ __all__ = [
     "CredentialInvalid",
     "Expired",
     "HolderBindingMissing",
+    "HolderMismatch",
     "HolderSignatureInvalid",
     "InflateLimitExceeded",
     "KeyCompromised",
@@ -130,6 +131,14 @@ class ClaimsInvalid(CredentialInvalid):
     """The signed claims are inconsistent or do not match the type's schema."""
 
     code = "claims_invalid"
+
+
+class HolderMismatch(CredentialInvalid):
+    """A valid credential presented for someone it does not name: e.g. a birth
+    certificate offered as the mother's in a bundle application whose 公民身份号码 is
+    not among its holders."""
+
+    code = "holder_mismatch"
 
 
 class HolderBindingMissing(CredentialInvalid):

@@ -254,3 +254,30 @@ def test_a_birth_certificate_from_an_untrusted_province_is_refused(provinces: Pr
     assert "核验未通过" in failed["failure_reason"]
     assert all(item["state"] in ("waiting", "stopped") for item in failed["items"])
     assert not [o for item in failed["items"] for o in item["outputs"]]
+
+
+def test_another_familys_birth_certificate_is_refused(provinces: Provinces) -> None:
+    """A trusted Jiangsu birth certificate is a bearer copy: 张伟 presenting 林小雨's as
+    his wife 李娜's does not register another family's child (holder_mismatch)."""
+    p = provinces
+    father_id, mother_id = "31010419900315123X", "320102199207082466"
+    with httpx.Client(base_url=p.jiangsu.base, timeout=HTTP_TIMEOUT_S) as js:
+        theirs = mint(js, p.jiangsu.token, JS_HOSPITAL, "birth_medical",
+                      birth_certificate(utc_now(), in_jiangsu=True))  # fmt: skip
+    p.sync()
+    until("Shanghai recognises Jiangsu", lambda: verify(p.sh, theirs["qr"]), lambda v: v["valid"])
+    father, mother = login(p.sh, father_id, DEMO_PASSWORD), login(p.sh, mother_id, DEMO_PASSWORD)
+    shown = {"role": "mother", "type": "birth_medical", "credential": theirs["qr"]}
+    body = {"holders": {"mother": mother_id}, "presented": [shown]}
+    response = p.sh.post(APPLY, json=body, headers=father)
+    assert response.status_code == 201, response.text
+    app_id = response.json()["id"]
+    asked = until("consent asked", lambda: application(p.sh, father, app_id),
+                  lambda a: a["consent_request_id"] is not None)  # fmt: skip
+    for who in (father, mother):
+        approve(p.sh, who, asked["consent_request_id"])
+    failed = until("refused", lambda: application(p.sh, father, app_id),
+                   lambda a: a["state"] in FINAL)  # fmt: skip
+    assert failed["state"] == "failed", failed
+    assert "出生医学证明：holder_mismatch" in failed["failure_reason"], failed["failure_reason"]
+    assert not [o for item in failed["items"] for o in item["outputs"]]

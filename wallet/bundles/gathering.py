@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from issuers.catalogue import CATALOGUE
 from issuers.clock import Clock
-from issuers.errors import CredentialInvalid, PayloadTooLarge
+from issuers.errors import CredentialInvalid, HolderMismatch, PayloadTooLarge
 from verifiers.verdict import VerifierContext
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.form import prefill
@@ -184,6 +184,15 @@ class Gathering:
             if checked.type_slug != presented.type_slug:
                 raise CredentialInvalid(
                     f"the credential presented as {presented.type_slug} is a {checked.type_slug}"
+                )
+            named = application.holders.get(presented.role)
+            if named is None or named not in checked.holder_codes:
+                # A certificate from another province is a bearer copy: it counts only
+                # for the role whose holder it names (and who approves the application).
+                raise HolderMismatch(
+                    f"the {presented.type_slug} presented for {presented.role} does not name "
+                    "that role's holder",
+                    field=presented.type_slug,
                 )
             verified.append(
                 VerifiedCertificate(

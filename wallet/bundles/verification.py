@@ -43,6 +43,7 @@ class VerifiedClaims:
     type_slug: str
     issuer_uscc: str
     claims: Mapping[str, Any]  # the disclosed (or, for a QR credential, every) field
+    holder_codes: tuple[str, ...] = ()  # a QR credential's holders (公民身份号码 or USCC)
 
 
 def verify_share(token: str, context: VerifierContext, *, aud: str, nonce: str) -> VerifiedClaims:
@@ -90,7 +91,11 @@ def verify_presented(qr: str, context: VerifierContext) -> VerifiedClaims:
         raise _verdict_error(verdict.code, verdict.message)
     credential = verdict.credential
     return VerifiedClaims(
-        credential.identifier, credential.type.slug, credential.issuer.uscc, credential.fields
+        credential.identifier,
+        credential.type.slug,
+        credential.issuer.uscc,
+        credential.fields,
+        tuple(credential.holder_codes),
     )
 
 
