@@ -37,7 +37,8 @@ it raises one of these.
     │   ├── ConsentPending ....................... consent_pending          409
     │   ├── CertificateMissing ................... certificate_missing      409
     │   ├── FormConflict ......................... form_conflict            409
-    │   └── ApplicationClosed .................... application_closed       409
+    │   ├── ApplicationClosed .................... application_closed       409
+    │   └── TooManyApplications .................. too_many_applications    409
     ├── OAuthError (RFC 6749 §5.2 body) .......... invalid_request          400
     │   ├── OAuthInvalidRequest .................. invalid_request          400
     │   ├── InvalidClient ........................ invalid_client           401
@@ -109,6 +110,7 @@ from issuers.errors._bundles import (
     EngineUnavailable,
     FormConflict,
     ItemRejected,
+    TooManyApplications,
 )
 from issuers.errors._consent import (
     BeyondBundleItem,
@@ -262,6 +264,7 @@ __all__ = [
     "StatusUnavailable",
     "Suspended",
     "SyncStopped",
+    "TooManyApplications",
     "Truncated",
     "TrustListExpired",
     "TrustListInvalid",

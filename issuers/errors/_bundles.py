@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from issuers.errors._requests import Conflict, ElicenseError
 
-__all__ = ["ApplicationClosed", "EngineUnavailable", "FormConflict", "ItemRejected"]
+__all__ = [
+    "ApplicationClosed",
+    "EngineUnavailable",
+    "FormConflict",
+    "ItemRejected",
+    "TooManyApplications",
+]
 
 
 class FormConflict(Conflict):
@@ -21,6 +27,15 @@ class ApplicationClosed(Conflict):
     the certificates are verified, cancelling a completed one)."""
 
     code = "application_closed"
+
+
+class TooManyApplications(Conflict):
+    """The applicant already has as many applications of this bundle as one person
+    may: open at once, or started and not carried through within a day (each sends
+    consent requests to the other parties' wallets). ``details`` ``{"limit": "open" |
+    "recent", "max": N, "bundle": code}`` names the limit."""
+
+    code = "too_many_applications"
 
 
 class EngineUnavailable(ElicenseError):
