@@ -19,6 +19,8 @@ application. The parts, in the order a reader meets them:
   depends on, the certificates it mints, and the time promised (承诺时限).
 * ``baseline``: the paper process's steps, forms, days, trips and materials, from the
   seeds, against which the report counts what was saved.
+* ``submit_within_days`` (default 30): the application lapses when its form is not
+  submitted within this many days of filing.
 """
 
 from __future__ import annotations
@@ -150,3 +152,6 @@ class BundleDefinition(_Strict):
     form: tuple[FormField, ...] = Field(min_length=1)
     items: tuple[ItemDefinition, ...] = Field(min_length=1)
     baseline: Baseline
+    # An application whose form is not submitted within this many days of filing
+    # lapses (逾期未提交，视为撤回申请): its workflow ends instead of waiting forever.
+    submit_within_days: Annotated[int, Field(ge=1, le=90)] = 30
