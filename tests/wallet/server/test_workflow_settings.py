@@ -18,6 +18,14 @@ from wallet.server.workflows import check_in_process
 KEY = base64.b64encode(TEST_MASTER_KEY).decode()
 
 
+@pytest.fixture(autouse=True)
+def _settings_from_arguments_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings() also reads the environment: an earlier in-process `elicense ... --demo`
+    in this pytest process leaves ELICENSE_DEMO=1 there (as it does for a real process)."""
+    for name in ("ELICENSE_DEMO", "ELICENSE_INPROCESS_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_in_process_workflows_are_the_demos_default_only() -> None:
     assert Settings(demo=True).runs_workflows_in_process
     assert not Settings(master_key=KEY).runs_workflows_in_process
