@@ -14,6 +14,7 @@ Chinese and English and the error's status.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from issuers.api.provided import provided
-from issuers.errors import ApplicationClosed, ElicenseError, FormConflict, NotFound
+from issuers.errors import ElicenseError, NotFound
 from verifiers.verdict import VerifierContext
 from wallet.accounts.service import Session
 from wallet.bundles.service import BundleService
@@ -43,17 +44,6 @@ FormText = Annotated[str, Form(max_length=200)]
 MAX_FIELDS = 64
 
 
-def _problem_text(error: ElicenseError) -> tuple[str, str]:
-    if isinstance(error, FormConflict):
-        details: Any = error.details or {}
-        names = [*details.get("conflicts", []), *details.get("missing", [])]
-        listed = "、".join(str(name) for name in names)
-        return f"还不能提交：请先确认或填写这些项目：{listed}。", error.message
-    if isinstance(error, ApplicationClosed):
-        return "申请当前的状态不允许这样操作。", error.message
-    return "提交的内容有误，请检查后重试。", error.message
-
-
 def _after(
     request: Request,
     session: Session,
@@ -61,15 +51,15 @@ def _after(
     application_id: str,
     now: Any,
     error: ElicenseError | None,
+    entered: Mapping[str, str] | None = None,
 ) -> Response:
     if error is None:
         return redirect_to(request, f"/web/bundles/{application_id}")
     if isinstance(error, NotFound):
         return application_response(request, session, bundles, application_id, now)
     return application_response(
-        request, session, bundles, application_id, now,
-        problem=_problem_text(error), status=error.status,
-    )  # fmt: skip
+        request, session, bundles, application_id, now, error=error, entered=entered
+    )
 
 
 @router.post("", response_class=HTMLResponse)
@@ -89,9 +79,8 @@ async def start(
     try:
         view = await run_in_threadpool(bundles.create, session.citizen.id_number, code, holders)
     except ElicenseError as error:
-        problem = (f"未能提交申请：{error.field or code}。", error.message)
         return await run_in_threadpool(
-            bundles_response, request, session, bundles, problem=problem, status=error.status
+            bundles_response, request, session, bundles, error=error, refused=(code, holders)
         )
     return redirect_to(request, f"/web/bundles/{view.application.id}")
 
@@ -140,7 +129,7 @@ async def submit(
     except ElicenseError as refusal:
         error = refusal
     return await run_in_threadpool(
-        _after, request, session, bundles, application_id, verifier.clock(), error
+        _after, request, session, bundles, application_id, verifier.clock(), error, typed
     )
 
 

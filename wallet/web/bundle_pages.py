@@ -16,6 +16,7 @@ Without a session every page redirects to the login page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -26,15 +27,25 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from issuers.api.provided import provided
-from issuers.errors import NotFound
+from issuers.errors import ApplicationClosed, ElicenseError, FormConflict, NotFound
 from verifiers.verdict import VerifierContext
 from verifiers.web.pages import page_environment, render, secure_headers
 from wallet.accounts.service import Session
+from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.service import BundleService
 from wallet.web.bundle_views import application_page, application_row, start_roles
 from wallet.web.session import WebSession, csrf_for_page
 
-__all__ = ["ApplicationId", "application_response", "bundles_response", "redirect_to", "router"]
+__all__ = [
+    "ApplicationId",
+    "application_response",
+    "bundles_response",
+    "named_fields",
+    "problem_text",
+    "redirect_to",
+    "router",
+    "start_problem",
+]
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 
@@ -74,10 +85,11 @@ def bundles_response(
     session: Session,
     bundles: BundleService,
     *,
-    problem: tuple[str, str] | None = None,
-    status: int = 200,
+    error: ElicenseError | None = None,
+    refused: tuple[str, Mapping[str, str]] = ("", {}),
 ) -> Response:
-    """The list page (also after a refused start, with ``problem``)."""
+    """The list page; after a refused start, ``error`` named on it and ``refused`` (the
+    bundle and the holders it named, by role) typed in its start form again."""
     definitions = bundles.list_definitions()
     by_code = {d.bundle: d for d in definitions}
     mine = [
@@ -85,14 +97,55 @@ def bundles_response(
         for app in bundles.applications_of(session.citizen.id_number)
     ]
     starts = {d.bundle: start_roles(d) for d in definitions}
+    problem = start_problem(error, by_code.get(refused[0])) if error is not None else None
+    kept = {f"{refused[0]}:{role}": value for role, value in refused[1].items()}
+    named = (error.field or "") if error is not None else ""
+    invalid = (
+        f"{refused[0]}:{named.removeprefix('holders.')}" if named.startswith("holders.") else ""
+    )
     context = {"definitions": definitions, "applications": mine, "starts": starts,
-               "problem": problem}  # fmt: skip
+               "problem": problem, "kept": kept, "invalid": invalid}  # fmt: skip
+    status = error.status if error is not None else 200
     return _page(request, session, "bundles.html", context, status)
+
+
+def start_problem(error: ElicenseError, definition: BundleDefinition | None) -> tuple[str, str]:
+    """A refused start in Chinese (``holders.mother``: 母亲的公民身份号码) and English."""
+    roles = {r.code: r.name_zh for r in definition.roles} if definition else {}
+    role = (error.field or "").removeprefix("holders.")
+    if role in roles:
+        return f"未能提交申请：请检查{roles[role]}的公民身份号码。", error.message
+    return f"未能提交申请：{error.field or '请检查后重试'}。", error.message
 
 
 @router.get("", response_class=HTMLResponse)
 def bundles_page(request: Request, session: WebSession, bundles: Bundles) -> Response:
     return bundles_response(request, session, bundles)
+
+
+def named_fields(error: ElicenseError) -> frozenset[str]:
+    """The form fields a refusal names: a FormConflict's conflicts and missing fields,
+    another error's ``field``."""
+    if isinstance(error, FormConflict):
+        details: Any = error.details or {}
+        return frozenset(
+            str(n) for n in (*details.get("conflicts", []), *details.get("missing", []))
+        )
+    return frozenset({error.field}) if error.field else frozenset()
+
+
+def problem_text(error: ElicenseError, definition: BundleDefinition | None) -> tuple[str, str]:
+    """A refusal in Chinese (the fields by their labels, in the form's order) and English."""
+    labels = {spec.code: spec.label_zh for spec in definition.form} if definition else {}
+    named = named_fields(error)
+    listed = "、".join(labels[code] for code in labels if code in named) or "、".join(sorted(named))
+    if isinstance(error, FormConflict):
+        return f"还不能提交：请先确认或填写这些项目：{listed}。", error.message
+    if isinstance(error, ApplicationClosed):
+        return "申请当前的状态不允许这样操作。", error.message
+    if listed:
+        return f"提交的内容有误，请检查：{listed}。", error.message
+    return "提交的内容有误，请检查后重试。", error.message
 
 
 def application_response(
@@ -102,16 +155,20 @@ def application_response(
     application_id: str,
     now: Any,
     *,
-    problem: tuple[str, str] | None = None,
-    status: int = 200,
+    error: ElicenseError | None = None,
+    entered: Mapping[str, str] | None = None,
 ) -> Response:
-    """The application's page (also after a refused post, with ``problem``)."""
+    """The application's page; after a refused post, ``error`` is named on it (the
+    fields it names marked) with its status, and the typed values ``entered`` kept."""
     try:
         view = bundles.view(session.citizen.id_number, application_id)
     except NotFound:
         return _not_found(request, session)
     definition = bundles.definitions.get(view.application.bundle)
-    page = application_page(view, definition, now)
+    invalid = named_fields(error) if error is not None else frozenset()
+    page = application_page(view, definition, now, entered, invalid)
+    problem = problem_text(error, definition) if error is not None else None
+    status = error.status if error is not None else 200
     return _page(request, session, "bundle_detail.html", {"app": page, "problem": problem}, status)
 
 

@@ -8,6 +8,7 @@ with its conflicts, the materials waived and the timeline. Pure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -117,6 +118,7 @@ class FormRow:
     conflict: tuple[FieldValue, ...]  # the disagreeing values, when in conflict
     typed_kind: str | None  # the applicant types it (no certificate has it)
     required: bool
+    invalid: bool = False  # named by the last refusal (missing, wrong kind, in conflict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ class ApplicationPage:
     tone: str
     created_at: datetime
     finished_at: datetime | None
+    consent_request_id: str | None
     failure: str | None
     items: tuple[ItemRow, ...]
     form: tuple[FormRow, ...]
@@ -194,7 +197,12 @@ def _items(
     return tuple(rows)
 
 
-def _form(view: ApplicationView, definition: BundleDefinition | None) -> tuple[FormRow, ...]:
+def _form(
+    view: ApplicationView,
+    definition: BundleDefinition | None,
+    entered: Mapping[str, str],
+    invalid: frozenset[str],
+) -> tuple[FormRow, ...]:
     def labelled(values: tuple[FieldValue, ...]) -> tuple[FieldValue, ...]:
         return tuple(FieldValue(v.value, source_label(definition, v.source)) for v in values)
 
@@ -205,6 +213,8 @@ def _form(view: ApplicationView, definition: BundleDefinition | None) -> tuple[F
     for spec in definition.form if definition else ():
         held = application.form.get(spec.code)
         value = submitted.get(spec.code, held.value if held else None)
+        if spec.typed is not None and spec.code in entered:
+            value = entered[spec.code]  # what a refused submit carried, typed again
         rows.append(
             FormRow(
                 code=spec.code,
@@ -214,14 +224,21 @@ def _form(view: ApplicationView, definition: BundleDefinition | None) -> tuple[F
                 conflict=labelled(conflicts.get(spec.code, ())),
                 typed_kind=spec.typed.kind if spec.typed else None,
                 required=spec.typed.required if spec.typed else True,
+                invalid=spec.code in invalid,
             )
         )
     return tuple(rows)
 
 
 def application_page(
-    view: ApplicationView, definition: BundleDefinition | None, now: datetime
+    view: ApplicationView,
+    definition: BundleDefinition | None,
+    now: datetime,
+    entered: Mapping[str, str] | None = None,
+    invalid: frozenset[str] = frozenset(),
 ) -> ApplicationPage:
+    """The page's model; ``entered`` (the typed values a refused submit carried) fill
+    the typed fields again and ``invalid`` marks the fields the refusal named."""
     application = view.application
     zh, en, tone = _state(APPLICATION_STATES, application.state)
     return ApplicationPage(
@@ -234,9 +251,10 @@ def application_page(
         tone=tone,
         created_at=application.created_at,
         finished_at=application.finished_at,
+        consent_request_id=application.consent_request_id,
         failure=application.failure_reason,
         items=_items(view, definition, now),
-        form=_form(view, definition),
+        form=_form(view, definition, entered or {}, invalid),
         conflicts=len(application.conflicts),
         can_submit=application.state == "awaiting_submit",
         can_cancel=application.state in _OPEN_STATES,
