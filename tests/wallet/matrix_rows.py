@@ -353,6 +353,8 @@ ROWS: tuple[Row, ...] = (
         lambda _w, _r: Call("GET", "/web/admin/bundles/newborn/report")),
     Row("GET", "/web/admin/bundles/{code}/report.svg", Guard.ADMIN_PAGE, ADMIN,
         lambda _w, _r: Call("GET", "/web/admin/bundles/newborn/report.svg")),
+    Row("GET", "/web/admin/bundles/{code}/report.json", Guard.ADMIN_PAGE, ADMIN,
+        lambda _w, _r: Call("GET", "/web/admin/bundles/newborn/report.json")),
     # --- services: an access token, and only their own objects ------------------------------
     Row("POST", "/oauth/token", Guard.TOKEN, SERVICES, _token),
     Row("POST", "/consent/requests", Guard.SERVICE, SERVICES, _new_request, 201),

@@ -8,7 +8,8 @@
 * ``GET /web/admin/bundles/{code}/report``: the report as tables (items, rejection
   reasons, savings against paper, materials waived, overdue items 督办) and the chart,
   an ``<img>`` of ``/web/admin/bundles/{code}/report.svg`` (the same cookie), served
-  by us: no CDN, no script.
+  by us: no CDN, no script. Its JSON link is ``.../report.json`` (the same cookie; the
+  bearer-token route ``/admin/bundles/{code}/report`` cannot be followed from a page).
 
 Without the cookie (or the bearer token) every page but the login form redirects
 (303) to it. An unknown bundle is the 404 page.
@@ -23,6 +24,7 @@ from typing import Annotated, Any, Final
 import jinja2
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import TypeAdapter
 
 from issuers.api.provided import provided
 from issuers.errors import NotFound
@@ -30,6 +32,7 @@ from verifiers.verdict import VerifierContext
 from verifiers.web.pages import page_environment, render, same_origin, secure_headers
 from wallet.bundles.api.report import BundleCode, chart_response
 from wallet.bundles.chart_svg import format_seconds
+from wallet.bundles.report import BundleReport
 from wallet.bundles.reporting import bundle_report
 from wallet.bundles.service import BundleService
 from wallet.web.admin_session import (
@@ -45,6 +48,7 @@ __all__ = ["router"]
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 MAX_TOKEN_LENGTH: Final = 512
+_REPORT_JSON: Final = TypeAdapter(BundleReport)  # as the JSON route's response_model
 
 router = APIRouter(prefix="/web/admin", include_in_schema=False)
 Bundles = Annotated[BundleService, Depends(provided(BundleService))]
@@ -122,6 +126,22 @@ def report_page(
     except NotFound:
         return _page(request, "not_found.html", {}, 404)
     return _page(request, "admin_report.html", {"report": report})
+
+
+@router.get("/bundles/{code}/report.json")
+def report_json(
+    request: Request, code: BundleCode, bundles: Bundles, verifier: Verifier
+) -> Response:
+    """The report as ``GET /admin/bundles/{code}/report`` gives it, under the page's
+    cookie: the report page's JSON link (a link cannot send the bearer token)."""
+    if not is_admin(request):
+        return login_redirect(request)
+    try:
+        report = bundle_report(bundles, code, verifier.clock())
+    except NotFound:
+        return _page(request, "not_found.html", {}, 404)
+    body = _REPORT_JSON.dump_json(report)
+    return secure_headers(Response(body, media_type="application/json"))
 
 
 @router.get("/bundles/{code}/report.svg")

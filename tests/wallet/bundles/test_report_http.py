@@ -119,3 +119,16 @@ def test_a_login_post_without_its_form_token_is_refused(report_client: TestClien
     )
     assert answer.status_code == 403
     assert "elicense_admin" not in report_client.cookies
+
+
+def test_the_pages_json_link_is_the_same_report_under_the_cookie(
+    report_client: TestClient,
+) -> None:
+    link = "/web/admin/bundles/toy/report.json"
+    assert report_client.get(link, follow_redirects=False).status_code == 303
+    assert _sign_in(report_client) == 303
+    assert f'href="{link}"' in report_client.get(REPORT).text
+    answer = report_client.get(link)
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == report_client.get("/admin/bundles/toy/report", headers=BEARER).json()
+    assert report_client.get("/web/admin/bundles/nope/report.json").status_code == 404
