@@ -324,6 +324,7 @@ ROWS: tuple[Row, ...] = (
     public("GET", "/.well-known/jwt-vc-issuer/issuers/{uscc}",
            f"/.well-known/jwt-vc-issuer/issuers/{PUBLIC_SECURITY}"),
     public("GET", "/inspector", "/inspector"),
+    public("GET", "/favicon.ico", "/favicon.ico"),
     Row("POST", "/inspector", Guard.PUBLIC, ALL_ROLES, _inspector_post),
     public("GET", "/web/login", "/web/login"),
     Row("POST", "/web/login", Guard.PUBLIC, ALL_ROLES, _web_login_post, 303),
