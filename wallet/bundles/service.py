@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from issuers.clock import Clock
-from issuers.codes import parse_resident_id
-from issuers.errors import ApplicationClosed, EngineUnavailable, InvalidInput, NotFound
+from issuers.errors import (
+    ApplicationClosed,
+    EngineUnavailable,
+    NotFound,
+    TooManyApplications,
+)
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.dispatch import CONSENT_TOPIC, SUBMIT_TOPIC, Dispatcher
 from wallet.bundles.form import resolve, submission
+from wallet.bundles.naming import named_holders
 from wallet.bundles.records import (
     FINAL_STATES,
     ApplicationView,
@@ -32,9 +39,27 @@ from wallet.consent.records import ConsentRequest
 if TYPE_CHECKING:
     from wallet.bundles.store import BundleStore
 
-__all__ = ["BundleService"]
+__all__ = ["ApplicationLimits", "BundleService"]
 
 _log = logging.getLogger("elicense.bundles")
+
+
+OPEN_STATES = frozenset({"awaiting_consent", "verifying", "awaiting_submit", "processing"})
+# Started and not carried through: still waiting for the other parties, or ended
+# without them (a completed or rejected one was approved and submitted).
+UNFINISHED_STATES = OPEN_STATES - {"processing"} | {"cancelled", "refused", "failed"}
+
+
+@dataclass(frozen=True)
+class ApplicationLimits:
+    """How many applications of one bundle one applicant may file: each starts a
+    workflow and sends consent requests into the other parties' wallets, so an
+    anonymous-cost bound. ``open`` at once; ``recent``: not carried through (see
+    UNFINISHED_STATES) among those filed within ``window``."""
+
+    open: int = 3
+    recent: int = 10
+    window: timedelta = timedelta(days=1)
 
 
 def _wake(dispatcher: Dispatcher, application_id: str, topic: str) -> None:
@@ -53,8 +78,10 @@ class BundleService:
         definitions: Mapping[str, BundleDefinition],
         clock: Clock,
         dispatcher: Dispatcher | None = None,
+        limits: ApplicationLimits = ApplicationLimits(),
     ) -> None:
         self.store = store
+        self.limits = limits
         self.definitions = definitions
         self._clock = clock
         self.dispatcher = dispatcher
@@ -122,38 +149,8 @@ class BundleService:
         """File an application: the citizen is the applicant role's holder, ``holders``
         names the other roles' (公民身份号码). Its workflow starts at once."""
         definition = self.definition(code)
-        roles = {r.code: r for r in definition.roles}
-        applicant = next(r.code for r in definition.roles if r.applicant)
-        named = {applicant: citizen}
-        for role, id_number in holders.items():
-            if role not in roles or role == applicant:
-                raise InvalidInput(f"{role!r} is not a role to name here", field=f"holders.{role}")
-            named[role] = parse_resident_id(id_number, field=f"holders.{role}").value
-        for index, shown in enumerate(presented):
-            supply = next(
-                (
-                    s
-                    for s in definition.supplies
-                    if (s.role, s.type) == (shown.role, shown.type_slug)
-                ),
-                None,
-            )
-            if supply is None or not supply.cross_region:
-                raise InvalidInput(
-                    "this certificate may not be presented from another region",
-                    field=f"presented[{index}]",
-                )
-        shown_pairs = {(p.role, p.type_slug) for p in presented}
-        for supply in definition.supplies:
-            if (
-                supply.role not in named
-                and not supply.optional
-                and ((supply.role, supply.type) not in shown_pairs)
-            ):
-                raise InvalidInput(
-                    f"name the {supply.role}'s holder", field=f"holders.{supply.role}"
-                )
         now = self._clock()
+        named = named_holders(definition, citizen, holders, presented, now)
         new = NewApplication(
             id=new_id(),
             bundle=definition.bundle,
@@ -166,6 +163,7 @@ class BundleService:
         )
         dispatcher = self._dispatch()
         with self.store.writing() as conn:
+            self._within_limits(conn, citizen, definition.bundle, now)
             self.store.insert_application(conn, new)
             self.store.add_event(conn, new.id, now, "created", f"已提交{definition.name_zh}申请")
         try:
@@ -178,6 +176,25 @@ class BundleService:
                 )
             raise
         return self.view(citizen, new.id)
+
+    def _within_limits(self, conn: Any, citizen: str, bundle: str, now: datetime) -> None:
+        """TooManyApplications unless the applicant may file one more (race-safe: the
+        applicant's lock is held until the insert commits)."""
+        self.store.lock_applicant(conn, citizen)
+        limits = self.limits
+        open_now = self.store.count_applications(conn, citizen, bundle, OPEN_STATES)
+        if open_now >= limits.open:
+            raise TooManyApplications(
+                f"you have {open_now} open applications of {bundle}: finish or withdraw one",
+                field="code", details={"limit": "open", "max": limits.open, "bundle": bundle},
+            )  # fmt: skip
+        since = now - limits.window
+        recent = self.store.count_applications(conn, citizen, bundle, UNFINISHED_STATES, since)
+        if recent >= limits.recent:
+            raise TooManyApplications(
+                f"{recent} applications of {bundle} in the last day were not carried through",
+                field="code", details={"limit": "recent", "max": limits.recent, "bundle": bundle},
+            )  # fmt: skip
 
     def resolve(self, citizen: str, application_id: str, field: str, value: Any) -> ApplicationView:
         """The applicant keeps one value of a field the certificates disagree on."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints
 
 from issuers.catalogue import CATALOGUE
 from wallet.bundles.definitions.schema import BundleDefinition
@@ -33,7 +33,9 @@ MAX_QR_CHARS = 8192  # a QR of version 40 holds 4,296 alphanumeric characters
 
 RoleCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 IdNumber = Annotated[str, StringConstraints(min_length=18, max_length=18)]
-FieldValueIn = Annotated[str, StringConstraints(min_length=1, max_length=200)] | int
+# Strict: JSON true is not the number 1, nor 1 the text "1" (a resolved value keeps
+# the kind the certificates gave).
+FieldValueIn = Annotated[StrictStr, StringConstraints(min_length=1, max_length=200)] | StrictInt
 
 
 class _Body(BaseModel):

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from issuers.store.database import write_transaction
 from wallet.bundles.records import (
@@ -35,6 +35,8 @@ from wallet.bundles.store.tables import (
 )
 
 __all__ = ["BundleStore"]
+
+_APPLICANT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 
 
 class BundleStore:
@@ -80,6 +82,29 @@ class BundleStore:
                 for code in new.items
             ],
         )  # fmt: skip
+
+    def lock_applicant(self, conn: Connection, applicant_code: str) -> None:
+        """Serialise one applicant's new applications, so parallel requests cannot all
+        count below a limit and all insert. SQLite's write transaction already holds the
+        whole database; on PostgreSQL a transaction-scoped advisory lock keyed by the
+        applicant (released at commit or rollback)."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(_APPLICANT_LOCK, {"key": f"bundle_applicant:{applicant_code}"})
+
+    def count_applications(
+        self, conn: Connection, applicant_code: str, bundle: str,
+        states: Iterable[str], since: datetime | None = None,
+    ) -> int:  # fmt: skip
+        """How many of the applicant's applications of ``bundle`` are in ``states``
+        (created at or after ``since``, when given)."""
+        query = select(func.count()).where(
+            apps_t.c.applicant_code == applicant_code,
+            apps_t.c.bundle == bundle,
+            apps_t.c.state.in_(sorted(states)),
+        )
+        if since is not None:
+            query = query.where(apps_t.c.created_at >= since)
+        return int(conn.execute(query).scalar_one())
 
     def application(
         self, conn: Connection, application_id: str, *, lock: bool = False
