@@ -39,6 +39,7 @@ MAX_PURPOSE = 200
 MAX_USES = 1000
 MAX_LIFETIME = timedelta(days=90)
 _NONCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{15,42}")
 _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})  # Unicode control, format, unassigned
 
 
@@ -59,6 +60,9 @@ class NewRequest:
     expires_at: datetime | None = None
     expires_in: int | None = None
     nonce: str | None = None
+    # The request's id, chosen by a caller that must not make the same request twice
+    # (the bundle workflow, whose step may run again after a crash); None: a fresh one.
+    request_id: str | None = None
 
 
 def check_new_request(
@@ -88,8 +92,12 @@ def check_new_request(
     nonce = new.nonce if new.nonce is not None else secrets.token_urlsafe(16)
     if not _NONCE.fullmatch(nonce):
         raise InvalidInput("nonce takes 1 to 64 characters of A-Z a-z 0-9 _ -", field="nonce")
+    if new.request_id is not None and not _ID.fullmatch(new.request_id):
+        raise InvalidInput(
+            "a request id takes 16 to 43 characters of A-Z a-z 0-9 _ -", field="request_id"
+        )
     return ConsentRequest(
-        id=new_id(),
+        id=new.request_id if new.request_id is not None else new_id(),
         client_id=requester.client_id,
         client_name=requester.name,
         bundle_item=item.code,

@@ -20,6 +20,7 @@ from issuers.errors import (
     GrantExhausted,
     GrantExpired,
     GrantRevoked,
+    InvalidInput,
     NotFound,
 )
 from wallet.audit.records import AuditTrail
@@ -72,10 +73,18 @@ class ConsentService:
     # -- the service's side ---------------------------------------------------------------
 
     def create(self, requester: Requester, new: NewRequest) -> ConsentRequest:
-        """Check and store a request; it and its audit entry commit together."""
+        """Check and store a request; it and its audit entry commit together. With
+        ``new.request_id`` creating is idempotent: a request of this requester already
+        stored under that id is returned as it is (another's is InvalidInput)."""
         now = self._clock()
         request = check_new_request(new, requester, self.items, now)
         with self._records.writing() as conn:
+            if new.request_id is not None:
+                made = self._records.request(conn, new.request_id, lock=True)
+                if made is not None and made.client_id == requester.client_id:
+                    return made
+                if made is not None:
+                    raise InvalidInput("this request id is taken", field="request_id")
             self._records.insert_request(conn, request)
             self._audit.append(conn, request_event(request), now)
         return request
