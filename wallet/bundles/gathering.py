@@ -8,19 +8,27 @@ to run again (DBOS runs a step at least once):
    holder with the types and claims the role supplies (a minor's party is approved by
    a guardian under the consent feature's rules). A supply the applicant presented
    from another province is not asked for. ``max_uses`` 3: a pull retried after a crash
-   still has a use. A second run returns the request already made.
-2. :meth:`Gathering.consent_state`: ``approved``, ``pending`` or ``refused`` (denied,
-   expired, revoked, exhausted).
+   still has a use. Its id is derived from the application's
+   (:func:`consent_request_id`) and creating it is idempotent, so a step run again after
+   a crash between making the request and recording it finds the request it made: the
+   citizens are never asked twice.
+2. :meth:`Gathering.consent_state`: ``approved``, ``pending`` (with the seconds left
+   before the request expires, so the wait ends then), ``refused`` (denied, expired,
+   revoked, exhausted) or ``cancelled``.
 3. :meth:`Gathering.gather`: pull the grant as the bundle's service client, verify
    every share and every presented credential (:mod:`wallet.bundles.verification`),
    prefill the one form (:mod:`wallet.bundles.form`) and store it all in the
    application row. A certificate that fails verification fails the application,
-   naming the type and the verdict code.
+   naming the type and the verdict code; so does a refused pull (the grant revoked,
+   expired or used up since, a certificate no longer valid), naming the refusal's code.
+   A cancelled application is never overwritten: each state change is guarded by the
+   state it leaves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +36,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from issuers.catalogue import CATALOGUE
 from issuers.clock import Clock
-from issuers.errors import CredentialInvalid, HolderMismatch, PayloadTooLarge
+from issuers.errors import (
+    ConsentPending,
+    CredentialInvalid,
+    ElicenseError,
+    HolderMismatch,
+    PayloadTooLarge,
+    PullRefused,
+)
 from verifiers.verdict import VerifierContext
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.form import prefill
@@ -70,6 +85,9 @@ class GatheringServices:
     clients: ClientLookup
     verifier: VerifierContext
     clock: Clock
+    # (point, bundle code), test only: ``after_consent_request:<bundle>`` is after the
+    # request was made and before the application recorded it (engine.failpoints).
+    failpoint: Callable[[str, str], None] = lambda point, code: None
 
 
 class Gathering:
@@ -87,8 +105,8 @@ class Gathering:
 
     def request_consent(self, application_id: str) -> str | None:
         application, definition = self.application(application_id)
-        if application.consent_request_id is not None:
-            return application.consent_request_id
+        if application.consent_request_id is not None or application.state != "awaiting_consent":
+            return application.consent_request_id  # asked already, or cancelled: ask nothing
         presented = {(p.role, p.type_slug) for p in application.presented}
         asks: dict[str, dict[str, list[str]]] = {}
         consenting = {r.code for r in definition.roles if r.consents or r.guardian_roles}
@@ -111,8 +129,10 @@ class Gathering:
                 bundle_item=definition.bundle,
                 max_uses=MAX_USES,
                 expires_in=int(CONSENT_LIFETIME.total_seconds()),
+                request_id=consent_request_id(application_id),
             ),
         )
+        self._s.failpoint("after_consent_request", definition.bundle)
         now = self._s.clock()
         with self._s.store.writing() as conn:
             self._s.store.set_consent_request(conn, application_id, request.id)
@@ -122,39 +142,51 @@ class Gathering:
             )  # fmt: skip
         return request.id
 
-    def consent_state(self, application_id: str) -> str:
+    def consent_state(self, application_id: str) -> tuple[str, float]:
+        """(``approved``, ``pending``, ``refused`` (denied, expired, revoked, exhausted)
+        or ``cancelled``; the seconds until the request expires)."""
         application, definition = self.application(application_id)
+        if application.state != "awaiting_consent":
+            return "cancelled", 0.0
         if application.consent_request_id is None:
-            return "approved"
+            return "approved", 0.0
         client = self.client(definition)
         request = self._s.consent.for_service(client.client_id, application.consent_request_id)
-        state = request.state_at(self._s.clock())
+        now = self._s.clock()
+        state = request.state_at(now)
         if state == "active":
-            return "approved"
-        return "pending" if state == "pending" else "refused"
+            return "approved", 0.0
+        if state != "pending":
+            return "refused", 0.0
+        return "pending", max(0.0, (request.expires_at - now).total_seconds())
 
-    def gather(self, application_id: str) -> bool:
-        """Pull, verify, prefill; False (the application failed) when a certificate
-        does not verify."""
+    def gather(self, application_id: str) -> str:
+        """Pull, verify, prefill: ``gathered``; ``failed`` when the pull is refused (the
+        grant revoked, expired or used up meanwhile, a certificate no longer valid) or a
+        certificate does not verify; ``cancelled`` when the application was."""
         application, definition = self.application(application_id)
+        if application.state != "awaiting_consent":
+            return "cancelled"
         try:
             verified = self._verified(application, definition)
-        except (CredentialInvalid, PayloadTooLarge) as failure:
-            self._fail(application_id, failure)
-            return False
+        except (CredentialInvalid, PayloadTooLarge, PullRefused, ConsentPending) as failure:
+            return "failed" if self._fail(application_id, failure) else "cancelled"
         certificates: dict[str, dict[str, Mapping[str, object]]] = {}
         for v in verified:
             certificates.setdefault(v.role, {})[v.type_slug] = v.claims
         form, conflicts = prefill(definition, certificates, application.holders)
         now = self._s.clock()
         with self._s.store.writing() as conn:
+            if not self._s.store.set_state(
+                conn, application_id, "awaiting_submit", only_from=("awaiting_consent",)
+            ):
+                return "cancelled"  # cancelled while pulling: keep nothing of it
             self._s.store.set_verified(conn, application_id, verified, form, conflicts)
-            self._s.store.set_state(conn, application_id, "awaiting_submit")
             text = f"已核验{len(verified)}份电子证照，表单已预填"
             if conflicts:
                 text += "；" + "、".join(c.field for c in conflicts) + " 存在不一致，请确认"
             self._s.store.add_event(conn, application_id, now, "verified", text)
-        return True
+        return "gathered"
 
     def _verified(
         self, application: StoredApplication, definition: BundleDefinition
@@ -202,32 +234,44 @@ class Gathering:
             )  # fmt: skip
         return verified
 
-    def _fail(self, application_id: str, failure: CredentialInvalid | PayloadTooLarge) -> None:
-        what = _type_name(failure.field)
+    def _fail(self, application_id: str, failure: ElicenseError) -> bool:
+        """The application failed, naming the certificate type and the error's code
+        (False: it was cancelled meanwhile and stays so)."""
+        if isinstance(failure, (PullRefused, ConsentPending)):
+            what, reason = "", "用证授权已失效或证照已不可用"
+        else:
+            what, reason = _type_name(failure.field), "证照核验未通过"
         code = f"{what}：{failure.code}" if what else failure.code
         now = self._s.clock()
         with self._s.store.writing() as conn:
-            self._s.store.set_state(
-                conn, application_id, "failed", finished_at=now,
-                failure_reason=f"证照核验未通过（{code}）",
-            )  # fmt: skip
+            if not self._s.store.set_state(
+                conn, application_id, "failed", only_from=("awaiting_consent",),
+                finished_at=now, failure_reason=f"{reason}（{code}）",
+            ):  # fmt: skip
+                return False
             self._s.store.add_event(
-                conn, application_id, now, "failed", f"证照核验未通过（{code}），申请终止"
+                conn, application_id, now, "failed", f"{reason}（{code}），申请终止"
             )
+        return True
 
     def refuse(self, application_id: str) -> None:
         now = self._s.clock()
         with self._s.store.writing() as conn:
-            application = self._s.store.application(conn, application_id, lock=True)
-            if application is None or application.state in ("refused", "cancelled"):
+            if not self._s.store.set_state(
+                conn, application_id, "refused", only_from=("awaiting_consent",),
+                finished_at=now, failure_reason="当事人未同意用证授权（拒绝、撤回或已过期）",
+            ):  # fmt: skip
                 return
-            self._s.store.set_state(
-                conn, application_id, "refused", finished_at=now,
-                failure_reason="当事人未同意用证授权（拒绝、撤回或已过期）",
-            )  # fmt: skip
             self._s.store.add_event(
                 conn, application_id, now, "refused", "用证授权未获同意，申请终止"
             )
+
+
+def consent_request_id(application_id: str) -> str:
+    """The id of the application's one consent request, derived from the application's
+    (32 hex characters): a step run again after a crash between making the request and
+    recording it finds the request it made instead of asking the citizens twice."""
+    return hashlib.sha256(f"elicense-bundle-consent:{application_id}".encode()).hexdigest()[:32]
 
 
 def type_name(slug: str) -> str:

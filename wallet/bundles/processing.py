@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from issuers.clock import Clock
@@ -53,12 +54,30 @@ class Processing:
         assert application is not None, "the workflow runs only for a stored application"
         return application, items
 
-    def submitted(self, application_id: str) -> str:
-        """``submitted``, ``waiting`` or ``cancelled``."""
+    def submitted(self, application_id: str) -> tuple[str, float]:
+        """(``submitted``, ``waiting``, ``cancelled`` or ``lapsed``; the seconds left to
+        submit). Once the definition's ``submit_within_days`` since filing have passed
+        without a submission, the application lapses: cancelled, as the law has it when
+        the applicant does not complete an application in time (视为撤回申请)."""
         application, _ = self._load(application_id)
-        if application.state == "cancelled":
-            return "cancelled"
-        return "waiting" if application.submitted_form is None else "submitted"
+        if application.submitted_form is not None:
+            return "submitted", 0.0
+        if application.state != "awaiting_submit":
+            return "cancelled", 0.0
+        days = self._s.definitions[application.bundle].submit_within_days
+        now = self._s.clock()
+        left = (application.created_at + timedelta(days=days) - now).total_seconds()
+        if left > 0:
+            return "waiting", left
+        reason = f"逾期未提交申请表（{days}日内），视为撤回申请"
+        with self._s.store.writing() as conn:
+            lapsed = self._s.store.set_state(
+                conn, application_id, "cancelled", only_from=("awaiting_submit",),
+                finished_at=now, failure_reason=reason,
+            )  # fmt: skip
+            if lapsed:
+                self._s.store.add_event(conn, application_id, now, "lapsed", reason)
+        return ("lapsed", 0.0) if lapsed else self.submitted(application_id)
 
     def ready(self, application_id: str, started: list[str]) -> list[str]:
         """Items whose dependencies are all done and that are not started yet."""
@@ -75,19 +94,27 @@ class Processing:
         ]
 
     def run_item(self, application_id: str, item_code: str) -> str:
+        """``done``, ``rejected``, or ``stopped`` when the item may not run (the
+        application was cancelled, or the item stopped, before it started)."""
         self._s.failpoint("before_item", item_code)
         application, items = self._load(application_id)
         definition = self._s.definitions[application.bundle]
         item = next(i for i in definition.items if i.code == item_code)
+        recorded = next(i for i in items if i.code == item_code)
+        if recorded.state in ("done", "rejected"):
+            return recorded.state  # decided and recorded before a crash: run nothing again
         now = self._s.clock()
         with self._s.store.writing() as conn:
-            self._s.store.update_item(
-                conn, application_id, item_code, state="running", started_at=now
-            )
-            self._s.store.add_event(
-                conn, application_id, now, "item_started",
-                f"{item.department_name_zh}开始办理{item.name_zh}", item_code,
-            )  # fmt: skip
+            current = self._s.store.application(conn, application_id, lock=True)
+            if current is None or current.state != "processing":
+                return "stopped"
+            if not self._s.store.start_item(conn, application_id, item_code, now):
+                return "stopped"
+            if recorded.state == "waiting":
+                self._s.store.add_event(
+                    conn, application_id, now, "item_started",
+                    f"{item.department_name_zh}开始办理{item.name_zh}", item_code,
+                )  # fmt: skip
         context = ItemContext(
             application_id=application_id,
             bundle=definition,
@@ -153,13 +180,17 @@ class Processing:
             )  # fmt: skip
 
     def finish(self, application_id: str) -> str:
-        """Completed, or rejected naming the first rejected item and its reason."""
-        application, items = self._load(application_id)
-        if application.state in ("completed", "rejected", "cancelled"):
-            return application.state
-        rejected = next((i for i in items if i.state == "rejected"), None)
+        """Completed, or rejected naming the first rejected item and its reason; an
+        application no longer processing (cancelled meanwhile, or finished by this step
+        before a crash) keeps its state, read under the row's lock."""
         now = self._s.clock()
         with self._s.store.writing() as conn:
+            application = self._s.store.application(conn, application_id, lock=True)
+            assert application is not None, "the workflow runs only for a stored application"
+            if application.state != "processing":
+                return application.state
+            items = self._s.store.items(conn, application_id)
+            rejected = next((i for i in items if i.state == "rejected"), None)
             if rejected is None:
                 self._s.store.set_state(conn, application_id, "completed", finished_at=now)
                 self._s.store.add_event(conn, application_id, now, "completed", "全部事项办结")

@@ -1,11 +1,14 @@
 """Failpoints, FOR TESTS ONLY: the crash tests make a worker kill itself at a chosen
 point of a bundle, then restart it and check every output was minted exactly once.
 
-``ELICENSE_FAILPOINTS`` is a comma-separated list of ``<point>:<item code>``:
+``ELICENSE_FAILPOINTS`` is a comma-separated list of ``<point>:<code>``:
 
-* ``before_item:<code>``: at the start of the item's step (between two items);
-* ``after_mint:<code>``: after the item's handler returned (its certificates minted
-  and committed) and before the step is recorded.
+* ``before_item:<item code>``: at the start of the item's step (between two items);
+* ``after_mint:<item code>``: after the item's handler returned (its certificates
+  minted and committed) and before the step is recorded;
+* ``after_consent_request:<bundle code>``: after the application's consent request
+  was made (committed, in the citizens' wallets) and before the application recorded
+  it.
 
 The process sends itself SIGKILL there: no clean-up, no atexit, as a power cut. Unset
 (the default, and always in production) nothing happens. The list is read once, when

@@ -51,7 +51,9 @@ __all__ = [
 ]
 
 APPLICATION_NAME = "elicense"
-APPLICATION_VERSION = "elicense-bundles-1"
+# Bumped whenever the workflows' steps change: a worker recovers only the workflows of
+# its own version, never replaying an old workflow's history against new code.
+APPLICATION_VERSION = "elicense-bundles-2"
 SYSTEM_SCHEMA = "dbos"
 _log = logging.getLogger("elicense.bundles")
 
@@ -154,8 +156,10 @@ class WorkflowRuntime:
             DBOS.send(application_id, None, topic=topic)
 
     def cancel(self, application_id: str) -> None:
+        """Cancel the application's workflow and its items' (cancel_children): an item
+        still in the queue never starts; one running finishes its step."""
         with _reachable():
-            DBOS.cancel_workflow(application_id)
+            DBOS.cancel_workflow(application_id, cancel_children=True)
 
 
 class ClientDispatcher:
@@ -192,7 +196,7 @@ class ClientDispatcher:
 
     def cancel(self, application_id: str) -> None:
         with _reachable():
-            self._connected().cancel_workflow(application_id)
+            self._connected().cancel_workflow(application_id, cancel_children=True)
 
     def close(self) -> None:
         if self._client is not None:

@@ -47,13 +47,13 @@ def build_runtime(
     ``failpoints`` defaults to ``ELICENSE_FAILPOINTS`` (test only, see
     :mod:`wallet.bundles.engine.failpoints`)."""
     store, definitions = parts.bundles.store, parts.bundles.definitions
+    armed = failpoints if failpoints is not None else os.environ.get(FAILPOINTS_ENV)
     gathering = Gathering(
         GatheringServices(
             store, definitions, parts.consent, parts.pulls, parts.clients, parts.verifier,
-            parts.clock,
+            parts.clock, failpoints_from(armed),
         )
     )  # fmt: skip
-    armed = failpoints if failpoints is not None else os.environ.get(FAILPOINTS_ENV)
     processing = Processing(
         ProcessingServices(
             store, definitions, parts.handlers, parts.minter, parts.clock, failpoints_from(armed)

@@ -6,10 +6,17 @@ runs it; its workflow id is the application id)::
     request_consent ─► [recv "consent" ⇄ consent_state]* ─► gather ─►
     [recv "submit" ⇄ submitted]* ─► dispatch items ─► finish
 
-A wait is ``DBOS.recv`` with a timeout growing from 1 s to 60 s, each time followed
-by a step that reads the state: a wake-up (:data:`CONSENT_TOPIC` when a party
-decides, :data:`SUBMIT_TOPIC` when the applicant submits) ends it at once, and a lost
-one only delays it. Items are child workflows ``bundle_item`` (id
+A wait is ``DBOS.recv`` with a timeout growing from 1 s to 30 minutes, and never past
+the deadline (the consent request's expiry; the definition's ``submit_within_days``
+after filing, when the application lapses), each time followed by a step that reads
+the state: a wake-up (:data:`CONSENT_TOPIC` when a party decides, :data:`SUBMIT_TOPIC`
+when the applicant submits; both durable messages) ends it at once, a lost one only
+delays it, and a cancel ends it at the next read. So a wait records about three steps
+(the read, the recv and its sleep) per half hour and ends by its deadline: a week's
+wait for consent is some 1,000 step rows, not one a second forever. Every value that
+decides the path (states, deadlines, the clock, the items ready) comes from a step, so
+a replay after recovery takes the recorded path. Items are child workflows
+``bundle_item`` (id
 ``<application>.<item>``) on :data:`ITEM_QUEUE`, whose global concurrency limits how
 many items run at once across every worker; the parent enqueues every item whose
 dependencies are done, waits for the first to finish (``DBOS.wait_first``) and enqueues
@@ -42,7 +49,7 @@ __all__ = [
 APPLICATION_QUEUE = "bundle_applications"
 ITEM_QUEUE = "bundle_items"
 FIRST_WAIT_S = 1.0
-LONGEST_WAIT_S = 60.0
+LONGEST_WAIT_S = 1800.0  # a wake-up lost (never sent) delays a waiting application this long
 
 _log = logging.getLogger("elicense.bundles")
 
@@ -53,7 +60,7 @@ def _request_consent(application_id: str) -> str | None:
 
 
 @DBOS.step(name="bundle.consent_state")
-def _consent_state(application_id: str) -> str:
+def _consent_state(application_id: str) -> tuple[str, float]:
     return bound().gathering.consent_state(application_id)
 
 
@@ -63,12 +70,12 @@ def _refuse(application_id: str) -> None:
 
 
 @DBOS.step(name="bundle.gather")
-def _gather(application_id: str) -> bool:
+def _gather(application_id: str) -> str:
     return bound().gathering.gather(application_id)
 
 
 @DBOS.step(name="bundle.submitted")
-def _submitted(application_id: str) -> str:
+def _submitted(application_id: str) -> tuple[str, float]:
     return bound().processing.submitted(application_id)
 
 
@@ -119,21 +126,28 @@ def application_workflow(application_id: str) -> str:
     if _request_consent(application_id) is not None:
         _note(application_id, "awaiting_consent")
         wait = FIRST_WAIT_S
-        while (state := _consent_state(application_id)) == "pending":
-            DBOS.recv(CONSENT_TOPIC, timeout_seconds=wait)
+        state, left = _consent_state(application_id)
+        while state == "pending":
+            DBOS.recv(CONSENT_TOPIC, timeout_seconds=min(wait, left))
             wait = min(wait * 2, LONGEST_WAIT_S)
+            state, left = _consent_state(application_id)
+        if state == "cancelled":
+            return _note(application_id, "cancelled")
         if state == "refused":
             _refuse(application_id)
             return _note(application_id, "refused")
-    if not _gather(application_id):
-        return _note(application_id, "failed")
+    gathered = _gather(application_id)
+    if gathered != "gathered":
+        return _note(application_id, gathered)  # failed or cancelled
     _note(application_id, "awaiting_submit")
     wait = FIRST_WAIT_S
-    while (submitted := _submitted(application_id)) == "waiting":
-        DBOS.recv(SUBMIT_TOPIC, timeout_seconds=wait)
+    submitted, left = _submitted(application_id)
+    while submitted == "waiting":
+        DBOS.recv(SUBMIT_TOPIC, timeout_seconds=min(wait, left))
         wait = min(wait * 2, LONGEST_WAIT_S)
-    if submitted == "cancelled":
-        return _note(application_id, "cancelled")
+        submitted, left = _submitted(application_id)
+    if submitted != "submitted":
+        return _note(application_id, submitted)  # cancelled or lapsed
     _note(application_id, "processing")
     return _note(application_id, _dispatch(application_id))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
@@ -146,12 +146,21 @@ class BundleStore:
         return conn.execute(query.limit(1)).first() is not None
 
     def set_state(
-        self, conn: Connection, application_id: str, state: ApplicationState, **values: Any
-    ) -> None:
-        """Move to ``state``; ``values`` sets other columns (finished_at, failed_item …)."""
-        conn.execute(
-            update(apps_t).where(apps_t.c.id == application_id).values(state=state, **values)
-        )
+        self,
+        conn: Connection,
+        application_id: str,
+        state: ApplicationState,
+        *,
+        only_from: Collection[str] | None = None,
+        **values: Any,
+    ) -> bool:
+        """Move to ``state``; ``values`` sets other columns (finished_at, failed_item …).
+        With ``only_from``, only an application in one of those states moves (one guarded
+        UPDATE: a cancel committed meanwhile is never overwritten); whether it moved."""
+        query = update(apps_t).where(apps_t.c.id == application_id)
+        if only_from is not None:
+            query = query.where(apps_t.c.state.in_(sorted(only_from)))
+        return conn.execute(query.values(state=state, **values)).rowcount == 1
 
     def set_consent_request(self, conn: Connection, application_id: str, request_id: str) -> None:
         conn.execute(
@@ -227,16 +236,33 @@ class BundleStore:
             .values(**values)
         )
 
-    def stop_waiting(self, conn: Connection, application_id: str, now: datetime) -> list[str]:
-        """Items not started become ``stopped``; returns their codes."""
-        waiting = [i.code for i in self.items(conn, application_id) if i.state == "waiting"]
-        if waiting:
-            conn.execute(
-                update(items_t)
-                .where(items_t.c.application_id == application_id, items_t.c.state == "waiting")
-                .values(state="stopped", finished_at=now)
+    def start_item(
+        self, conn: Connection, application_id: str, item_code: str, now: datetime
+    ) -> bool:
+        """A waiting item becomes ``running`` (one already running, its step run again
+        after a crash, stays so and keeps its start); False when it was stopped or
+        decided meanwhile, so it must not run."""
+        query = (
+            update(items_t)
+            .where(
+                items_t.c.application_id == application_id,
+                items_t.c.item_code == item_code,
+                items_t.c.state.in_(("waiting", "running")),
             )
-        return waiting
+            .values(state="running", started_at=func.coalesce(items_t.c.started_at, now))
+        )
+        return conn.execute(query).rowcount == 1
+
+    def stop_waiting(self, conn: Connection, application_id: str, now: datetime) -> list[str]:
+        """Items not started become ``stopped``; returns their codes (those the UPDATE
+        itself stopped: one a worker started meanwhile is neither stopped nor named)."""
+        query = (
+            update(items_t)
+            .where(items_t.c.application_id == application_id, items_t.c.state == "waiting")
+            .values(state="stopped", finished_at=now)
+            .returning(items_t.c.item_code)
+        )
+        return sorted(conn.execute(query).scalars())
 
     # -- timeline -----------------------------------------------------------------------
 
