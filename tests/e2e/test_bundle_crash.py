@@ -197,6 +197,16 @@ def assert_minted_once(world: World, done: ApplicationView) -> None:
     assert sorted(outputs) == [
         "household_register", "medical_insurance", "social_security_card", "vaccination"
     ]  # fmt: skip
+    # Each item's outputs list is complete, the re-run step's included: one entry per
+    # certificate its handler minted (the register's new version), none twice.
+    listed = [(item.code, o["type"], o["identifier"]) for item in done.items for o in item.outputs]
+    assert sorted((code, t) for code, t, _ in listed) == [
+        ("birth_registration", "household_register"),
+        ("medical_insurance_enrolment", "medical_insurance"),
+        ("social_security_card", "social_security_card"),
+        ("vaccination_certificate", "vaccination"),
+    ], listed
+    assert len({identifier for _, _, identifier in listed}) == len(listed), listed
     found = minted_outputs(world.services.engine)
     assert found["keys"], "the bundle's mints carry their keys"
     assert all(count == 1 for count in found["keys"].values()), found["keys"]
@@ -243,4 +253,41 @@ def test_killed_after_a_mint_before_the_step_was_recorded(world: World) -> None:
 
     done = recovered(world, application_id)
     assert {item.code: item.state for item in done.items} == dict.fromkeys(states, "done")
+    assert_minted_once(world, done)
+
+
+def test_killed_after_the_consent_request_before_it_was_recorded(world: World) -> None:
+    """The request is in the parents' wallets, the application does not name it yet: the
+    recovered step adopts it (its id is the application's) and asks nobody twice."""
+    armed = {**world.env, "ELICENSE_FAILPOINTS": "after_consent_request:newborn"}
+    worker = start_worker("armed", armed, world.root)
+    try:
+        wait_running(worker)
+        application_id = world.services.bundles.create(
+            FATHER, "newborn", {"mother": MOTHER}
+        ).application.id
+        returncode = wait_exit(worker, STEP_TIMEOUT_S)
+        assert returncode == -9, f"exit {returncode}, not SIGKILL:\n{worker.output()}"
+    finally:
+        stop_worker(worker)
+    assert world.services.bundles.view_any(application_id).application.consent_request_id is None
+    made = [v.request.id for v in world.services.consent.wallet.pending(FATHER)]
+    assert len(made) == 1, made
+
+    worker = start_worker("recovery", world.env, world.root)
+    try:
+        wait_running(worker)
+        asked = wait_for(
+            world, application_id, lambda v: v.application.consent_request_id is not None, worker
+        )
+        assert asked.application.consent_request_id == made[0]
+        for parent in (FATHER, MOTHER):
+            assert [v.request.id for v in world.services.consent.wallet.pending(parent)] == made
+            approve(world.http, login(world.http, parent), made[0])
+        wait_for(world, application_id, lambda v: v.application.state == "awaiting_submit", worker)
+        world.services.bundles.submit(FATHER, application_id, TYPED)
+        done = wait_for(world, application_id, lambda v: v.application.state == "completed", worker)
+        assert stop_worker(worker) == 0, worker.output()
+    finally:
+        stop_worker(worker)
     assert_minted_once(world, done)
