@@ -67,6 +67,7 @@ __all__ = [
 ]
 
 MAX_USES = 3
+_GATHERED = {"cancelled": "cancelled", "failed": "failed", "refused": "cancelled"}
 CONSENT_LIFETIME = timedelta(days=7)
 
 
@@ -165,8 +166,8 @@ class Gathering:
         grant revoked, expired or used up meanwhile, a certificate no longer valid) or a
         certificate does not verify; ``cancelled`` when the application was."""
         application, definition = self.application(application_id)
-        if application.state != "awaiting_consent":
-            return "cancelled"
+        if application.state != "awaiting_consent":  # this step ran before a crash, or
+            return _GATHERED.get(application.state, "gathered")  # a cancel came first
         try:
             verified = self._verified(application, definition)
         except (CredentialInvalid, PayloadTooLarge, PullRefused, ConsentPending) as failure:

@@ -4,7 +4,8 @@
   creating it is idempotent, so a step re-run after a crash between making the request
   and recording it finds the request made (the real SIGKILL case is in
   tests/e2e/test_bundle_crash.py); another service cannot take that id;
-* an item whose step already recorded its decision runs no handler again;
+* an item whose step already recorded its decision runs no handler again, and the
+  gathering step re-run after it committed says it gathered (and pulls nothing);
 * a pull the grant no longer allows (a party revoked after the workflow read the
   grant) fails the application naming the refusal, instead of leaving it half-run.
 """
@@ -114,7 +115,7 @@ def test_the_workflow_adopts_the_request_a_crashed_step_made(
     assert [v.request.id for v in services.consent.wallet.pending(FATHER)] == [made.id]
 
 
-def test_an_item_already_decided_runs_no_handler_again(
+def test_steps_already_done_do_nothing_again(
     client: TestClient, admin_headers: dict[str, str], accounts: AccountService,
     services: Services,
 ) -> None:  # fmt: skip
@@ -125,8 +126,10 @@ def test_an_item_already_decided_runs_no_handler_again(
         application_id = submitted(client, services)
         done = wait_for(services, application_id, lambda v: v.application.state == "completed")
         again = bound().processing.run_item(application_id, "three")  # a re-run step
+        gathered = bound().gathering.gather(application_id)  # as after a crash in it
         view = services.bundles.view_any(application_id)
     assert again == "done"
+    assert gathered == "gathered"  # not "cancelled": the workflow would stop there
     assert sorted(gate.entered) == ["one", "three", "two"]  # each handler ran once
     assert view.timeline == done.timeline  # no second item_started / item_done
 
