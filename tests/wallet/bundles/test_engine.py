@@ -5,7 +5,6 @@ items, completion; a rejection stopping the rest; cancel."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -55,13 +54,13 @@ def minter() -> KeyedMinter:
 
 @pytest.fixture
 def runtime(services: Services, minter: KeyedMinter) -> Iterator[None]:
-    started = time.perf_counter()
+    # Launch 0.06-0.2 s, destroy 0.01-0.06 s (measured; not asserted: timings belong
+    # in benchmarks/, and a failed assertion here left DBOS running for later tests).
     runtime = launched(services, minter)
-    assert time.perf_counter() - started < 1.0  # measured: 0.06-0.2 s (SQLite, PostgreSQL)
-    yield
-    started = time.perf_counter()
-    runtime.destroy()
-    assert time.perf_counter() - started < 1.0  # measured: 0.01-0.06 s
+    try:
+        yield
+    finally:
+        runtime.destroy()
 
 
 def _approved(client: TestClient, services: Services, application_id: str) -> None:
