@@ -250,3 +250,20 @@ def _fail_on_leaked_connections(resetter: Engine) -> None:
         "engine it created (engine.dispose()), including one an app or a CLI call made",
         pytrace=False,
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_workflow_runtime_left() -> Iterator[None]:
+    """A test that leaves the bundle workflow runtime (DBOS, a process-wide singleton)
+    launched fails here, and the runtime is destroyed: otherwise it keeps polling a
+    database the next test has emptied, and every later test in this process errors."""
+    yield
+    from wallet.bundles.engine.binding import is_bound, unbind
+
+    if not is_bound():
+        return
+    from dbos import DBOS
+
+    DBOS.destroy()
+    unbind()
+    pytest.fail("the test left the bundle workflow runtime launched: destroy it in teardown")

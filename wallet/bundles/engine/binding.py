@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from wallet.bundles.gathering import Gathering
 from wallet.bundles.processing import Processing
 
-__all__ = ["Bound", "bind", "bound", "unbind"]
+__all__ = ["Bound", "bind", "bound", "is_bound", "unbind"]
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,8 @@ def bound() -> Bound:
     if _bound is None:
         raise RuntimeError("the bundle workflow runtime is not launched in this process")
     return _bound
+
+
+def is_bound() -> bool:
+    """Whether a runtime is launched in this process (its services are bound)."""
+    return _bound is not None
