@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from issuers.catalogue import CATALOGUE
+from issuers.catalogue import CATALOGUE, SEX_NAMES
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.records import ApplicationView, FieldValue, StoredApplication
 from wallet.bundles.workdays import deadline
@@ -119,6 +119,20 @@ class FormRow:
     typed_kind: str | None  # the applicant types it (no certificate has it)
     required: bool
     invalid: bool = False  # named by the last refusal (missing, wrong kind, in conflict)
+
+    @property
+    def shown(self) -> str:
+        """The value as read on the page: a sex code as 男/女, a bank card masked but
+        for its first and last four digits (the applicant typed it; the page need not
+        show it whole again), nothing as —."""
+        if self.value is None or self.value == "":
+            return "—"
+        if self.typed_kind == "bank_card":
+            digits = str(self.value)
+            return f"{digits[:4]} **** {digits[-4:]}" if len(digits) > 8 else "****"
+        if self.code.endswith("sex") and isinstance(self.value, int):
+            return SEX_NAMES.get(self.value, str(self.value))
+        return str(self.value)
 
 
 @dataclass(frozen=True, slots=True)
