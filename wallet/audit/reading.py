@@ -29,6 +29,7 @@ KIND_NAMES = {
     "request_created": "发起授权申请",
     "request_approved": "同意授权",
     "request_denied": "拒绝授权",
+    "request_withdrawn": "授权申请已撤回",
     "grant_revoked": "撤销授权",
     "grant_expired": "授权到期",
     "pull": "调取证照",

@@ -42,6 +42,7 @@ AUDIT_KINDS = frozenset(
         "request_created",
         "request_approved",
         "request_denied",
+        "request_withdrawn",
         "grant_revoked",
         "grant_expired",
         "pull",

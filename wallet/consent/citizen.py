@@ -187,7 +187,7 @@ class CitizenConsent:
             party = None if request is None else request.party(holder)
             if request is None or party is None:
                 raise NotFound("no such grant", field="id")
-            if request.stored_state in ("revoked", "denied"):
+            if request.stored_state in ("revoked", "denied", "withdrawn"):
                 raise Conflict(f"the grant is already {request.stored_state}", field="id")
             via: Via = "self" if holder == citizen else "guardian"
             self._records.set_decision(conn, request.id, holder, "revoked", via, citizen, now)
@@ -236,7 +236,8 @@ class CitizenConsent:
             raise NotFound("no such authorisation request", field="id")
         state = request.state_at(now)
         if state != "pending":
-            raise Conflict(f"the request is {state}; it can no longer be decided", field="id")
+            why = f"the request is {state}; it can no longer be decided"
+            raise Conflict(why, field="id", details={"state": state})
         if party.decision != "pending":
             raise Conflict(f"this party has already {party.decision}", field="id")
         return request, party

@@ -16,7 +16,13 @@ from wallet.audit.records import AuditEvent
 from wallet.consent.items import load_bundle_items
 from wallet.consent.records import ConsentRequest, Delegation, Party
 
-__all__ = ["decision_event", "delegation_event", "item_name_zh", "request_event"]
+__all__ = [
+    "decision_event",
+    "delegation_event",
+    "item_name_zh",
+    "request_event",
+    "withdrawal_event",
+]
 
 
 @cache
@@ -71,6 +77,21 @@ def decision_event(
     holders = tuple(dict.fromkeys((party.holder_code, citizen, *readers)))
     actor = "citizen" if via == "self" else via
     return AuditEvent(kind, actor, holders, summary, grant_id=request.id)
+
+
+def withdrawal_event(request: ConsentRequest, was: str) -> AuditEvent:
+    """``request_withdrawn``: the service took back its request (``was`` pending) or the
+    grant made from it (``was`` active). Every party reads it, and whoever decided for
+    one (a guardian, a delegate), as they read the request."""
+    decided_by = (p.decided_by for p in request.parties if p.decided_by is not None)
+    holders = tuple(dict.fromkeys((*(p.holder_code for p in request.parties), *decided_by)))
+    return AuditEvent(
+        kind="request_withdrawn",
+        actor=f"service:{request.client_id}",
+        holders=holders,
+        summary=_about(request) | {"was": was},
+        grant_id=request.id,
+    )
 
 
 def delegation_event(

@@ -2,7 +2,7 @@
 
 The store builds these from its rows; nothing above it sees a row. A request becomes
 a usable grant (:data:`Grant`) only when every party has approved and it is neither
-expired, revoked, denied nor exhausted (:meth:`ConsentRequest.state_at`). The
+expired, revoked, denied, withdrawn nor exhausted (:meth:`ConsentRequest.state_at`). The
 :class:`SharePreparer` is the hook the shares feature plugs in to make each holder's
 SD-JWT VC and key-binding JWT at approval time.
 """
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 __all__ = [
+    "WITHDRAWABLE",
     "ChosenCertificate",
     "ConsentRequest",
     "Decision",
@@ -28,8 +29,10 @@ __all__ = [
     "RequestState",
     "Requester",
     "SharePreparer",
+    "StoredState",
     "ValidCertificate",
     "Via",
+    "Withdrawal",
 ]
 
 Decision = Literal["pending", "approved", "denied", "revoked"]
@@ -38,8 +41,14 @@ Decision = Literal["pending", "approved", "denied", "revoked"]
 Via = Literal["self", "guardian", "delegate"]
 """How the citizen who decided for a party stands to them."""
 
-RequestState = Literal["pending", "active", "denied", "revoked", "expired", "exhausted"]
-"""A request as seen at one instant; only ``active`` may be pulled under."""
+RequestState = Literal[
+    "pending", "active", "denied", "revoked", "withdrawn", "expired", "exhausted"
+]
+"""A request as seen at one instant; only ``active`` may be pulled under. ``withdrawn``:
+the requesting service took its request back (pending, or an active grant)."""
+
+StoredState = Literal["pending", "approved", "denied", "revoked", "withdrawn"]
+"""What was decided, as stored; expired and exhausted are read at an instant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +86,20 @@ class ConsentRequest:
     expires_at: datetime
     max_uses: int
     uses_taken: int
-    stored_state: Literal["pending", "approved", "denied", "revoked"]
+    stored_state: StoredState
     created_at: datetime
     revoked_at: datetime | None
     parties: tuple[Party, ...]
 
     def state_at(self, now: datetime) -> RequestState:
-        """Revoked and denied are final; past ``expires_at`` it is expired whatever
-        was decided; an approved one with no use left is exhausted."""
+        """Revoked, denied and withdrawn are final; past ``expires_at`` it is expired
+        whatever was decided; an approved one with no use left is exhausted."""
         if self.stored_state == "revoked":
             return "revoked"
         if self.stored_state == "denied":
             return "denied"
+        if self.stored_state == "withdrawn":
+            return "withdrawn"
         if now >= self.expires_at:
             return "expired"
         if self.stored_state == "pending":
@@ -105,6 +116,24 @@ class ConsentRequest:
 
 Grant = ConsentRequest
 """A request every party approved, as :meth:`ConsentService.grant_for_pull` returns it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """What a service's withdrawal of its request did: ``request`` as it is now, ``was``
+    its state just before. Only a ``pending`` request or an ``active`` grant is
+    withdrawn; any other (already withdrawn, denied, revoked, expired, exhausted) is
+    left as it was, so withdrawing again changes nothing."""
+
+    request: ConsentRequest
+    was: RequestState
+
+    @property
+    def changed(self) -> bool:
+        return self.was in WITHDRAWABLE
+
+
+WITHDRAWABLE: frozenset[RequestState] = frozenset({"pending", "active"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 a pull runs under (issue 10, items 2 and 3).
 
 A request is a usable grant only when every party approved and it is neither expired,
-revoked, denied nor exhausted. :meth:`ConsentService.grant_for_pull` says which, with
+revoked, denied, withdrawn nor exhausted. :meth:`ConsentService.grant_for_pull` says which, with
 its own refusal; :meth:`ConsentService.take_use` takes one use atomically. The citizen
 side is :attr:`ConsentService.wallet` (:class:`~wallet.consent.citizen.CitizenConsent`)
 and delegations are :attr:`ConsentService.delegations`.
@@ -25,11 +25,19 @@ from issuers.errors import (
 )
 from wallet.audit.records import AuditTrail
 from wallet.consent.delegations import Delegations
-from wallet.consent.events import request_event
+from wallet.consent.events import request_event, withdrawal_event
 from wallet.consent.items import BundleItem
 from wallet.consent.listeners import DecisionListener, ListenedCitizenConsent
 from wallet.consent.ports import ConsentRecords
-from wallet.consent.records import ConsentRequest, Grant, NoSharePreparer, Requester, SharePreparer
+from wallet.consent.records import (
+    WITHDRAWABLE,
+    ConsentRequest,
+    Grant,
+    NoSharePreparer,
+    Requester,
+    SharePreparer,
+    Withdrawal,
+)
 from wallet.consent.requests import NewRequest, check_new_request
 
 if TYPE_CHECKING:
@@ -95,6 +103,30 @@ class ConsentService:
         with self._records.reading() as conn:
             return _own(self._records.request(conn, request_id), client_id)
 
+    def withdraw(self, client_id: str, request_id: str) -> Withdrawal:
+        """The service takes back its own request: a pending one, or the active grant made
+        from it, becomes ``withdrawn`` (no citizen sees it pending any more, no approval
+        lands on it, no pull runs under it); the change and its audit entry
+        (``request_withdrawn``) commit together. Idempotent: any other state (withdrawn
+        already, denied, revoked, expired, exhausted) is returned as it is, with no entry.
+        Another service's request is NotFound, as a missing one.
+
+        Race-safe against a citizen's decision: both read the request locked (FOR UPDATE;
+        SQLite's write transaction holds the database), so an approval either committed
+        first (the grant it made is withdrawn here) or finds the request withdrawn and
+        is refused (Conflict); the guarded UPDATE changes only a pending or approved row."""
+        now = self._clock()
+        with self._records.writing() as conn:
+            request = _own(self._records.request(conn, request_id, lock=True), client_id)
+            was = request.state_at(now)
+            if was not in WITHDRAWABLE or not self._records.withdraw(conn, request.id, now):
+                return Withdrawal(request, was)
+            self._audit.append(conn, withdrawal_event(request, was), now)
+            after = self._records.request(conn, request.id)
+            assert after is not None
+        self.wallet.tell(after)  # whoever waits on the request reads it again
+        return Withdrawal(after, was)
+
     def now(self) -> datetime:
         return self._clock()
 
@@ -106,11 +138,14 @@ class ConsentService:
         """The grant a pull runs under, read locked in the caller's transaction.
 
         NotFound (not this client's, or none); GrantRevoked; ConsentDenied;
-        GrantExpired; ConsentPending (409, names nobody); GrantExhausted."""
+        GrantExpired; ConsentPending (409, names nobody); GrantExhausted. A grant its
+        service withdrew is GrantRevoked (withdrawn)."""
         grant = _own(self._records.request(conn, grant_id, lock=True), client_id)
         state = grant.state_at(now)
         if state == "revoked":
             raise GrantRevoked("the grant was revoked")
+        if state == "withdrawn":
+            raise GrantRevoked("the request was withdrawn by the service")
         if state == "denied":
             raise ConsentDenied("consent was denied")
         if state == "expired":

@@ -119,6 +119,8 @@ def _problem(request: Request, session: Session, error: ElicenseError, back: str
         text = "缺少所需的有效证照，无法同意。"
     elif (error.field or "").startswith("key_binding_signatures"):
         text = "你的持证密钥保存在手机上：请在手机上同意此申请。"
+    elif isinstance(error, Conflict) and error.details == {"state": "withdrawn"}:
+        text = "申请方已撤回该申请，不能再作此决定。"
     elif isinstance(error, Conflict):
         text = "该申请已过期或已处理，不能再作此决定。"
     elif isinstance(error, InvalidInput):

@@ -38,6 +38,7 @@ STATE_ZH: Final[Mapping[str, str]] = {
     "active": "生效中",
     "denied": "已拒绝",
     "revoked": "已撤销",
+    "withdrawn": "已撤回",
     "expired": "已过期",
     "exhausted": "次数已用完",
 }

@@ -153,6 +153,21 @@ def set_state(
     conn.execute(update(consent_requests).where(consent_requests.c.id == request_id).values(values))
 
 
+def withdraw(conn: Connection, request_id: str, now: datetime) -> bool:
+    """Pending or approved -> withdrawn (its service took it back), stamped ``revoked_at``
+    (when it stopped). Guarded in the UPDATE itself: a request already decided finally
+    is left as it is (False)."""
+    result = conn.execute(
+        update(consent_requests)
+        .where(
+            consent_requests.c.id == request_id,
+            consent_requests.c.state.in_(("pending", "approved")),
+        )
+        .values(state="withdrawn", revoked_at=now)
+    )
+    return result.rowcount == 1
+
+
 def take_use(conn: Connection, request_id: str) -> bool:
     """One use, taken only while one is left: the guard is in the UPDATE itself, so two
     pulls at once cannot both take the last use."""

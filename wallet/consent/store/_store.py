@@ -73,6 +73,9 @@ class ConsentStore:
     def take_use(self, conn: Connection, request_id: str) -> bool:
         return q.take_use(conn, request_id)
 
+    def withdraw(self, conn: Connection, request_id: str, now: datetime) -> bool:
+        return q.withdraw(conn, request_id, now)
+
     # -- certificates (the issuers' tables, read) ----------------------------------------
 
     def valid_certificates(

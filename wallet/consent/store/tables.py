@@ -1,7 +1,8 @@
 """The consent tables: authorisation requests, their parties and what each is asked,
 and delegations. Nothing outside :mod:`wallet.consent.store` writes them.
 
-A request's ``state`` holds what was decided (pending, approved, denied, revoked);
+A request's ``state`` holds what was decided (pending, approved, denied, revoked, or
+withdrawn by its service, when ``revoked_at`` says when it stopped);
 expired and exhausted are read from ``expires_at`` and ``uses_taken`` at the instant
 asked (:meth:`wallet.consent.records.ConsentRequest.state_at`). ``uses_taken`` only
 grows, by one guarded UPDATE per use, so parallel pulls cannot pass ``max_uses``.
@@ -25,7 +26,7 @@ consent_requests = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("max_uses", Integer, nullable=False),
     Column("uses_taken", Integer, nullable=False),
-    Column("state", String(10), nullable=False),  # pending | approved | denied | revoked
+    Column("state", String(10), nullable=False),  # pending|approved|denied|revoked|withdrawn
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
     Column("revoked_by", String(18), nullable=True),
