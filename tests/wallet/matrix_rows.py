@@ -361,6 +361,8 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/consent/requests", Guard.SERVICE, SERVICES, _new_request, 201),
     on_object("GET", "/consent/requests/{request_id}", Guard.SERVICE, X,
               lambda w: w.pending_request()),
+    on_object("POST", "/consent/requests/{request_id}/withdraw", Guard.SERVICE, X,
+              lambda w: w.pending_request()),
     on_object("POST", "/consent/grants/{grant_id}/pull", Guard.SERVICE, X,
               lambda w: w.grant(), json=PULL),
     # --- citizens: a session, and only their own objects ------------------------------------

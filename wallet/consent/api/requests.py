@@ -1,8 +1,9 @@
-"""``POST /consent/requests`` and ``GET /consent/requests/{id}``: a service's
-authorisation requests. The service sees the request's state and two counts (parties,
-approved) and nothing per party: issue 10 says a pending grant names nobody, so which
-holder approved, denied or revoked stays with the citizens. Another service's request
-is 404 ``not_found``, exactly as a missing one."""
+"""``POST /consent/requests``, ``GET /consent/requests/{id}`` and
+``POST /consent/requests/{id}/withdraw``: a service's authorisation requests. The
+service sees the request's state and two counts (parties, approved) and nothing per
+party: issue 10 says a pending grant names nobody, so which holder approved, denied or
+revoked stays with the citizens. Another service's request is 404 ``not_found``,
+exactly as a missing one."""
 
 from __future__ import annotations
 
@@ -104,3 +105,17 @@ def create_request(body: RequestBody, caller: Requesting, consent: Consent) -> R
 )
 def read_request(request_id: str, caller: Requesting, consent: Consent) -> RequestPublic:
     return public(consent.for_service(caller.client.client_id, request_id), consent.now())
+
+
+@router.post(
+    "/requests/{request_id}/withdraw",
+    response_model=RequestPublic,
+    responses=error_responses(401, 403, 404, 422),
+)
+def withdraw_request(request_id: str, caller: Requesting, consent: Consent) -> RequestPublic:
+    """Take the request back: pending, or the active grant made from it, it becomes
+    ``withdrawn`` (the citizens no longer see it pending, no approval and no pull
+    follows). Withdrawing again, or a request already denied, revoked, expired or used
+    up, changes nothing and answers its state as it is."""
+    withdrawal = consent.withdraw(caller.client.client_id, request_id)
+    return public(withdrawal.request, consent.now())
