@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
 from issuers.errors import Conflict
-from tests.helpers import LI_NA, ZHANG_WEI, assert_error
+from tests.helpers import LI_NA, PUBLIC_SECURITY, ZHANG_WEI, assert_error
 from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide, made, service_headers
 from tests.wallet.consent.share_calls import (
@@ -213,3 +213,24 @@ def test_a_withdrawal_racing_an_approval_lets_one_win_never_both(
         assert services.consent.wallet.grants(ZHANG_WEI) == []
     assert winners[-2:] == ["approve", "approve"], winners
     assert len(winners) == RACES
+
+
+def test_withdrawing_needs_the_request_scope(
+    client: TestClient, services: Services, accounts: AccountService, admin_headers: dict[str, str]
+) -> None:
+    """The same authentication as POST /consent/requests: a token for pulls only, or
+    none, withdraws nothing."""
+    mint_spouses(client, admin_headers)
+    _, _, request_id = requested(client, services)
+    puller, secret = services.clients.add(
+        "调取服务", PUBLIC_SECURITY, ("birth_registration",), "client_secret_basic"
+    )
+    assert secret is not None
+    token = services.clients.token(
+        "client_credentials", "consent:pull", basic=(puller.client_id, secret)
+    )
+    pull_only = {"Authorization": f"Bearer {token.access_token}"}
+    assert_error(_withdraw(client, pull_only, request_id), 403, "insufficient_scope")
+    assert _withdraw(client, {}, request_id).status_code == 401
+    listed = client.get("/wallet/consent/requests", headers=login(client, LI_NA)).json()
+    assert [r["id"] for r in listed] == [request_id]
