@@ -54,13 +54,9 @@ class ListenedCitizenConsent(CitizenConsent):
         return self._told(super().revoke(citizen, grant_id, on_behalf_of=on_behalf_of))
 
     def _told(self, view: RequestView) -> RequestView:
-        self.tell(view.request)
-        return view
-
-    def tell(self, request: ConsentRequest) -> None:
-        """Call every listener with ``request`` (after a change to it committed)."""
         for listener in self.listeners:
             try:
-                listener(request)
+                listener(view.request)
             except Exception:  # noqa: BLE001 - the decision stands; the waiter re-reads later
                 _log.warning("a consent decision listener failed", exc_info=True)
+        return view

@@ -114,7 +114,10 @@ class ConsentService:
         Race-safe against a citizen's decision: both read the request locked (FOR UPDATE;
         SQLite's write transaction holds the database), so an approval either committed
         first (the grant it made is withdrawn here) or finds the request withdrawn and
-        is refused (Conflict); the guarded UPDATE changes only a pending or approved row."""
+        is refused (Conflict); the guarded UPDATE changes only a pending or approved row.
+        The decision listeners are not called: it is no citizen's decision, and the one
+        waiter (a bundle workflow) withdraws only once its application is cancelled
+        (from inside a workflow step, where waking a workflow is not allowed)."""
         now = self._clock()
         with self._records.writing() as conn:
             request = _own(self._records.request(conn, request_id, lock=True), client_id)
@@ -124,7 +127,6 @@ class ConsentService:
             self._audit.append(conn, withdrawal_event(request, was), now)
             after = self._records.request(conn, request.id)
             assert after is not None
-        self.wallet.tell(after)  # whoever waits on the request reads it again
         return Withdrawal(after, was)
 
     def now(self) -> datetime:
