@@ -87,7 +87,8 @@ def is_admin(request: Request) -> bool:
     if scheme.lower() == "bearer" and credentials:
         return hmac.compare_digest(credentials.strip().encode(), token.encode())
     expiry_text, _, mac = request.cookies.get(ADMIN_COOKIE, "").partition(".")
-    if not expiry_text.isdigit() or len(expiry_text) > 12:
+    # isascii: str.isdigit() is also true of '²', which int() refuses (a 500).
+    if not (expiry_text.isascii() and expiry_text.isdigit()) or len(expiry_text) > 12:
         return False
     expiry = int(expiry_text)
     if expiry <= _now(request).timestamp():
