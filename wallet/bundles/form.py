@@ -15,6 +15,7 @@ checks its kind.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -31,6 +32,9 @@ _CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,20}$")
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 _BANK_CARD = re.compile(r"^[0-9]{12,19}$")
 MAX_TEXT = 200
+# Unicode control, format (bidi overrides, zero-width), surrogate, private, unassigned:
+# a value shown to departments and operators must read as what it is.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def read_claim(claims: Mapping[str, Any], path: str, holder: str | None) -> Any:
@@ -101,6 +105,8 @@ def resolve(
         raise InvalidInput("give the value to keep", field="value")
     if isinstance(value, str) and len(value) > MAX_TEXT:
         raise InvalidInput(f"a value takes at most {MAX_TEXT} characters", field="value")
+    if isinstance(value, str) and _hidden(value):
+        raise InvalidInput("a value holds control or invisible characters", field="value")
     updated = dict(form)
     updated[field] = FieldValue(value.strip() if isinstance(value, str) else value, "resolved")
     return updated, [c for c in conflicts if c.field != field]
@@ -152,7 +158,7 @@ def check_typed(spec: TypedInput, raw: Any, code: str) -> str:
     value = raw.strip()
     ok = {
         "chinese_name": lambda: bool(_CHINESE_NAME.match(value)),
-        "text": lambda: 1 <= len(value) <= MAX_TEXT,
+        "text": lambda: 1 <= len(value) <= MAX_TEXT and not _hidden(value),
         "phone": lambda: bool(_PHONE.match(value)),
         "bank_card": lambda: bool(_BANK_CARD.match(value)) and _luhn(value),
         "date": lambda: _is_date(value),
@@ -162,6 +168,10 @@ def check_typed(spec: TypedInput, raw: Any, code: str) -> str:
     if not ok:
         raise InvalidInput(f"{code} is not a valid {spec.kind.replace('_', ' ')}", field=code)
     return value
+
+
+def _hidden(text: str) -> bool:
+    return any(unicodedata.category(char) in _HIDDEN for char in text)
 
 
 def _luhn(digits: str) -> bool:
