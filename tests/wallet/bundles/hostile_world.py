@@ -64,8 +64,12 @@ __all__ = [
 ]
 
 
-def family_bundle() -> BundleDefinition:
+def family_bundle(*, father_presents: bool = False) -> BundleDefinition:
+    """``father_presents``: the father's ID card may be presented as a QR credential
+    from another region instead of being asked for."""
     raw = tiny_bundle().model_dump(mode="json")
+    if father_presents:
+        next(s for s in raw["supplies"] if s["role"] == "father")["cross_region"] = True
     raw["roles"].append(
         {"code": "child", "name_zh": "子女", "consents": False, "guardian_roles": ["mother"]}
     )
@@ -77,8 +81,11 @@ def family_bundle() -> BundleDefinition:
     return BundleDefinition.model_validate(raw)
 
 
-def family_services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
-    services = build_services(settings, clock, bundles={"tiny_bundle": family_bundle()})
+def family_services(
+    settings: Settings, clock: FixedClock, definition: BundleDefinition | None = None
+) -> Iterator[Services]:
+    bundles = {"tiny_bundle": definition or family_bundle()}
+    services = build_services(settings, clock, bundles=bundles)
     prepare_database(services)
     for info in demo.sample_issuers():
         services.issuance.register_issuer(info)
