@@ -11,7 +11,7 @@ to run again (DBOS runs a step at least once):
    still has a use. Its id is derived from the application's
    (:func:`consent_request_id`) and creating it is idempotent, so a step run again after
    a crash between making the request and recording it finds the request it made: the
-   citizens are never asked twice.
+   citizens are never asked twice. Cancelled meanwhile, it withdraws what it made.
 2. :meth:`Gathering.consent_state`: ``approved``, ``pending`` (with the seconds left
    before the request expires, so the wait ends then), ``refused`` (denied, expired,
    revoked, exhausted) or ``cancelled``.
@@ -27,7 +27,6 @@ to run again (DBOS runs a step at least once):
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from issuers.errors import (
     PullRefused,
 )
 from verifiers.verdict import VerifierContext
+from wallet.bundles.consent_request import consent_request_id, withdraw_if_cancelled
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.form import prefill
 from wallet.bundles.records import StoredApplication, VerifiedCertificate
@@ -64,6 +64,7 @@ __all__ = [
     "ClientLookup",
     "Gathering",
     "GatheringServices",
+    "consent_request_id",
 ]
 
 MAX_USES = 3
@@ -141,7 +142,14 @@ class Gathering:
                 conn, application_id, now, "consent_requested",
                 f"已向{len(asks)}位当事人发出用证授权请求",
             )  # fmt: skip
+        self.withdraw_consent(application_id)  # cancelled meanwhile: take it back
         return request.id
+
+    def withdraw_consent(self, application_id: str) -> bool:
+        """A cancelled application's request withdrawn (safe to repeat; see
+        :func:`wallet.bundles.consent_request.withdraw_if_cancelled`)."""
+        s = self._s
+        return withdraw_if_cancelled(s.store, s.definitions, s.consent, s.clock, application_id)
 
     def consent_state(self, application_id: str) -> tuple[str, float]:
         """(``approved``, ``pending``, ``refused`` (denied, expired, revoked, exhausted)
@@ -266,13 +274,6 @@ class Gathering:
             self._s.store.add_event(
                 conn, application_id, now, "refused", "用证授权未获同意，申请终止"
             )
-
-
-def consent_request_id(application_id: str) -> str:
-    """The id of the application's one consent request, derived from the application's
-    (32 hex characters): a step run again after a crash between making the request and
-    recording it finds the request it made instead of asking the citizens twice."""
-    return hashlib.sha256(f"elicense-bundle-consent:{application_id}".encode()).hexdigest()[:32]
 
 
 def type_name(slug: str) -> str:

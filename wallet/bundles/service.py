@@ -21,6 +21,7 @@ from issuers.errors import (
     NotFound,
     TooManyApplications,
 )
+from wallet.bundles.consent_request import ConsentWithdrawing, withdraw_if_cancelled
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.dispatch import CONSENT_TOPIC, SUBMIT_TOPIC, Dispatcher
 from wallet.bundles.form import resolve, submission
@@ -79,8 +80,10 @@ class BundleService:
         clock: Clock,
         dispatcher: Dispatcher | None = None,
         limits: ApplicationLimits = ApplicationLimits(),
+        consent: ConsentWithdrawing | None = None,
     ) -> None:
         self.store = store
+        self.consent = consent  # withdraws a cancelled application's consent request
         self.limits = limits
         self.definitions = definitions
         self._clock = clock
@@ -242,12 +245,32 @@ class BundleService:
                     conn, application_id, now, "item_stopped", "事项已停止办理", code
                 )
             self.store.add_event(conn, application_id, now, "cancelled", "申请人撤回了申请")
+        if not self._withdraw_consent(application_id):
+            # Not cancelled in the engine: its workflow reads the state at its next step
+            # and ends, withdrawing the request then (its last step); hurry it there.
+            for topic in (CONSENT_TOPIC, SUBMIT_TOPIC):
+                _wake(dispatcher, application_id, topic)
+            return self.view(citizen, application_id)
         try:
             dispatcher.cancel(application_id)
         except EngineUnavailable:
             # Recorded cancelled: the workflow reads that at its next step and stops.
             _log.warning("bundle application %s: cancel not delivered", application_id)
         return self.view(citizen, application_id)
+
+    def _withdraw_consent(self, application_id: str) -> bool:
+        """Withdraw the cancelled application's consent request now, so no party's wallet
+        shows it any more (idempotent). False when that failed."""
+        if self.consent is None:
+            return True
+        try:
+            withdraw_if_cancelled(
+                self.store, self.definitions, self.consent, self._clock, application_id
+            )
+        except Exception:  # noqa: BLE001 - the cancel stands; the workflow withdraws later
+            _log.warning("bundle application %s: consent request not withdrawn", application_id)
+            return False
+        return True
 
     def consent_decided(self, request: ConsentRequest) -> None:
         """The consent feature's decision listener: wake the application waiting on it."""

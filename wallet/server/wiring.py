@@ -123,7 +123,7 @@ def build_services(
     share_store = ShareStore(engine)
     shares = ShareService(share_store, sd_jwt_issuer, keyring, master_key)
     consent.use_preparer(shares)  # each approval issues and binds its shares
-    bundle_service = BundleService(BundleStore(engine), definitions, clock)
+    bundle_service = BundleService(BundleStore(engine), definitions, clock, consent=consent)
     consent.on_decision(bundle_service.consent_decided)  # wakes the waiting application
     return Services(
         settings=settings,

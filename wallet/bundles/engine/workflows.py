@@ -21,7 +21,10 @@ a replay after recovery takes the recorded path. Items are child workflows
 many items run at once across every worker; the parent enqueues every item whose
 dependencies are done, waits for the first to finish (``DBOS.wait_first``) and enqueues
 what became ready. After a rejection nothing new starts, items not started become
-``stopped``, running ones finish, and the application ends ``rejected``.
+``stopped``, running ones finish, and the application ends ``rejected``. A workflow
+that ends ``cancelled`` or ``lapsed`` withdraws the application's consent request
+(``bundle.withdraw_consent``; a cancel by the applicant withdrew it already, and the
+step changes nothing then).
 
 Every step reads and writes through the services bound by the runtime
 (:mod:`wallet.bundles.engine.binding`); the workflow's arguments and results hold ids
@@ -67,6 +70,11 @@ def _consent_state(application_id: str) -> tuple[str, float]:
 @DBOS.step(name="bundle.refuse")
 def _refuse(application_id: str) -> None:
     bound().gathering.refuse(application_id)
+
+
+@DBOS.step(name="bundle.withdraw_consent")
+def _withdraw_consent(application_id: str) -> bool:
+    return bound().gathering.withdraw_consent(application_id)
 
 
 @DBOS.step(name="bundle.gather")
@@ -122,6 +130,13 @@ def _note(application_id: str, state: str) -> str:
 
 @DBOS.workflow(name="bundle_application")
 def application_workflow(application_id: str) -> str:
+    outcome = _application(application_id)
+    if outcome in ("cancelled", "lapsed"):  # its consent request has no use left
+        _withdraw_consent(application_id)
+    return outcome
+
+
+def _application(application_id: str) -> str:
     _note(application_id, "started")
     if _request_consent(application_id) is not None:
         _note(application_id, "awaiting_consent")
