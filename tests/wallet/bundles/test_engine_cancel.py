@@ -1,8 +1,8 @@
 """Cancelling an application while its items run, and while it waits for consent (real
 DBOS Transact over the test's database; SQLite, or PostgreSQL with
 ELICENSE_DATABASE_URL): an item queued but not started never runs, the application
-stays cancelled (a finishing workflow does not overwrite it), and a consent approved
-after the cancel does not bring it back."""
+stays cancelled (a finishing workflow does not overwrite it), and its consent request,
+withdrawn by the cancel, can no longer be approved to bring it back."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from issuers.errors import EngineUnavailable
 from tests.app_fixtures import FixedClock
 from tests.wallet.bundles.engine_review import (
     Gate,
-    approve,
     consent_request,
     review_services,
     running,
     submitted,
 )
 from tests.wallet.bundles.engine_setup import FATHER, MOTHER, KeyedMinter, mint_parents, wait_for
+from tests.wallet.citizens import login
+from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
 from wallet.bundles.engine import WorkflowRuntime
 from wallet.server.settings import Settings
@@ -77,7 +78,7 @@ def test_cancel_while_an_item_runs_starts_no_queued_item(
     assert kinds.count("cancelled") == 1
 
 
-def test_a_consent_approved_after_cancel_does_not_revive_the_application(
+def test_a_consent_request_cannot_be_approved_after_cancel_to_revive_the_application(
     client: TestClient, admin_headers: dict[str, str], accounts: AccountService,
     services: Services,
 ) -> None:  # fmt: skip
@@ -86,15 +87,19 @@ def test_a_consent_approved_after_cancel_does_not_revive_the_application(
         application_id = services.bundles.create(
             MOTHER, "tiny_bundle", {"father": FATHER}
         ).application.id
-        consent_request(services, application_id)
+        request_id = consent_request(services, application_id)
         # The cancel reaches the application's row but not the engine (as when DBOS's
         # database is unreachable for a moment): the workflow must see it by itself.
         services.bundles.use_dispatcher(_Deaf(runtime))
         services.bundles.cancel(MOTHER, application_id)
         services.bundles.use_dispatcher(runtime)
-        approve(client, services, application_id)
+        for holder in (MOTHER, FATHER):  # the cancel withdrew the request
+            refused = decide(client, login(client, holder), request_id)
+            assert refused.status_code == 409, refused.text
         time.sleep(SETTLE_S)
         view = services.bundles.view_any(application_id)
     assert view.application.state == "cancelled"
     assert view.application.form == {}  # nothing pulled, nothing prefilled
     assert [e.kind for e in view.timeline if e.kind in ("verified", "cancelled")] == ["cancelled"]
+    # Withdrawn once, by the cancel; the workflow's last step, seeing it, changed nothing.
+    assert [e.kind for e in view.timeline].count("consent_withdrawn") == 1

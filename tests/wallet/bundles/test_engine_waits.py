@@ -29,7 +29,14 @@ from tests.wallet.bundles.engine_review import (
     running,
     step_names,
 )
-from tests.wallet.bundles.engine_setup import FATHER, MOTHER, KeyedMinter, mint_parents, wait_for
+from tests.wallet.bundles.engine_setup import (
+    CLIENT_ID,
+    FATHER,
+    MOTHER,
+    KeyedMinter,
+    mint_parents,
+    wait_for,
+)
 from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
@@ -147,7 +154,9 @@ def test_cancel_ends_the_consent_wait(
         time.sleep(1.0)
         steps = step_names(application_id)
         pending = [r.request.id for r in services.consent.wallet.pending(MOTHER)]
+        request = services.consent.for_service(CLIENT_ID, request_id)
     assert steps.count("bundle.gather") == 0
-    # The consent service has no way for a service to withdraw its request: it stays
-    # pending in the parents' wallets until it expires (the review's report says so).
-    assert request_id in pending
+    # The cancel withdrew the application's consent request: it is no longer pending in
+    # the parents' wallets, and nobody can approve it into a grant.
+    assert request_id not in pending
+    assert request.stored_state == "withdrawn"

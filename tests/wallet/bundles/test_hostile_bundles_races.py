@@ -122,7 +122,9 @@ def test_submit_against_cancel_ends_one_way(
     assert body["state"] == "cancelled"
     kinds = [e["kind"] for e in body["timeline"]]
     assert "completed" not in kinds
-    assert kinds[-1] in ("cancelled", "item_done", "item_stopped")  # running items finish
+    # running items finish; the grant is withdrawn with the application
+    assert kinds[-1] in ("cancelled", "consent_withdrawn", "item_done", "item_stopped")
+    assert kinds.count("consent_withdrawn") == 1
     if submit.status_code == 409:  # withdrawn before it was submitted: nothing ran
         assert body["submitted_form"] is None
         assert {i["state"] for i in body["items"]} == {"stopped"}
