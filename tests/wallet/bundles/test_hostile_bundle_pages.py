@@ -27,7 +27,9 @@ from tests.wallet.bundles.engine_setup import KeyedMinter, launched, mint_parent
 from tests.wallet.bundles.hostile_world import (
     APPS,
     FATHER,
+    MISSING,
     MOTHER,
+    STRANGER,
     approved,
     created,
     family_services,
@@ -198,3 +200,35 @@ def test_the_report_routes_refuse_every_wrong_token_the_same_way(
     assert report_client.get("/admin/bundles/BAD-CODE/report", headers=BEARER).status_code == 422
     page = report_client.get("/web/admin/bundles/nope/report", headers=BEARER)
     assert page.status_code == 404
+
+
+def test_the_web_forms_tell_a_stranger_nothing_and_need_the_csrf_token(
+    client: TestClient, admin_headers: dict[str, str], accounts: AccountService,
+    services: Services,
+) -> None:  # fmt: skip
+    mint_parents(client, admin_headers, mother_address="上海市闵行区七莘路1号")
+    runtime = launched(services, KeyedMinter())
+    try:
+        app_id = created(client, login(client, MOTHER))
+        _web_session(client, services, STRANGER)
+        csrf = {"csrf_token": client.cookies["elicense_csrf"]}
+        for tail, form in (("/cancel", csrf), ("/submit", {**csrf, "baby_name": "林小宝"}),
+                           ("/resolve", {**csrf, "field": "address", "value": "x"})):  # fmt: skip
+            theirs = client.post(f"/web/bundles/{app_id}{tail}", data=form)
+            missing = client.post(f"/web/bundles/{MISSING}{tail}", data=form)
+            assert theirs.status_code == missing.status_code == 404, tail
+            assert theirs.text == missing.text.replace(MISSING, app_id)
+        _web_session(client, services, MOTHER)
+        forged = client.post(f"/web/bundles/{app_id}/cancel", data={"csrf_token": "x" * 43})
+        assert forged.status_code == 403
+        foreign = client.post(f"/web/bundles/{app_id}/cancel", headers={"origin": "https://evil.example"},
+                              data={"csrf_token": client.cookies["elicense_csrf"]})  # fmt: skip
+        assert foreign.status_code == 403
+        herself = client.post("/web/bundles", data={
+            "csrf_token": client.cookies["elicense_csrf"], "bundle": "tiny_bundle",
+            "holder_father": MOTHER})  # fmt: skip
+        assert herself.status_code == 422
+        body = client.get(f"{APPS}/{app_id}", headers=login(client, MOTHER)).json()
+        assert body["state"] == "awaiting_consent"
+    finally:
+        runtime.destroy()

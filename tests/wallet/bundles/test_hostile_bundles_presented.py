@@ -88,6 +88,7 @@ def _run(client: TestClient, services: Services, credential: str) -> Any:
     ("which", "code"),
     [
         ("garbage", "base45_invalid"),
+        ("nul", "base45_invalid"),
         ("live", "compression_invalid"),
         ("marriage", "credential_invalid"),
         ("revoked", "revoked"),
@@ -100,6 +101,7 @@ def test_a_bad_presented_credential_fails_the_application_and_mints_nothing(
 ) -> None:  # fmt: skip
     credential = {
         "garbage": "EL1:%%%%~~~~ not base45",
+        "nul": "EL1:\x00\u202e" + "\x00" * 100,
         "live": "ELP1:" + "A" * 120,
         "marriage": minted["marriage"],
         "revoked": minted["father"]["qr"],
