@@ -90,7 +90,8 @@ The layer named catches each and turns it into what the right column says::
     ├── DemoFailed ............................... elicense demo: exit 1
     ├── ItemRejected (code) ...................... bundle workflow: the item is rejected
     ├── RuntimeError
-    │   └── SettingsError ........................ the server: refuses to start
+    │   ├── SettingsError ........................ the server: refuses to start
+    │   └── RuntimeDestroyed ..................... a destroyed workflow runtime's thread: it ends
     ├── ValueError
     │   └── BundleDefinitionError ................ the server: refuses to start; CLI exit 2
     ├── LoginRequired ............................ web pages: 303 to the login page
@@ -110,6 +111,7 @@ from issuers.errors._bundles import (
     EngineUnavailable,
     FormConflict,
     ItemRejected,
+    RuntimeDestroyed,
     TooManyApplications,
 )
 from issuers.errors._consent import (
@@ -257,6 +259,7 @@ __all__ = [
     "RelationUnproven",
     "Replayed",
     "Revoked",
+    "RuntimeDestroyed",
     "SchemaInvalid",
     "SettingsError",
     "SignatureInvalid",

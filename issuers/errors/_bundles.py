@@ -10,6 +10,7 @@ __all__ = [
     "EngineUnavailable",
     "FormConflict",
     "ItemRejected",
+    "RuntimeDestroyed",
     "TooManyApplications",
 ]
 
@@ -56,3 +57,9 @@ class ItemRejected(Exception):
         super().__init__(f"{code}: {reason_zh}")
         self.code = code
         self.reason_zh = reason_zh
+
+
+class RuntimeDestroyed(RuntimeError):
+    """A thread of a destroyed bundle workflow runtime tried to reach its database
+    (:mod:`wallet.bundles.engine.shutdown`): the thread ends, its workflow stays as
+    recorded for the next launch to recover."""
