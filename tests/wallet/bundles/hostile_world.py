@@ -32,6 +32,7 @@ from tests.wallet.bundles.engine_setup import (
 from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide
 from wallet.bundles.definitions.schema import BundleDefinition
+from wallet.bundles.records import FINAL_STATES
 from wallet.server import demo
 from wallet.server.app import prepare_database
 from wallet.server.settings import Settings
@@ -60,6 +61,7 @@ __all__ = [
     "family_bundle",
     "family_services",
     "family_world",
+    "quiesce",
     "until",
 ]
 
@@ -104,7 +106,26 @@ def family_world(
     try:
         yield {who: login(client, who) for who in (MOTHER, FATHER, STRANGER)}
     finally:
+        quiesce(services)
         runtime.destroy()
+
+
+def quiesce(services: Services, timeout: float = 20.0) -> None:
+    """Wait until every application's workflow is waiting or ended, so destroying the
+    runtime stops no step half-way (DBOS would log it failing on a closed database)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with services.bundles.store.reading() as conn:
+            applications = services.bundles.store.applications_of_bundle(conn)
+        if all(_resting(a.state, a.consent_request_id) for a in applications):
+            return
+        time.sleep(0.05)
+
+
+def _resting(state: str, consent_request_id: str | None) -> bool:
+    if state == "awaiting_consent":
+        return consent_request_id is not None
+    return state in ("awaiting_submit", *FINAL_STATES)
 
 
 def until(

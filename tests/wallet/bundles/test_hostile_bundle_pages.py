@@ -33,6 +33,7 @@ from tests.wallet.bundles.hostile_world import (
     approved,
     created,
     family_services,
+    quiesce,
     until,
 )
 from tests.wallet.bundles.report_app import report_app
@@ -90,6 +91,7 @@ def test_resolved_and_certificate_values_are_escaped_on_the_citizens_page(
             assert "&lt;script&gt;alert(" in page.text
             assert "script-src 'unsafe-inline'" not in page.headers["content-security-policy"]
     finally:
+        quiesce(services)
         runtime.destroy()
 
 
@@ -111,6 +113,7 @@ def test_a_value_with_hidden_characters_is_refused(
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"]["field"] == "value"
     finally:
+        quiesce(services)
         runtime.destroy()
 
 
@@ -231,4 +234,5 @@ def test_the_web_forms_tell_a_stranger_nothing_and_need_the_csrf_token(
         body = client.get(f"{APPS}/{app_id}", headers=login(client, MOTHER)).json()
         assert body["state"] == "awaiting_consent"
     finally:
+        quiesce(services)
         runtime.destroy()

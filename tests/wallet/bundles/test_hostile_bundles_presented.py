@@ -25,6 +25,7 @@ from tests.wallet.bundles.hostile_world import (
     NEW,
     family_bundle,
     family_services,
+    quiesce,
     until,
 )
 from tests.wallet.citizens import login, mint_marriage
@@ -81,6 +82,7 @@ def _run(client: TestClient, services: Services, credential: str) -> Any:
         final = ("failed", "awaiting_submit")
         return until(client, mother, app_id, lambda b: b["state"] in final)
     finally:
+        quiesce(services)
         runtime.destroy()
 
 

@@ -38,6 +38,7 @@ from tests.wallet.bundles.hostile_world import (
     until,
 )
 from tests.wallet.citizens import login
+from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
 from wallet.server.settings import Settings
 from wallet.server.wiring import Services
@@ -130,6 +131,27 @@ def test_submit_against_cancel_ends_one_way(
         assert {i["state"] for i in body["items"]} == {"stopped"}
 
 
+def test_cancel_against_the_last_approval_stays_cancelled(
+    client: TestClient, world: dict[str, dict[str, str]]
+) -> None:
+    app_id = created(client, world[MOTHER])
+    body = until(client, world[MOTHER], app_id, lambda b: b["consent_request_id"] is not None)
+    request_id = body["consent_request_id"]
+    assert decide(client, world[MOTHER], request_id).status_code == 200
+    approve, cancel = _at_once([
+        lambda: decide(client, world[FATHER], request_id),
+        _post(client, f"{APPS}/{app_id}/cancel", None, world[MOTHER]),
+    ])  # fmt: skip
+    assert cancel.status_code == 200, cancel.text
+    assert approve.status_code in (200, 409), approve.text  # 409: withdrawn first
+    body = _settled(client, world[MOTHER], app_id)
+    assert body["state"] == "cancelled"
+    assert {i["state"] for i in body["items"]} == {"stopped"}
+    late = client.post(f"{APPS}/{app_id}/submit", json=BABY, headers=world[MOTHER])
+    assert late.json()["error"]["code"] == "application_closed"
+    assert client.get("/wallet/consent/grants", headers=world[FATHER]).json() == []
+
+
 def test_resolve_against_submit_never_submits_a_conflict(
     client: TestClient, world: dict[str, dict[str, str]]
 ) -> None:
@@ -189,5 +211,10 @@ def test_filing_and_withdrawing_in_a_loop_stops_for_a_day(
     assert refused.json()["error"]["details"] == {
         "limit": "recent", "max": 10, "bundle": "tiny_bundle",
     }  # fmt: skip
+    # ... and none of the ten is left pending in the father's wallet (withdrawn).
+    deadline = time.monotonic() + 20
+    while client.get("/wallet/consent/requests", headers=world[FATHER]).json():
+        assert time.monotonic() < deadline, "a withdrawn application's request is pending"
+        time.sleep(0.1)
     clock.now += timedelta(hours=24, minutes=1)
     created(client, login(client, MOTHER))  # a new session: the old one expired
