@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from issuers.errors import EngineUnavailable
 from wallet.bundles.engine.binding import Bound, bind, unbind
+from wallet.bundles.engine.shutdown import seal, system_engine
 from wallet.bundles.engine.workflows import (
     APPLICATION_QUEUE,
     ITEM_QUEUE,
@@ -118,6 +119,11 @@ class WorkflowRuntime:
         }
         if self._schema is not None:
             config["dbos_system_schema"] = self._schema
+            # Polling, not LISTEN/NOTIFY: DBOS's listener holds a detached connection
+            # that outlived DBOS.destroy() (psycopg ResourceWarnings, connections left
+            # to emptied test databases); wake-ups then take up to the polling
+            # interval (1 s), which a bundle's waits do not notice.
+            config["use_listen_notify"] = False
         bind(self._services)
         try:
             DBOS(config=config)
@@ -139,7 +145,10 @@ class WorkflowRuntime:
         self.launched = True
 
     def destroy(self) -> None:
+        system = system_engine()  # DBOS's own; sealed below (see .shutdown)
         DBOS.destroy()
+        if system is not None:
+            seal(system)
         unbind()
         self.launched = False
 
