@@ -24,6 +24,8 @@ from pathlib import Path
 
 from dbos import DBOS
 
+from wallet.bundles.engine.sqlite_system import sqlite_system_engine
+
 
 def _add_one(value: int) -> int:
     return value + 1
@@ -57,7 +59,9 @@ def _durable(steps: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(database_url: str | None, steps: int, rounds: int) -> dict[str, float | str]:
+def measure(
+    database_url: str | None, steps: int, rounds: int, engine: str = "elicense"
+) -> dict[str, float | str]:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'dbos.sqlite'}"
@@ -65,6 +69,10 @@ def measure(database_url: str | None, steps: int, rounds: int) -> dict[str, floa
         config = {"name": "elicense-bench", "system_database_url": url, "log_level": "WARNING"}
         if backend == "postgresql":
             config["dbos_system_schema"] = schema
+        system_engine = None
+        if backend == "sqlite" and engine == "elicense":
+            system_engine = sqlite_system_engine(url)  # as the bundle runtime opens it
+            config["system_database_engine"] = system_engine
         DBOS(config=config)  # type: ignore[arg-type]
         DBOS.launch()
         try:
@@ -73,12 +81,15 @@ def measure(database_url: str | None, steps: int, rounds: int) -> dict[str, floa
             bare = [_bare(steps) / steps for _ in range(rounds)]
         finally:
             DBOS.destroy()
+            if system_engine is not None:
+                system_engine.dispose()
             if backend == "postgresql":
                 _drop_schema(url, schema)
     durable_us = statistics.median(durable) * 1e6
     bare_us = statistics.median(bare) * 1e6
     return {
         "backend": backend,
+        "engine": engine if backend == "sqlite" else "dbos",
         "step_us": round(durable_us, 1),
         "bare_call_us": round(bare_us, 3),
         "overhead_us": round(durable_us - bare_us, 1),
@@ -102,9 +113,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--engine", choices=("elicense", "dbos"), default="elicense",
+        help="SQLite: the bundle runtime's system engine (WAL, queued writers) or DBOS's own",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = measure(args.database_url, args.steps, args.rounds)
+    result = measure(args.database_url, args.steps, args.rounds, args.engine)
     print(
         f"{result['backend']}: a durable step {result['step_us']} µs, a bare call "
         f"{result['bare_call_us']} µs: the engine costs {result['overhead_us']} µs a step "

@@ -31,12 +31,14 @@ from contextlib import contextmanager
 
 from dbos import DBOS, DBOSClient, DBOSConfig, EnqueueOptions, SetWorkflowID
 from dbos._error import DBOSException
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuers.errors import EngineUnavailable
 from wallet.bundles.engine.binding import Bound, bind, unbind
 from wallet.bundles.engine.shutdown import seal, system_engine
+from wallet.bundles.engine.sqlite_system import sqlite_system_engine, use_write_ahead_log
 from wallet.bundles.engine.workflows import (
     APPLICATION_QUEUE,
     ITEM_QUEUE,
@@ -74,7 +76,17 @@ def migrate_system_database(database_url: str) -> None:
     that a process dispatching through :class:`ClientDispatcher` finds it before any
     worker has started. Run it once, before the processes start (``elicense serve``)."""
     url, schema = system_database(database_url)
+    if schema is None:
+        use_write_ahead_log(make_url(url).database or "")
     DBOS.migrate(url, schema=schema or SYSTEM_SCHEMA)
+
+
+def _system_engine(url: str, schema: str | None) -> Engine | None:
+    """Our engine for DBOS's SQLite system database (:mod:`.sqlite_system`: WAL,
+    queued writers); None on PostgreSQL, where DBOS opens its own."""
+    if schema is not None:
+        return None
+    return sqlite_system_engine(url)
 
 
 @contextmanager
@@ -106,6 +118,7 @@ class WorkflowRuntime:
         self._executor_id = executor_id
         self._item_concurrency = item_concurrency
         self._queue_poll = queue_poll_seconds
+        self._engine: Engine | None = None
         self.launched = False
 
     def launch(self) -> None:
@@ -126,6 +139,9 @@ class WorkflowRuntime:
             config["use_listen_notify"] = False
         bind(self._services)
         try:
+            self._engine = _system_engine(self._url, self._schema)
+            if self._engine is not None:
+                config["system_database_engine"] = self._engine
             DBOS(config=config)
             DBOS.launch()
             DBOS.register_queue(
@@ -149,6 +165,9 @@ class WorkflowRuntime:
         DBOS.destroy()
         if system is not None:
             seal(system)
+        if self._engine is not None:
+            self._engine.dispose()  # DBOS leaves an engine it was given open
+            self._engine = None
         unbind()
         self.launched = False
 
@@ -178,12 +197,15 @@ class ClientDispatcher:
     def __init__(self, database_url: str) -> None:
         self._database_url = database_url
         self._client: DBOSClient | None = None
+        self._engine: Engine | None = None
 
     def _connected(self) -> DBOSClient:
         if self._client is None:
             url, schema = system_database(self._database_url)
+            self._engine = _system_engine(url, schema)
             self._client = DBOSClient(
                 system_database_url=url,
+                system_database_engine=self._engine,
                 dbos_system_schema=schema or SYSTEM_SCHEMA,
                 application_name=APPLICATION_NAME,
             )
@@ -211,3 +233,6 @@ class ClientDispatcher:
         if self._client is not None:
             self._client.destroy()
             self._client = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
