@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from wallet.bundles.engine import ClientDispatcher, WorkflowRuntime
 from wallet.bundles.engine.minting import IssuanceMinter
-from wallet.bundles.engine.setup import RuntimeParts, build_runtime
+from wallet.bundles.engine.setup import WAIT_POLL_SECONDS, RuntimeParts, build_runtime
 from wallet.server.settings import Settings
 from wallet.server.wiring import Services
 
@@ -56,6 +56,7 @@ def workflow_runtime(
         executor_id=settings.worker_id,
         item_concurrency=settings.bundle_item_concurrency,
         poll_seconds=poll_seconds,
+        wait_seconds=max(poll_seconds, WAIT_POLL_SECONDS),
         log_items=log_items,
     )
 
