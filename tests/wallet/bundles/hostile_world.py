@@ -32,6 +32,7 @@ from tests.wallet.bundles.engine_setup import (
 from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide
 from wallet.bundles.definitions.schema import BundleDefinition
+from wallet.bundles.engine.shutdown import seal
 from wallet.bundles.records import FINAL_STATES
 from wallet.server import demo
 from wallet.server.app import prepare_database
@@ -93,7 +94,7 @@ def family_services(
         services.issuance.register_issuer(info)
     register_client(services)
     yield services
-    services.engine.dispose()
+    seal(services.engine)  # disposed, and no connection for a workflow thread left running
 
 
 def family_world(

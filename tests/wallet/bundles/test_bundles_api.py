@@ -26,6 +26,7 @@ from tests.wallet.bundles.engine_setup import (
 from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
+from wallet.bundles.engine.shutdown import seal
 from wallet.server import demo
 from wallet.server.app import prepare_database
 from wallet.server.settings import Settings
@@ -45,7 +46,7 @@ def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
         services.issuance.register_issuer(info)
     register_client(services)
     yield services
-    services.engine.dispose()
+    seal(services.engine)  # disposed, and no connection for a workflow thread left running
 
 
 @pytest.fixture

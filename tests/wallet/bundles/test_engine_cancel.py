@@ -26,6 +26,7 @@ from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
 from wallet.bundles.engine import WorkflowRuntime
+from wallet.bundles.engine.shutdown import seal
 from wallet.server.settings import Settings
 from wallet.server.wiring import Services
 
@@ -52,7 +53,7 @@ class _Deaf:
 def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
     services = review_services(settings, clock)
     yield services
-    services.engine.dispose()
+    seal(services.engine)  # disposed, and no connection for a workflow thread left running
 
 
 def test_cancel_while_an_item_runs_starts_no_queued_item(

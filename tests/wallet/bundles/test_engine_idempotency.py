@@ -40,6 +40,7 @@ from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
 from wallet.bundles.engine.binding import bound
 from wallet.bundles.engine.minting import IssuanceMinter
+from wallet.bundles.engine.shutdown import seal
 from wallet.bundles.gathering import consent_request_id
 from wallet.consent.records import Requester
 from wallet.consent.requests import AskedHolder, NewRequest
@@ -51,7 +52,7 @@ from wallet.server.wiring import Services
 def services(settings: Settings, clock: FixedClock) -> Iterator[Services]:
     services = review_services(settings, clock)
     yield services
-    services.engine.dispose()
+    seal(services.engine)  # disposed, and no connection for a workflow thread left running
 
 
 def _request(request_id: str) -> NewRequest:

@@ -41,6 +41,7 @@ from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
 from wallet.bundles.dispatch import CONSENT_TOPIC, SUBMIT_TOPIC
+from wallet.bundles.engine.shutdown import seal
 from wallet.server.settings import Settings
 from wallet.server.wiring import Services
 
@@ -70,7 +71,7 @@ def clock() -> RunningClock:
 def services(settings: Settings, clock: RunningClock) -> Iterator[Services]:
     services = review_services(settings, clock)
     yield services
-    services.engine.dispose()
+    seal(services.engine)  # disposed, and no connection for a workflow thread left running
 
 
 def _filed(services: Services) -> str:

@@ -50,6 +50,7 @@ from tests.wallet.citizens import login
 from tests.wallet.consent.consent_calls import decide
 from wallet.accounts.service import AccountService
 from wallet.bundles.dispatch import SUBMIT_TOPIC
+from wallet.bundles.engine.shutdown import seal
 from wallet.bundles.gathering import Gathering, GatheringServices
 from wallet.bundles.records import ApplicationView
 from wallet.bundles.service import BundleService
@@ -103,7 +104,7 @@ def services(settings: Settings, clock: RunningClock) -> Iterator[Services]:
         services.issuance.register_issuer(info)
     register_client(services)
     yield services
-    services.engine.dispose()
+    seal(services.engine)  # disposed, and no connection for a workflow thread left running
 
 
 def _request(services: Services, request_id: str) -> ConsentRequest:
