@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -157,3 +157,16 @@ def wait_for(
             state = None if view is None else (view.application.state, view.timeline)
             raise AssertionError(f"timed out waiting; last seen {state}")
         time.sleep(0.05)
+
+
+class RunningClock:
+    """Real time, from a point the test may move."""
+
+    def __init__(self, start: datetime) -> None:
+        self.jump_to(start)
+
+    def jump_to(self, at: datetime) -> None:
+        self._base, self._t0 = at, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._base + timedelta(seconds=time.monotonic() - self._t0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,6 +34,7 @@ from tests.wallet.bundles.engine_setup import (
     FATHER,
     MOTHER,
     KeyedMinter,
+    RunningClock,
     mint_parents,
     wait_for,
 )
@@ -47,19 +48,6 @@ from wallet.server.wiring import Services
 
 DEADLINE_IN_S = 3.0
 ENDED = ("refused", "cancelled", "failed", "completed", "rejected")
-
-
-class RunningClock:
-    """Real time, from a point the test may move."""
-
-    def __init__(self, start: datetime) -> None:
-        self.jump_to(start)
-
-    def jump_to(self, at: datetime) -> None:
-        self._base, self._t0 = at, time.monotonic()
-
-    def __call__(self) -> datetime:
-        return self._base + timedelta(seconds=time.monotonic() - self._t0)
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ the test's database; SQLite, or PostgreSQL with ELICENSE_DATABASE_URL):
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from dbos import DBOS
@@ -41,6 +40,7 @@ from tests.wallet.bundles.engine_setup import (
     FATHER,
     MOTHER,
     KeyedMinter,
+    RunningClock,
     mint_parents,
     register_client,
     tiny_bundle,
@@ -62,19 +62,6 @@ from wallet.server.wiring import Services, build_services
 
 SUBMIT_WITHIN_DAYS = 3
 DEADLINE_IN_S = 3.0
-
-
-class RunningClock:
-    """Real time, from a point the test may move."""
-
-    def __init__(self, start: datetime) -> None:
-        self.jump_to(start)
-
-    def jump_to(self, at: datetime) -> None:
-        self._base, self._t0 = at, time.monotonic()
-
-    def __call__(self) -> datetime:
-        return self._base + timedelta(seconds=time.monotonic() - self._t0)
 
 
 class _Later:
