@@ -48,7 +48,10 @@ it raises one of these.
     │   └── InvalidScope ......................... invalid_scope            400
     ├── KeyUnavailable ........................... key_unavailable          503
     ├── Busy (retry_after) ....................... busy                     503
-    ├── EngineUnavailable ........................ engine_unavailable       503
+    ├── EngineUnavailable (retry_after) .......... engine_unavailable       503
+    ├── DatabaseUnavailable (retry_after) ........ database_unavailable     503
+    │   └── DatabaseReadOnly ..................... database_read_only       503
+    ├── DatabaseFull ............................. database_full            507
     ├── AccountLocked ............................ account_locked           423
     └── CredentialInvalid (verification verdicts; 422 when raised over HTTP)
         ├── Malformed ............................ malformed
@@ -168,6 +171,7 @@ from issuers.errors._requests import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from issuers.errors._storage import DatabaseFull, DatabaseReadOnly, DatabaseUnavailable
 from issuers.errors._verdicts import (
     Base45Invalid,
     ClaimsInvalid,
@@ -217,6 +221,9 @@ __all__ = [
     "ConsentDenied",
     "ConsentPending",
     "CredentialInvalid",
+    "DatabaseFull",
+    "DatabaseReadOnly",
+    "DatabaseUnavailable",
     "DeadlinePassed",
     "DemoFailed",
     "ElicenseError",

@@ -45,6 +45,7 @@ class EngineUnavailable(ElicenseError):
 
     code = "engine_unavailable"
     status = 503
+    retry_after = 2
 
 
 class ItemRejected(Exception):

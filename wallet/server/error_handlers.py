@@ -13,11 +13,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
-from issuers.errors import Busy, ElicenseError, InvalidClient, OAuthError, Unauthorized
+from issuers.errors import ElicenseError, InvalidClient, OAuthError, Unauthorized
+from issuers.store.faults import storage_error
 
 log = logging.getLogger("elicense.http")
 
@@ -85,9 +87,22 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, OAuthError):
             return oauth_error_response(exc)
         headers = {"WWW-Authenticate": bearer_challenge(exc)} if exc.status == 401 else None
-        if isinstance(exc, Busy):
-            headers = {"Retry-After": str(exc.retry_after)}
+        retry_after = getattr(exc, "retry_after", None)  # Busy, DatabaseUnavailable, ...
+        if isinstance(retry_after, int):
+            headers = {"Retry-After": str(retry_after)}
         return error_response(exc.status, exc.to_dict(), headers)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # The database unreachable, read-only, full or busy (issuers.store.faults):
+        # a typed answer, logged without the driver's text (it can quote data).
+        typed = storage_error(exc)
+        if typed is None:
+            return await _unexpected(request, exc)
+        log.warning(
+            "%s on %s %s (%s)", typed.code, request.method, request.url.path, type(exc).__name__
+        )
+        return await _elicense(request, typed)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,40 @@
+"""The database failing under a request: unreachable (a PostgreSQL restart, a file
+that cannot be opened), read-only, or full. Each is typed, so a client sees a stable
+code and, where waiting helps, ``Retry-After`` instead of a 500; which driver error
+becomes which is decided in :mod:`issuers.store.faults`. The tree is drawn in
+:mod:`issuers.errors`."""
+
+from __future__ import annotations
+
+from issuers.errors._requests import ElicenseError
+
+__all__ = ["DatabaseFull", "DatabaseReadOnly", "DatabaseUnavailable"]
+
+
+class DatabaseUnavailable(ElicenseError):
+    """The database cannot be reached now (restarting, refusing connections, the
+    connection lost mid-request). Nothing this request would have written was kept;
+    the same request may be sent again after ``retry_after`` seconds."""
+
+    code = "database_unavailable"
+    status = 503
+    retry_after = 2
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    """The database takes reads but refuses writes (a read-only file or mount, a
+    PostgreSQL standby or ``default_transaction_read_only``): what only reads still
+    works; this write was not made."""
+
+    code = "database_read_only"
+    retry_after = 30
+
+
+class DatabaseFull(ElicenseError):
+    """The database has no room for this write (SQLite's ``SQLITE_FULL``: the disk or
+    ``max_page_count``; PostgreSQL's ``disk_full``). 507 Insufficient Storage (RFC 4918
+    §11.5): waiting does not help until an operator frees space, so no Retry-After.
+    The write was rolled back; what was stored before is intact."""
+
+    code = "database_full"
+    status = 507
