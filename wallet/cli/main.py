@@ -20,6 +20,7 @@ from wallet.cli.audit import add_audit_verbs
 from wallet.cli.bundle_ops import add_report_verb, add_run_verb
 from wallet.cli.bundles import add_bundle_verbs
 from wallet.cli.clients import add_client_verbs
+from wallet.cli.db import add_db_verbs
 from wallet.cli.demo_newborn import add_demo_verbs
 from wallet.cli.device import add_device_verbs
 from wallet.cli.fields import UsageError
@@ -28,6 +29,7 @@ from wallet.cli.inspector import add_offline_verbs, add_render_verb, add_verify_
 from wallet.cli.issuer_keys import add_key_verbs
 from wallet.cli.issuer_mint import add_mint_verb
 from wallet.cli.issuer_status import add_status_verbs
+from wallet.cli.publish import add_publish_verb
 from wallet.cli.serve import add_serve_verb
 from wallet.cli.worker import add_worker_verb
 
@@ -101,11 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_verb(verbs, common)
     add_worker_verb(verbs, common)
+    add_db_verbs(verbs, common)
     add_mint_verb(verbs, common)
     add_verify_verb(verbs, common)
     add_status_verbs(verbs, common)
     add_key_verbs(verbs, common)
     add_offline_verbs(verbs, common)
+    add_publish_verb(verbs, common)  # static signed files for a CDN
     add_device_verbs(verbs, common)
     add_render_verb(verbs, common)
     add_client_verbs(verbs, common)
