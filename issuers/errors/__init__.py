@@ -53,6 +53,7 @@ it raises one of these.
     │   └── DatabaseReadOnly ..................... database_read_only       503
     ├── DatabaseFull ............................. database_full            507
     ├── AccountLocked ............................ account_locked           423
+    ├── RateLimited (retry_after) ................ rate_limited             429
     └── CredentialInvalid (verification verdicts; 422 when raised over HTTP)
         ├── Malformed ............................ malformed
         │   ├── UnsupportedVersion ............... unsupported_version
@@ -166,6 +167,7 @@ from issuers.errors._requests import (
     NoQrFound,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     ReauthenticationRequired,
     SchemaInvalid,
     Unauthorized,
@@ -262,6 +264,7 @@ __all__ = [
     "PresentationStale",
     "PullRefused",
     "PurposeMismatch",
+    "RateLimited",
     "ReauthenticationRequired",
     "RelationUnproven",
     "Replayed",

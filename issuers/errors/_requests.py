@@ -19,6 +19,7 @@ __all__ = [
     "NoQrFound",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "ReauthenticationRequired",
     "SchemaInvalid",
     "Unauthorized",
@@ -128,6 +129,19 @@ class Busy(ElicenseError):
     code = "busy"
     status = 503
     retry_after = 1
+
+
+class RateLimited(ElicenseError):
+    """Too many requests from one client (its address, or its client_id) in a route
+    group's window (:mod:`issuers.api.rate_limits`); ``retry_after``: whole seconds until
+    the window has room again (sent as ``Retry-After``, RFC 6585 §4)."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
 
 
 class AccountLocked(ElicenseError):
