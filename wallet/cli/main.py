@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from issuers.errors import ElicenseError
 from wallet.cli.audit import add_audit_verbs
+from wallet.cli.bench import add_bench_verb
 from wallet.cli.bundle_ops import add_report_verb, add_run_verb
 from wallet.cli.bundles import add_bundle_verbs
 from wallet.cli.clients import add_client_verbs
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_key_verbs(verbs, common)
     add_offline_verbs(verbs, common)
     add_publish_verb(verbs, common)  # static signed files for a CDN
+    add_bench_verb(verbs)  # python -m benchmarks, from a source checkout
     add_device_verbs(verbs, common)
     add_render_verb(verbs, common)
     add_client_verbs(verbs, common)
