@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from issuers.clock import Clock
 from issuers.codes import region_name
 from issuers.errors import ElicenseError
+from issuers.metrics import NOTHING, Recorder
 from issuers.registry import KeyResolver
 from issuers.status_codes import StatusChecker
 from verifiers.presentation import DEFAULT_SKEW, HolderKeyStatus, ReplayGuard, verify_any
@@ -63,6 +64,9 @@ class VerifierContext:
     skew: timedelta = DEFAULT_SKEW
     # The holder keys this verifier's own wallet made: a retired one signs nothing valid.
     holder_keys: HolderKeyStatus | None = None
+    # Where the HTTP verifiers count their verdicts (the routes call it, not verdict_for:
+    # a bundle checking a presented credential gives no verdict to anyone).
+    metrics: Recorder = NOTHING
 
 
 class IssuerView(BaseModel):

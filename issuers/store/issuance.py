@@ -21,6 +21,7 @@ from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import KeyUnavailable, NotFound, PayloadTooLarge
 from issuers.formats.cwt import StatusReference
+from issuers.metrics import NOTHING, Recorder
 from issuers.minting import NO_QR, build_record, rebind_qr, require_qr, sign_qr
 from issuers.registry import IssuerInfo
 from issuers.status_codes import CertificateStatus
@@ -43,8 +44,10 @@ class IssuanceService:
         *,
         public_base_url: str = "http://127.0.0.1:8000",
         holder_keys: HolderKeyBinder | None = None,
+        metrics: Recorder = NOTHING,
     ) -> None:
         self._engine = engine
+        self.metrics = metrics  # each certificate minted or re-issued counts (reissue.once)
         self._holder_keys = holder_keys
         self._master_key = master_key
         self._clock = clock

@@ -69,7 +69,9 @@ def once(
                 )
                 if found is not None:
                     return found
-            return body(conn, service.clock())
+            minted = body(conn, service.clock())
+        service.metrics.minted(type_slug, minted.record.issuer.uscc)  # committed
+        return minted
 
     if mint_key is None:
         return attempt()

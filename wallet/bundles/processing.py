@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from issuers.clock import Clock
+from issuers.metrics import NOTHING, Recorder
 from wallet.bundles.definitions.schema import BundleDefinition
 from wallet.bundles.handlers.base import Handler, ItemContext, Minter, Rejected
 from wallet.bundles.records import ItemView, StoredApplication
@@ -41,6 +42,7 @@ class ProcessingServices:
     minter: Minter
     clock: Clock
     failpoint: Callable[[str, str], None]  # (point, item code); does nothing unless set
+    metrics: Recorder = NOTHING  # an item's started, succeeded, rejected, failed
 
 
 class Processing:
@@ -115,6 +117,7 @@ class Processing:
                     conn, application_id, now, "item_started",
                     f"{item.department_name_zh}开始办理{item.name_zh}", item_code,
                 )  # fmt: skip
+        self._s.metrics.bundle_item(application.bundle, item_code, "started")
         context = ItemContext(
             application_id=application_id,
             bundle=definition,
@@ -130,6 +133,7 @@ class Processing:
             outcome = handler(context, self._s.minter)
         except Rejected as rejected:
             self._reject(application_id, item_code, item.name_zh, rejected)
+            self._s.metrics.bundle_item(application.bundle, item_code, "rejected")
             return "rejected"
         self._s.failpoint("after_mint", item_code)
         finished = self._s.clock()
@@ -147,6 +151,7 @@ class Processing:
             if outputs:
                 text += f"，{len(outputs)}份电子证照已发放至卡包"
             self._s.store.add_event(conn, application_id, finished, "item_done", text, item_code)
+        self._s.metrics.bundle_item(application.bundle, item_code, "succeeded")
         return "done"
 
     def _reject(
@@ -178,6 +183,7 @@ class Processing:
                 conn, application_id, item_code, state="rejected",
                 finished_at=self._s.clock(), note="系统处理异常",
             )  # fmt: skip
+        self._s.metrics.bundle_item(self._load(application_id)[0].bundle, item_code, "failed")
 
     def finish(self, application_id: str) -> str:
         """Completed, or rejected naming the first rejected item and its reason; an

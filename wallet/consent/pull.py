@@ -44,6 +44,7 @@ from issuers.errors import (
     PurposeMismatch,
 )
 from issuers.formats.sd_jwt import vct_of
+from issuers.metrics import NOTHING, Recorder
 from issuers.status_codes import CertificateStatus
 from wallet.audit.records import AuditEvent, AuditTrail
 from wallet.consent.annotation import Annotation, share_digest, sign_annotation
@@ -94,7 +95,9 @@ class PullService:
         clock: Clock,
         *,
         public_base_url: str,
+        metrics: Recorder = NOTHING,
     ) -> None:
+        self._metrics = metrics
         self._transactions = transactions
         self._consent = consent
         self._shares = shares
@@ -117,8 +120,10 @@ class PullService:
             with self._transactions.writing() as conn:
                 taken = self._take(conn, client, grant_id, purpose, wanted, now)
         except (PullRefused, ConsentPending) as refusal:
+            self._metrics.pulled(refusal.code)
             self._record_refusal(client, grant_id, refusal, now)
             raise
+        self._metrics.pulled("ok")
         # The use and its audit entry are committed; what is left (signing, drawing)
         # reads nothing stored, so it runs without holding the write lock.
         grant, use = taken.grant, taken.use

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from issuers.clock import Clock, utc_now
 from issuers.crypto.platform_key import platform_signing_key
+from issuers.metrics.prometheus import Metrics
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
 from issuers.store.key_resolver import DatabaseKeyResolver
@@ -75,6 +76,7 @@ class Services:
     shares: ShareService
     pulls: PullService
     bundles: BundleService
+    metrics: Metrics  # what /metrics reports; every service above records into it
 
     def provided(self) -> tuple[object, ...]:
         """The services routes ask for by type."""
@@ -102,18 +104,21 @@ def build_services(
     *,
     engine: Engine | None = None,
     bundles: Mapping[str, BundleDefinition] | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Every service over one engine (made from ``settings`` unless given). Builds
     objects only: nothing is migrated or seeded here (:func:`wallet.server.app.prepare`).
     ``bundles``: other bundle definitions than the sample files' (tests, the benchmark);
-    their items join the consent items."""
+    their items join the consent items. ``metrics``: a fresh registry unless given."""
     engine = engine or make_engine(settings.resolved_database_url)
+    metrics = metrics or Metrics()
     master_key = settings.master_key_bytes()
     holder_store = HolderStore(engine)
     keyring = HolderKeyring(holder_store, master_key, clock)
     issuance = IssuanceService(
-        engine, master_key, clock, public_base_url=settings.public_base_url, holder_keys=keyring
-    )
+        engine, master_key, clock, public_base_url=settings.public_base_url,
+        holder_keys=keyring, metrics=metrics,
+    )  # fmt: skip
     audit = AuditService(AuditStore(engine), clock, master_key)
     # The sample files, checked (a bad file stops the start, naming file and field).
     definitions = load_definitions() if bundles is None else bundles
@@ -125,13 +130,14 @@ def build_services(
     consent.use_preparer(shares)  # each approval issues and binds its shares
     bundle_service = BundleService(BundleStore(engine), definitions, clock, consent=consent)
     consent.on_decision(bundle_service.consent_decided)  # wakes the waiting application
+    consent.on_decision(lambda request: metrics.consent_decided(request.stored_state))
     return Services(
         settings=settings,
         engine=engine,
         clock=clock,
         issuance=issuance,
         publication=PublicationService(issuance, master_key, clock),
-        verifier=build_verifier(settings, engine, clock),
+        verifier=dataclasses.replace(build_verifier(settings, engine, clock), metrics=metrics),
         accounts=AccountService(AccountStore(engine), clock),
         certificates=CertificateService(CertificateStore(engine)),
         keyring=keyring,
@@ -162,8 +168,10 @@ def build_services(
             platform_signing_key(master_key),
             clock,
             public_base_url=settings.public_base_url,
+            metrics=metrics,
         ),
         bundles=bundle_service,
+        metrics=metrics,
     )
 
 

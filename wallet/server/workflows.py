@@ -50,6 +50,7 @@ def workflow_runtime(
         clients=services.clients,
         verifier=services.verifier,
         clock=services.clock,
+        metrics=services.metrics,
     )
     return build_runtime(
         parts,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from issuers.clock import Clock
+from issuers.metrics import NOTHING, Recorder
 from verifiers.verdict import VerifierContext
 from wallet.bundles.engine import Bound, WorkflowRuntime, failpoints_from
 from wallet.bundles.engine.failpoints import FAILPOINTS_ENV
@@ -39,6 +40,7 @@ class RuntimeParts:
     clients: ClientLookup
     verifier: VerifierContext
     clock: Clock
+    metrics: Recorder = NOTHING  # the items' steps count here
 
 
 def build_runtime(
@@ -66,9 +68,10 @@ def build_runtime(
     )  # fmt: skip
     processing = Processing(
         ProcessingServices(
-            store, definitions, parts.handlers, parts.minter, parts.clock, failpoints_from(armed)
+            store, definitions, parts.handlers, parts.minter, parts.clock,
+            failpoints_from(armed), parts.metrics,
         )
-    )
+    )  # fmt: skip
     runtime = WorkflowRuntime(
         parts.database_url,
         Bound(gathering, processing, wait_seconds or poll_seconds, log_items),

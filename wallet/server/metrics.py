@@ -1,0 +1,154 @@
+"""``GET /metrics``: the Prometheus text format (https://prometheus.io/docs/instrumenting/exposition_formats/).
+
+What is counted and how it is labelled: :mod:`issuers.metrics`. Here the shell adds:
+
+* :class:`RequestMetrics`, a pure ASGI middleware: one count and one latency per
+  request, labelled by the route *template* the router matched (``/issuers/{uscc}``,
+  ``unmatched`` when none did), never the raw path;
+* the bundle queues' depth, read from DBOS's tables at scrape time
+  (:class:`~wallet.bundles.engine.queue_depth.QueueDepth`);
+* the workers' sum: under ``PROMETHEUS_MULTIPROC_DIR`` (``elicense serve --workers N``
+  sets it) a scrape reads every worker's files (prometheus-client's
+  ``MultiProcessCollector``), whichever worker answers it.
+
+Who may read it: the bearer of ``ELICENSE_METRICS_TOKEN`` (a read-only token for the
+scraper, so its configuration never holds a token that can mint) or of the admin token.
+Without either configured, nobody: a 401 as for any wrong token. The figures carry no
+personal data, but they are the service's volumes (mints per province, pulls), which
+are not public.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import time
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from issuers.errors import Unauthorized
+from issuers.metrics.prometheus import Metrics
+from wallet.bundles.engine.queue_depth import QueueDepth
+
+__all__ = ["MULTIPROC_ENV", "QueueCollector", "RequestMetrics", "install", "scrape"]
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+METRICS_PATH = "/metrics"
+UNMATCHED = "unmatched"
+_log = logging.getLogger("elicense.metrics")
+_bearer = HTTPBearer(auto_error=False, description="Metrics token or admin token")
+
+
+class RequestMetrics:
+    """Counts and times every HTTP request by method, route template and status."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app raises before answering
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sent)
+        finally:
+            self.metrics.request(
+                scope["method"], route_template(scope), status, time.perf_counter() - started
+            )
+
+
+def route_template(scope: Scope) -> str:
+    """The path template of the route the router matched (a mount: its prefix and
+    ``{path}``), or ``unmatched``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return UNMATCHED
+    if isinstance(route, Mount):  # static files
+        return path.rstrip("/") + "/{path}"
+    return path or "/"
+
+
+class QueueCollector(Collector):
+    """``elicense_bundle_queue_depth{queue,status}`` read when scraped; a database
+    that cannot be read leaves the metric out (logged), never fails the scrape."""
+
+    def __init__(self, depth: QueueDepth) -> None:
+        self._depth = depth
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            counts = self._depth.counts()
+        except SQLAlchemyError as exc:
+            _log.warning("bundle queue depth unreadable: %s", type(exc).__name__)
+            return []
+        family = GaugeMetricFamily(
+            "elicense_bundle_queue_depth",
+            "Bundle workflows in DBOS's queues now: ENQUEUED (waiting for a worker) and"
+            " PENDING (running, or an application waiting for consent or its submission).",
+            labels=("queue", "status"),
+        )
+        for count in counts:
+            family.add_metric((count.queue, count.status), count.count)
+        return [family]
+
+
+def scrape(metrics: Metrics, queues: Collector | None) -> bytes:
+    """The exposition text: this process's registry, or every worker's files."""
+    directory = os.environ.get(MULTIPROC_ENV)
+    if not directory:
+        return generate_latest(metrics.registry)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    if queues is not None:
+        registry.register(queues)
+    return generate_latest(registry)
+
+
+def install(app: FastAPI, metrics: Metrics, queues: QueueDepth | None, tokens: list[str]) -> None:
+    """The middleware and ``GET /metrics`` (readable with one of ``tokens``)."""
+    collector = QueueCollector(queues) if queues is not None else None
+    if collector is not None and not os.environ.get(MULTIPROC_ENV):
+        metrics.registry.register(collector)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    router = APIRouter(tags=["ops"])
+
+    def require_reader(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        given = (credentials.credentials if credentials is not None else "").encode()
+        if not any(hmac.compare_digest(given, token.encode()) for token in tokens):
+            raise Unauthorized("a valid metrics or issuer administration bearer token is required")
+
+    @router.get(
+        METRICS_PATH,
+        summary="Prometheus metrics",
+        response_class=Response,
+        dependencies=[Depends(require_reader)],
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    )
+    def read_metrics() -> Response:
+        return Response(scrape(metrics, collector), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(router)
