@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from issuers.catalogue import get_type
-from issuers.codes import parse_identifier
+from issuers.catalogue import CertificateFields, CertificateType, get_type
+from issuers.codes import LicenceIdentifier, parse_identifier
 from issuers.crypto.keys import b64url
 from issuers.errors import (
     ClaimsInvalid,
@@ -28,7 +28,7 @@ from issuers.errors import (
 )
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.cwt import CredentialClaims
-from issuers.registry import KeyResolver
+from issuers.registry import IssuerInfo, KeyResolver
 from issuers.status_codes import LIST_INVALID, LIST_SUSPENDED, LIST_VALID, StatusChecker
 from verifiers.result import VerifiedCredential
 
@@ -101,6 +101,18 @@ def verify_credential_cose(
         _check_status(status.status_of(claims.status, now, issuer))
         status_checked = True
 
+    return _result(message, issuer, claims, identifier, certificate_type, fields, status_checked)
+
+
+def _result(
+    message: cose_sign1.Sign1,
+    issuer: IssuerInfo,
+    claims: CredentialClaims,
+    identifier: LicenceIdentifier,
+    certificate_type: CertificateType,
+    fields: CertificateFields,
+    status_checked: bool,
+) -> VerifiedCredential:
     return VerifiedCredential(
         identifier=claims.identifier,
         type_slug=certificate_type.slug,

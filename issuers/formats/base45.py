@@ -6,9 +6,13 @@ byte becomes two characters. §6: a decoder MUST reject characters outside the
 45-character alphabet, a triple whose value exceeds 65535, and a lone final
 character.
 
-Decoding is on the verification hot path, so it is vectorised with NumPy: measured
-here at 8 µs for a 335-character string against 28 µs for the pure-Python ``base45``
-package (an Ed25519 verify is about 100 µs on the same machine).
+Decoding is on the verification hot path, so no loop runs per character or triple: the
+triples' three digits are spread into 32-bit lanes of three big integers, and one
+big-integer sum ``c + 45·d + 2025·e`` computes every triple at once (a lane holds at most
+91,124, so no carry crosses lanes). Measured on a 470-character credential: 5.6 µs,
+against 6.2 µs for the NumPy version it replaced (which cost 8-14 µs more when run right
+after a signature check, its many calls all cold) and 28 µs for the pure-Python
+``base45`` package; an Ed25519 verify is about 100 µs on the same machine.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ _INVALID = 255
 # bytes.translate maps each alphabet character to its value 0-44 and everything else
 # to 255, in C; one max() then catches any foreign character.
 _TO_VALUES = bytes(ALPHABET.index(chr(b)) if chr(b) in ALPHABET else _INVALID for b in range(256))
-_BELOW_32 = bytes(range(32))
 _WEIGHTS = np.array([1, 45, 45 * 45], dtype=np.uint32)
 _FROM_VALUES = bytes(ord(ALPHABET[v]) if v < 45 else 0 for v in range(256))  # value -> char
 
@@ -56,22 +59,33 @@ def decode(text: str) -> bytes:
     if _INVALID in digits:  # memchr, in C
         raise Base45Invalid("Base45 text holds a character outside the RFC 9285 alphabet")
     full = length - length % 3
-    out = b""
-    if full:
-        triples = (
-            np.frombuffer(digits, dtype=np.uint8, count=full)
-            .reshape(-1, 3)
-            .astype(np.uint32)
-            .dot(_WEIGHTS)
-        )
-        # Only a triple whose last digit is 32 or more (32 * 2025 = 64800) can pass
-        # 65535; finding one is a C-level scan, and only then is the exact check run.
-        if digits[2:full:3].translate(None, _BELOW_32) and triples.max() > 0xFFFF:
-            raise Base45Invalid("a Base45 triple encodes a value above 65535")
-        out = triples.astype(">u2").tobytes()
+    out = _triples(digits, full // 3) if full else b""
     if length % 3 == 2:
         last = digits[-2] + 45 * digits[-1]
         if last > 0xFF:
             raise Base45Invalid("the final Base45 pair encodes a value above 255")
         out += bytes((last,))
     return out
+
+
+def _triples(digits: bytes, count: int) -> bytes:
+    """The 2-byte values of the first ``count`` triples of digit values (0-44), big-endian.
+
+    Lane i of ``lanes`` is the 4-byte big-endian number ``digits[3i + k]``; summing the
+    three weighted big integers adds lane by lane, so lane i of the sum is the triple's
+    value n (§4), and its two low bytes are the decoded pair."""
+    lanes = bytearray(4 * count)
+    total = 0
+    for offset, weight in _DIGIT_WEIGHTS:
+        lanes[3::4] = digits[offset : 3 * count : 3]
+        total += weight * int.from_bytes(lanes, "big")
+    values = total.to_bytes(4 * count, "big")
+    if values[1::4].count(0) != count:  # n >= 65536 sets the lane's second byte
+        raise Base45Invalid("a Base45 triple encodes a value above 65535")
+    pairs = bytearray(2 * count)
+    pairs[0::2] = values[2::4]
+    pairs[1::2] = values[3::4]
+    return bytes(pairs)
+
+
+_DIGIT_WEIGHTS = ((0, 1), (1, 45), (2, 45 * 45))  # (offset in the triple, weight)
