@@ -19,6 +19,7 @@ from wallet.cli.inputs import bounded_int, nonempty
 
 PUBLIC_BASE_URL_ENV = "ELICENSE_PUBLIC_BASE_URL"
 INPROCESS_WORKERS_ENV = "ELICENSE_INPROCESS_WORKERS"
+RATE_LIMIT_SHARE_ENV = "ELICENSE_RATE_LIMIT_SHARE"
 MAX_WORKERS = 64
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - names, not binds
 
@@ -54,6 +55,13 @@ def _check_bindable(host: str, port: int) -> None:
             probe.bind(address)
     except OSError as exc:
         raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _share_rate_limits(workers: int) -> None:
+    """With a memory:// rate-limit storage each worker counts alone: each gets 1/N of
+    every limit (ELICENSE_RATE_LIMIT_SHARE, read by the workers' settings), so the N
+    together never allow more than the configured limit."""
+    os.environ.setdefault(RATE_LIMIT_SHARE_ENV, str(workers))
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -100,9 +108,11 @@ def _serve(args: argparse.Namespace) -> int:
             f"{PUBLIC_BASE_URL_ENV} to the address verifiers reach this server at",
             file=sys.stderr,
         )
-    # Migrate, and seed in demo mode, once before the workers start.
-    with local_engine(settings.resolved_database_url) as engine:
-        prepare_database(build_services(settings, engine=engine))
+    # Demo mode migrates and seeds, once before the workers start; otherwise a schema
+    # behind the head is refused, naming `elicense db upgrade` (the operator's step).
+    with local_engine(settings.resolved_database_url, migrate=settings.demo) as engine:
+        if settings.demo:
+            prepare_database(build_services(settings, engine=engine))
         migrate_system_database(settings.resolved_database_url)  # DBOS's, for workers
         if settings.demo:
             moved = demo.repoint(engine, settings.master_key_bytes(), settings.public_base_url)
@@ -121,6 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
     where = "in this process" if settings.runs_workflows_in_process else "in `elicense worker`s"
     print(f"elicense: bundle workflows run {where}", file=sys.stderr)
     print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
+    _share_rate_limits(args.workers)
     uvicorn.run(
         "wallet.server.app:app_from_environment",
         factory=True,
@@ -128,5 +139,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        # X-Forwarded-For/-Proto believed from these peers only (none unless configured;
+        # uvicorn's own default would trust any local process).
+        forwarded_allow_ips=settings.trusted_proxies,
     )
     return 0

@@ -61,7 +61,8 @@ def _work(args: argparse.Namespace) -> int:
     bundle_log.addHandler(handler)
     bundle_log.setLevel(logging.INFO)
     try:
-        with local_engine(settings.resolved_database_url) as engine:
+        # Outside demo mode a schema behind the head is refused (`elicense db upgrade`).
+        with local_engine(settings.resolved_database_url, migrate=settings.demo) as engine:
             services = build_services(settings, engine=engine)
             runtime = workflow_runtime(services, log_items=True)
             _say(f"{settings.worker_id}: starting")

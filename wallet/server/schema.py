@@ -1,23 +1,55 @@
-"""Bring a database to the current schema with Alembic (``upgrade head``).
+"""Bring a database to the current schema with Alembic (``upgrade head``), and say
+where a database stands against it.
 
 The migration scripts live in ``wallet/server/migrations``, beside the app shell,
 because that is the level that sees every feature's tables (see its ``env.py``). A test
 checks that they produce exactly what the tables declare
 (``tests/wallet/server/test_migrations.py``), and another that a database made before
 the history moved here upgrades with nothing lost (``test_upgrade_from_main.py``).
+
+Who migrates: ``elicense db upgrade`` (an operator's deliberate step, before the new
+version's processes start), demo mode by itself, and the CLI's local verbs. Outside
+demo mode ``elicense serve`` and ``elicense worker`` only read :func:`schema_state` and
+refuse to start on a schema that is not at the head; ``GET /readyz`` reads it too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 from issuers.store.database import write_transaction
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+UPGRADE_COMMAND = "elicense db upgrade"
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """The revisions a database is at (none: no schema at all) and the head of the
+    migrations this code carries. Revision ids are not personal data."""
+
+    current: tuple[str, ...]
+    heads: tuple[str, ...]
+
+    @property
+    def at_head(self) -> bool:
+        return set(self.current) == set(self.heads)
+
+    @property
+    def current_text(self) -> str:
+        return ", ".join(self.current) or "none (no schema)"
+
+    @property
+    def head_text(self) -> str:
+        return ", ".join(self.heads)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -27,20 +59,49 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@lru_cache(maxsize=1)
+def head_revisions() -> tuple[str, ...]:
+    """The head of the migrations shipped with this code (read from the scripts once)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return tuple(sorted(ScriptDirectory.from_config(config).get_heads()))
+
+
+def current_revisions(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
 def ensure_schema(engine: Engine) -> None:
+    upgrade_schema(engine)
+
+
+def upgrade_schema(engine: Engine) -> tuple[SchemaState, SchemaState]:
+    """Migrate to the head (nothing to do at the head); the state before and after,
+    read in the migration's own transaction."""
     with write_transaction(engine) as connection:
+        before = SchemaState(current_revisions(connection), head_revisions())
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        after = SchemaState(current_revisions(connection), head_revisions())
+    return before, after
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """Where the database stands (read only: nothing is made, nothing migrated)."""
+    with engine.connect() as connection:
+        return SchemaState(current_revisions(connection), head_revisions())
 
 
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration (read only: nothing is made,
     nothing migrated). A database with no schema at all is not current."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    return schema_state(engine).at_head
 
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current == heads
+
+def behind_message(state: SchemaState, shown_url: str) -> str:
+    """One line for an operator: where the database is, and the command that fixes it."""
+    return (
+        f"the database {shown_url} is at schema revision {state.current_text}, not at the"
+        f" head {state.head_text}: run `{UPGRADE_COMMAND}` first"
+    )
