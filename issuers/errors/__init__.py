@@ -50,7 +50,8 @@ it raises one of these.
     ├── Busy (retry_after) ....................... busy                     503
     ├── EngineUnavailable (retry_after) .......... engine_unavailable       503
     ├── DatabaseUnavailable (retry_after) ........ database_unavailable     503
-    │   └── DatabaseReadOnly ..................... database_read_only       503
+    │   ├── DatabaseReadOnly ..................... database_read_only       503
+    │   └── SchemaBehind ......................... schema_behind            503
     ├── DatabaseFull ............................. database_full            507
     ├── AccountLocked ............................ account_locked           423
     ├── RateLimited (retry_after) ................ rate_limited             429
@@ -173,7 +174,12 @@ from issuers.errors._requests import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from issuers.errors._storage import DatabaseFull, DatabaseReadOnly, DatabaseUnavailable
+from issuers.errors._storage import (
+    DatabaseFull,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    SchemaBehind,
+)
 from issuers.errors._verdicts import (
     Base45Invalid,
     ClaimsInvalid,
@@ -270,6 +276,7 @@ __all__ = [
     "Replayed",
     "Revoked",
     "RuntimeDestroyed",
+    "SchemaBehind",
     "SchemaInvalid",
     "SettingsError",
     "SignatureInvalid",

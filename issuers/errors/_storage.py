@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from issuers.errors._requests import ElicenseError
 
-__all__ = ["DatabaseFull", "DatabaseReadOnly", "DatabaseUnavailable"]
+__all__ = ["DatabaseFull", "DatabaseReadOnly", "DatabaseUnavailable", "SchemaBehind"]
 
 
 class DatabaseUnavailable(ElicenseError):
@@ -28,6 +28,16 @@ class DatabaseReadOnly(DatabaseUnavailable):
 
     code = "database_read_only"
     retry_after = 30
+
+
+class SchemaBehind(DatabaseUnavailable):
+    """The database answers, but its schema is not at the head of the migrations this
+    version carries (or it has none): ``GET /readyz`` says so until an operator runs
+    ``elicense db upgrade`` (a rolling deploy's migration step), then this process is
+    ready without a restart. ``details`` names the revisions (no personal data)."""
+
+    code = "schema_behind"
+    retry_after = 10
 
 
 class DatabaseFull(ElicenseError):
