@@ -9,6 +9,7 @@ collides rarely; a collision is retried inside a SAVEPOINT, never failing the mi
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from random import Random
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from issuers.errors import Conflict, NotFound
 from issuers.status_codes import LIST_INVALID, CertificateStatus, check_transition
+from issuers.store.bulk_insert import insert_many
 from issuers.store.tables import certificates, status_entries, status_events, status_lists
 
 DEFAULT_LIST_SIZE = 1 << 17  # 131,072 entries: 32 KiB raw at 2 bits, a few hundred bytes compressed
@@ -70,6 +72,44 @@ def reserve_index(
         )
         return int(row.list_number), idx
     raise Conflict("could not find a free status list entry; try again")
+
+
+def reserve_indices(
+    conn: Connection,
+    issuer_uscc: str,
+    identifiers: Sequence[str],
+    now: datetime,
+    *,
+    size: int = DEFAULT_LIST_SIZE,
+    rng: Random = _SYSTEM_RANDOM,
+) -> list[tuple[int, int]]:
+    """:func:`reserve_index` for many new certificates at once, in a few multi-row
+    INSERTs: distinct random indices per open list, a taken one skipped (ON CONFLICT DO
+    NOTHING) and drawn again, a list past its fill limit followed by the next."""
+    found: dict[str, tuple[int, int]] = {}
+    pending = list(identifiers)
+    for _ in range(_DRAWS):
+        if not pending:
+            return [found[identifier] for identifier in identifiers]
+        row = _open_list(conn, issuer_uscc, size, now)
+        room = max(int(row.size * FILL_LIMIT) - int(row.used), 1)
+        take = pending[:room]
+        drawn = rng.sample(range(row.size), len(take))
+        values = [
+            {"list_id": row.id, "idx": idx, "identifier": identifier, "holder_kid": "", "value": 0}
+            for identifier, idx in zip(take, drawn, strict=True)
+        ]
+        stored = insert_many(
+            conn, status_entries, values, returning=("identifier", "idx"), skip_conflicts=True
+        )
+        conn.execute(
+            update(status_lists)
+            .where(status_lists.c.id == row.id)
+            .values(used=status_lists.c.used + len(stored))
+        )
+        found.update((str(r[0]), (int(row.list_number), int(r[1]))) for r in stored)
+        pending = [identifier for identifier in pending if identifier not in found]
+    raise Conflict("could not find free status list entries; try again")
 
 
 def _open_list(conn: Connection, issuer_uscc: str, size: int, now: datetime) -> Row[Any]:
