@@ -1,4 +1,4 @@
-"""QR credential verification against raw Ed25519, and mint throughput.
+"""QR credential verification against raw Ed25519 (mint throughput: benchmarks/mint_speed.py).
 
 Run: ``.venv/bin/python benchmarks/verify_and_mint.py``
 
@@ -9,9 +9,7 @@ baselines measured in the same run:
 * our full QR verification (prefix, Base45, zlib, COSE, signature, claims, validity,
   type schema);
 * a DCC-style pipeline built on the reference libraries (``base45`` package, zlib,
-  pycose with a cbor2-6 adapter, cbor2 claims decode), for comparison;
-* minting: sign-only records/s, and durable mints/s through the issuance service on a
-  SQLite file (one transaction per certificate: serial, sign, insert).
+  pycose with a cbor2-6 adapter, cbor2 claims decode), for comparison.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import argparse
 import hashlib
 import statistics
 import sys
-import tempfile
 import time
 import zlib
 from collections.abc import Callable
@@ -34,11 +31,8 @@ from issuers.crypto.keys import SigningKey, b64url_decode
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.minting import build_record, sign_qr
 from issuers.registry import StaticKeyResolver, TrustedKey
-from issuers.store.database import make_engine
-from issuers.store.issuance import IssuanceService
 from verifiers.qr import verify_qr
 from wallet.server import demo
-from wallet.server.schema import ensure_schema
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -120,40 +114,12 @@ def verification(rounds: int, batch: int) -> None:
     print(f"RATIO verify_qr / raw Ed25519 = {ratio:.2f} (target <= 1.5)")
 
 
-def minting(count: int) -> None:
-    print("== Minting (resident_id, Ed25519) ==")
-    issuers = {i.uscc: i for i in demo.sample_issuers()}
-    item = next(c for c in demo.load_json("certificates.json") if c["type"] == "resident_id")
-    issuer = issuers[item["issuer"]]
-    certificate_type = get_type("resident_id")
-    key = SigningKey.generate()
-    start = time.perf_counter()
-    for serial in range(count):
-        record = build_record(certificate_type, issuer, item["fields"], serial=serial + 1, now=NOW)
-        sign_qr(record, key)
-    sign_only = count / (time.perf_counter() - start)
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/bench.db")
-        ensure_schema(engine)
-        service = IssuanceService(engine, bytes(32), lambda: NOW)
-        service.register_issuer(issuer)
-        start = time.perf_counter()
-        for _ in range(count):
-            service.mint("resident_id", issuer.uscc, item["fields"])
-        durable = count / (time.perf_counter() - start)
-        engine.dispose()
-    print(f"build+sign only (no database)        {sign_only:8.0f} certificates/s")
-    print(f"durable mint (SQLite, 1 txn each)    {durable:8.0f} certificates/s")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description="QR verify vs raw Ed25519; mint throughput")
+    parser = argparse.ArgumentParser(description="QR verify vs raw Ed25519")
     parser.add_argument("--rounds", type=int, default=25)
     parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--mints", type=int, default=500)
     args = parser.parse_args()
     verification(args.rounds, args.batch)
-    minting(args.mints)
 
 
 if __name__ == "__main__":
