@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from wallet.cli.fields import UsageError
@@ -132,15 +136,36 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"elicense: bundle workflows run {where}", file=sys.stderr)
     print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
     _share_rate_limits(args.workers)
-    uvicorn.run(
-        "wallet.server.app:app_from_environment",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        # X-Forwarded-For/-Proto believed from these peers only (none unless configured;
-        # uvicorn's own default would trust any local process).
-        forwarded_allow_ips=settings.trusted_proxies,
-    )
+    with _metrics_shared(args.workers):
+        uvicorn.run(
+            "wallet.server.app:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            # X-Forwarded-For/-Proto believed from these peers only (none unless configured;
+            # uvicorn's own default would trust any local process).
+            forwarded_allow_ips=settings.trusted_proxies,
+        )
     return 0
+
+
+@contextmanager
+def _metrics_shared(workers: int) -> Iterator[None]:
+    """Several workers count into files of a fresh directory (prometheus-client's
+    multiprocess mode, chosen when each worker imports it), which any worker's /metrics
+    sums; removed when the server stops. One worker counts in memory; a directory the
+    operator set is used as it is (empty it between runs)."""
+    from wallet.server.metrics import MULTIPROC_ENV
+
+    if workers == 1 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="elicense-metrics-")
+    os.environ[MULTIPROC_ENV] = directory  # inherited by the spawned workers
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)

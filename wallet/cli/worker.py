@@ -7,6 +7,11 @@ was running stay recorded: a worker restarted with the same executor id resumes 
 from their last step, and anything still queued is taken by whichever worker dequeues
 first. Run as many as you like on PostgreSQL, each with its own ``ELICENSE_WORKER_ID``.
 
+``--metrics-port PORT`` serves the bundle item steps this worker ran (started,
+succeeded, rejected, failed, by bundle and item) at ``http://127.0.0.1:PORT/metrics``
+for Prometheus, one target per worker (``--metrics-host`` to listen elsewhere; it
+has no token). The queues' depth is on the API's ``/metrics``, read from the database.
+
 One line on stderr per state change: the worker's own (starting, running, stopping,
 stopped) and each item's and application's outcome, by id and state only (no
 personal data).
@@ -19,8 +24,15 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from wallet.cli.fields import UsageError
+from wallet.cli.inputs import bounded_int, nonempty
+
+if TYPE_CHECKING:
+    from issuers.metrics.prometheus import Metrics
 
 __all__ = ["add_worker_verb"]
 
@@ -35,11 +47,44 @@ def add_worker_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    worker.add_argument(
+        "--metrics-port",
+        type=bounded_int(1, 65535),
+        default=None,
+        help="serve this worker's bundle item counters at http://HOST:PORT/metrics (Prometheus)",
+    )
+    worker.add_argument(
+        "--metrics-host",
+        type=nonempty,
+        default="127.0.0.1",
+        help="where --metrics-port listens (default loopback: the endpoint has no token)",
+    )
     worker.set_defaults(handler=_work)
 
 
 def _say(text: str) -> None:
     print(f"elicense worker: {text}", file=sys.stderr, flush=True)
+
+
+def _serve_metrics(host: str, port: int | None, metrics: Metrics) -> Callable[[], None]:
+    """This worker's counters over HTTP (prometheus-client's own server, no token: keep
+    it on loopback or a private network); returns what stops it."""
+    if port is None:
+        return lambda: None
+    from prometheus_client import start_http_server
+
+    try:
+        server, thread = start_http_server(port, host, registry=metrics.registry)
+    except OSError as exc:
+        raise UsageError(f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}") from None
+    _say(f"metrics at http://{host}:{port}/metrics")
+
+    def close() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return close
 
 
 def _work(args: argparse.Namespace) -> int:
@@ -65,6 +110,7 @@ def _work(args: argparse.Namespace) -> int:
         with local_engine(settings.resolved_database_url, migrate=settings.demo) as engine:
             services = build_services(settings, engine=engine)
             runtime = workflow_runtime(services, log_items=True)
+            close_metrics = _serve_metrics(args.metrics_host, args.metrics_port, services.metrics)
             _say(f"{settings.worker_id}: starting")
             runtime.launch()
             try:
@@ -78,6 +124,7 @@ def _work(args: argparse.Namespace) -> int:
                 _say(f"{settings.worker_id}: stopping")
             finally:
                 runtime.destroy()
+                close_metrics()
         _say(f"{settings.worker_id}: stopped")
     finally:
         bundle_log.removeHandler(handler)

@@ -24,22 +24,24 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from issuers.error_schema import error_responses
 from issuers.errors import Unauthorized
 from issuers.metrics.prometheus import Metrics
 from wallet.bundles.engine.queue_depth import QueueDepth
+from wallet.server.wiring import Services
 
 __all__ = ["MULTIPROC_ENV", "QueueCollector", "RequestMetrics", "install", "scrape"]
 
@@ -79,15 +81,21 @@ class RequestMetrics:
 
 
 def route_template(scope: Scope) -> str:
-    """The path template of the route the router matched (a mount: its prefix and
-    ``{path}``), or ``unmatched``."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if not isinstance(path, str):
+    """The path template of the route the router matched, or ``unmatched``.
+
+    FastAPI's routes leave themselves in ``scope["route"]``; a mount (static files)
+    leaves its prefix in ``root_path``, read as ``<prefix>/{path}``; a plain Starlette
+    route (``/openapi.json``) only its endpoint, and its path is its template when it
+    took no parameter."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path or "/"
+    if "endpoint" not in scope:
         return UNMATCHED
-    if isinstance(route, Mount):  # static files
-        return path.rstrip("/") + "/{path}"
-    return path or "/"
+    prefix = str(scope.get("root_path", ""))[len(str(scope.get("app_root_path", ""))) :]
+    if prefix:
+        return prefix.rstrip("/") + "/{path}"
+    return UNMATCHED if scope.get("path_params") else str(scope["path"])
 
 
 class QueueCollector(Collector):
@@ -114,24 +122,40 @@ class QueueCollector(Collector):
         return [family]
 
 
-def scrape(metrics: Metrics, queues: Collector | None) -> bytes:
-    """The exposition text: this process's registry, or every worker's files."""
+def scrape(metrics: Metrics, queues: Collector | None, accept: str = "") -> tuple[bytes, str]:
+    """(body, content type): this process's registry, or every worker's files, in the
+    format the scraper asked for (``Accept``: the text format, or OpenMetrics)."""
+    encode, content_type = choose_encoder(accept)
     directory = os.environ.get(MULTIPROC_ENV)
     if not directory:
-        return generate_latest(metrics.registry)
+        return encode(metrics.registry), content_type
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     if queues is not None:
         registry.register(queues)
-    return generate_latest(registry)
+    return encode(registry), content_type
 
 
-def install(app: FastAPI, metrics: Metrics, queues: QueueDepth | None, tokens: list[str]) -> None:
-    """The middleware and ``GET /metrics`` (readable with one of ``tokens``)."""
+def install(app: FastAPI, services: Services, admin_token: str | None) -> Callable[[], None]:
+    """The middleware and ``GET /metrics`` (read with ``ELICENSE_METRICS_TOKEN`` or the
+    admin token); returns what the app's shutdown calls (the queue reader's close)."""
+    settings = services.settings
+    tokens = [admin_token] if admin_token else []
+    if settings.metrics_token is not None:
+        tokens.append(settings.metrics_token.get_secret_value())
+    try:
+        queues: QueueDepth | None = QueueDepth(settings.resolved_database_url, services.engine)
+    except ValueError:  # SQLite in memory: no workflows, no queues
+        queues = None
     collector = QueueCollector(queues) if queues is not None else None
     if collector is not None and not os.environ.get(MULTIPROC_ENV):
-        metrics.registry.register(collector)
-    app.add_middleware(RequestMetrics, metrics=metrics)
+        services.metrics.registry.register(collector)
+    app.add_middleware(RequestMetrics, metrics=services.metrics)
+    app.include_router(_router(services.metrics, collector, tokens))
+    return queues.close if queues is not None else lambda: None
+
+
+def _router(metrics: Metrics, collector: Collector | None, tokens: list[str]) -> APIRouter:
     router = APIRouter(tags=["ops"])
 
     def require_reader(
@@ -144,11 +168,13 @@ def install(app: FastAPI, metrics: Metrics, queues: QueueDepth | None, tokens: l
     @router.get(
         METRICS_PATH,
         summary="Prometheus metrics",
+        description="The Prometheus text format; bearer ELICENSE_METRICS_TOKEN or the admin token.",
         response_class=Response,
         dependencies=[Depends(require_reader)],
-        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **error_responses(401)},
     )
-    def read_metrics() -> Response:
-        return Response(scrape(metrics, collector), media_type=CONTENT_TYPE_LATEST)
+    def read_metrics(request: Request) -> Response:
+        body, content_type = scrape(metrics, collector, request.headers.get("accept", ""))
+        return Response(body, headers={"Content-Type": content_type})
 
-    app.include_router(router)
+    return router
