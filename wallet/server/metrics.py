@@ -126,11 +126,12 @@ def scrape(metrics: Metrics, queues: Collector | None, accept: str = "") -> tupl
     """(body, content type): this process's registry, or every worker's files, in the
     format the scraper asked for (``Accept``: the text format, or OpenMetrics)."""
     encode, content_type = choose_encoder(accept)
-    directory = os.environ.get(MULTIPROC_ENV)
-    if not directory:
-        return encode(metrics.registry), content_type
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    directory = os.environ.get(MULTIPROC_ENV)
+    if directory:
+        MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    else:
+        registry.register(metrics.registry)  # read through, as any collector
     if queues is not None:
         registry.register(queues)
     return encode(registry), content_type
@@ -148,8 +149,6 @@ def install(app: FastAPI, services: Services, admin_token: str | None) -> Callab
     except ValueError:  # SQLite in memory: no workflows, no queues
         queues = None
     collector = QueueCollector(queues) if queues is not None else None
-    if collector is not None and not os.environ.get(MULTIPROC_ENV):
-        services.metrics.registry.register(collector)
     app.add_middleware(RequestMetrics, metrics=services.metrics)
     app.include_router(_router(services.metrics, collector, tokens))
     return queues.close if queues is not None else lambda: None
