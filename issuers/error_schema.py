@@ -31,13 +31,23 @@ _DESCRIPTIONS = {
     413: "request body too large",
     415: "unsupported media type",
     422: "invalid input (the field and the reason are named)",
+    429: "too many requests from this client: try again after Retry-After seconds",
     503: "no usable signing key",
 }
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the given error statuses, all with ErrorBody."""
-    return {
+    responses: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorBody, "description": _DESCRIPTIONS.get(status, "typed error")}
         for status in statuses
     }
+    if 429 in responses:
+        responses[429]["headers"] = {"Retry-After": _RETRY_AFTER}
+    return responses
+
+
+_RETRY_AFTER = {
+    "description": "whole seconds until the client's window has room again",
+    "schema": {"type": "integer", "minimum": 1},
+}

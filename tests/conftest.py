@@ -28,6 +28,7 @@ targets PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -41,11 +42,15 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from issuers.api.rate_limits import GROUPS
+
 pytest_plugins = ["tests.app_fixtures"]
 
 DATABASE_URL_ENV = "ELICENSE_DATABASE_URL"
 REQUIRE_POSTGRES_ENV = "ELICENSE_TEST_REQUIRE_POSTGRES"
 THROWAWAY_PREFIX = "elicense_t_"
+RATE_LIMITS_ENV = "ELICENSE_RATE_LIMITS"
+HIGH_RATE_LIMITS = json.dumps(dict.fromkeys(GROUPS, "10000/second"))
 LEAK_GRACE_S = 0.5  # a closed connection stays listed for up to ~20 ms
 _FIXTURE_APPLICATION_NAME = "elicense-test-fixture"
 
@@ -99,6 +104,10 @@ def _targets_postgres(url: URL | None) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Tests drive the limited routes far faster than anyone should: high limits, not
+    # none, for every app and server of the run (tests/wallet/server/test_rate_limits.py
+    # sets its own). Servers started with a cleaned environment carry this one over.
+    os.environ.setdefault(RATE_LIMITS_ENV, HIGH_RATE_LIMITS)
     # Fail the whole run up front on a configuration that can only mislead.
     try:
         url = configured_url()

@@ -15,6 +15,9 @@ missing field or an unreadable image, 422 ``no_qr_found``, and 413
 ``payload_too_large`` for too many bytes or pixels, or an image whose decoding would
 take more memory than :data:`~verifiers.qr_scan.MAX_DECODE_BYTES` (a decompression
 bomb, a 16-bit 40 Mpx PNG, a large progressive JPEG), judged from its header.
+
+Both are rate-limited per client address (:mod:`issuers.api.rate_limits`, groups
+``verify`` and ``verify_image``): 429 ``rate_limited`` with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from issuers.api.provided import provided
+from issuers.api.rate_limits import limit_by_address
 from issuers.error_schema import error_responses
 from issuers.errors import InvalidInput, UnsupportedMediaType
 from verifiers.qr_scan import MAX_DECODE_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, read_qr_image
@@ -94,7 +98,8 @@ class VerifyRequest(BaseModel):
     "/verify",
     response_model=Verdict,
     summary="Verify a QR credential",
-    responses=error_responses(413, 422),
+    responses=error_responses(413, 422, 429),
+    dependencies=[Depends(limit_by_address("verify"))],
 )
 def verify(
     body: VerifyRequest, context: Annotated[VerifierContext, Depends(verifier_context)]
@@ -118,10 +123,15 @@ def verify(
         " 4 bytes a pixel for colour, plus every DCT coefficient of a progressive JPEG),"
         " is `413 payload_too_large`; a body that is not multipart is"
         " `415 unsupported_media_type`. When every image-decoding slot stays busy the"
-        " answer is `503 busy` with `Retry-After`."
+        " answer is `503 busy` with `Retry-After`. Too many images from one address:"
+        " `429 rate_limited` with `Retry-After`."
     ),
-    responses=error_responses(413, 415, 422, 503),
-    dependencies=[Depends(require_multipart), Depends(require_file_part)],
+    responses=error_responses(413, 415, 422, 429, 503),
+    dependencies=[
+        Depends(limit_by_address("verify_image")),  # before the body is looked at
+        Depends(require_multipart),
+        Depends(require_file_part),
+    ],
     openapi_extra={  # the part's media type, for clients; the server sniffs the bytes
         "requestBody": {
             "content": {

@@ -50,8 +50,10 @@ def free_port() -> int:
 
 
 def demo_env(database_url: str) -> dict[str, str]:
-    """This run's environment with no ``ELICENSE_*`` variable but the database URL."""
+    """This run's environment with no ``ELICENSE_*`` variable but the database URL and
+    the run's rate limits (high: tests/conftest.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ELICENSE_")}
+    env["ELICENSE_RATE_LIMITS"] = os.environ.get("ELICENSE_RATE_LIMITS", "{}")  # tests/conftest
     env["ELICENSE_DATABASE_URL"] = database_url
     return env
 

@@ -84,6 +84,7 @@ def start(name: str, root: Path, **settings: str) -> Server:
     base = f"http://{HOST}:{port}"
     token = secrets.token_urlsafe(32)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ELICENSE_")}
+    env["ELICENSE_RATE_LIMITS"] = os.environ.get("ELICENSE_RATE_LIMITS", "{}")  # tests/conftest
     env.update(
         ELICENSE_DATABASE_URL=f"sqlite:///{root / 'elicense.db'}",
         ELICENSE_DATA_DIR=str(root / "var"),

@@ -10,7 +10,9 @@ byte and pixel limits (decompression bombs) apply here too.
 The page is public and session-less. Its form carries a double-submit token
 (:class:`~verifiers.web.pages.FormToken`) and is refused from another origin,
 so a third-party site cannot make an inspector's browser submit QR codes (which, in
-single-use mode, would burn a live presentation).
+single-use mode, would burn a live presentation). It is rate-limited as the API is:
+an image counts in ``verify_image``, QR text in ``verify`` (per client address); over
+the limit the page says so, with status 429 and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from issuers.errors import ElicenseError, InvalidInput, PayloadTooLarge
+from issuers.api.provided import service_of
+from issuers.api.rate_limits import RateLimiter, client_address
+from issuers.errors import ElicenseError, InvalidInput, PayloadTooLarge, RateLimited
 from verifiers.api import MULTIPART_OVERHEAD_BYTES, verifier_context
 from verifiers.inspector.view import VerdictView, verdict_view
 from verifiers.qr_scan import MAX_IMAGE_BYTES, read_qr_image
@@ -106,6 +110,13 @@ async def inspect(request: Request, context: Context) -> HTMLResponse:
     finally:
         await form.close()
     text = pasted.strip() if isinstance(pasted, str) else ""
+    try:  # the API's limits: an image is verify_image's, QR text verify's
+        limiter = service_of(request, RateLimiter)
+        await limiter.hit_async("verify_image" if data else "verify", client_address(request))
+    except RateLimited as exc:
+        response = _page(request, status_code=429, problem=_PROBLEMS["rate_limited"])
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     try:
         if data:
             text = await run_in_threadpool(read_qr_image, data)
@@ -141,4 +152,5 @@ _PROBLEMS: Final[dict[str, tuple[str, str]]] = {
     "image_too_large": ("图片过大。", "The image is too large."),
     "busy": ("识别服务繁忙，请稍后再试。", "The image reader is busy; try again in a moment."),
     "payload_too_large": ("二维码内容过长。", "The QR text is too long."),
+    "rate_limited": ("请求过于频繁，请稍后再试。", "Too many requests; try again in a moment."),
 }

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
+from issuers.api.rate_limits import limit_by_address
 from issuers.error_schema import error_responses
 from issuers.errors import Unauthorized
 from wallet.accounts.service import (
@@ -102,12 +103,15 @@ def _public(citizen: Citizen) -> CitizenPublic:
 @router.post(
     "/login",
     response_model=LoginResponse,
-    responses=error_responses(401, 413, 422, 423),
+    responses=error_responses(401, 413, 422, 423, 429),
+    dependencies=[Depends(limit_by_address("login"))],
 )
 def login(
     body: LoginRequest, service: Annotated[AccountService, Depends(accounts)]
 ) -> LoginResponse:
-    """Open an API session. Unknown number and wrong password get the same 401."""
+    """Open an API session. Unknown number and wrong password get the same 401. Too many
+    attempts from one address: 429 ``rate_limited`` with ``Retry-After``; too many wrong
+    passwords for one number: 423 ``account_locked``."""
     issued = service.login(body.id_number, body.password, kind="api")
     return LoginResponse(token=issued.token, expires_at=issued.expires_at)
 

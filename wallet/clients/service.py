@@ -20,7 +20,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import secrets
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Protocol
@@ -181,8 +181,11 @@ class ClientService:
         client_id: str | None = None,
         client_assertion_type: str | None = None,
         client_assertion: str | None = None,
+        admit: Callable[[str], None] | None = None,
     ) -> TokenResponse:
-        """RFC 6749 §4.4.2: authenticate the client, then issue a token for ``scope``."""
+        """RFC 6749 §4.4.2: authenticate the client, then issue a token for ``scope``.
+        ``admit`` is called with the authenticated client's id before anything is
+        issued, and may refuse by raising (the per-client rate limit)."""
         if grant_type is None:
             raise OAuthInvalidRequest("grant_type is required")
         if grant_type != GRANT_TYPE:
@@ -196,6 +199,8 @@ class ClientService:
             client, jti = self._by_assertion(client_assertion_type, client_assertion, client_id)
         else:
             raise InvalidClient("client authentication is required")
+        if admit is not None:
+            admit(client.client_id)
         scopes = _scopes(scope)
         token = secrets.token_urlsafe(32)
         now = self._clock()

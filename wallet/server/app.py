@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from issuers import api as issuers_api
 from issuers.api.directory import AdminToken
 from issuers.api.provided import provide
+from issuers.api.rate_limits import RateLimiter
 from issuers.clock import Clock, utc_now
 from verifiers import api as verifiers_api
 from verifiers.web import inspector
@@ -43,11 +44,16 @@ def create_app(
     clock: Clock = utc_now,
     prepare: bool = True,
     services: Services | None = None,
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
     """Build the app over ``services`` (built from ``settings`` and ``clock`` unless
-    given). ``prepare`` migrates the database (and seeds it in demo mode)."""
+    given). ``prepare`` migrates the database (and seeds it in demo mode). ``limiter``:
+    the per-client rate limits (unless given, from the settings)."""
     services = services or build_services(settings or get_settings(), clock)
     settings = services.settings
+    limiter = limiter or RateLimiter(
+        settings.rate_limits, settings.rate_limit_storage, share=settings.rate_limits_shared
+    )
     if prepare:
         prepare_database(services)
     engine = services.engine
@@ -79,6 +85,7 @@ def create_app(
         *services.provided(),
         AdminToken(admin_token(settings)),
         PublicAddress(settings.public_base_url),
+        limiter,
     )
     app.add_middleware(
         BodySizeLimit,

@@ -14,9 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from issuers.api.rate_limits import parse_limits
 from issuers.errors import SettingsError
 
 DEFAULT_DATA_DIR = Path("var")
@@ -151,12 +154,62 @@ class Settings(PublicSettings):
             " Unset: on in demo mode, off otherwise (run `elicense worker` processes)."
         ),
     )
+    rate_limits: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Per-client rate limits by route group, in the `limits` string syntax, JSON:"
+            ' `{"verify": "20/second;600/minute", "pull": "50/second"}`. Groups: verify,'
+            " verify_image, login, token_address, token, pull; a group not named keeps its"
+            " default (issuers.api.rate_limits.DEFAULT_LIMITS)."
+        ),
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description=(
+            "Where the rate limits count (a `limits` storage URI). memory://: each process"
+            " alone; redis://host:6379 (with the redis package): exact across processes"
+            " and machines."
+        ),
+    )
+    rate_limit_share: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "How many processes count the limits alone in memory://: each limit is divided"
+            " by it (rounded up). `elicense serve --workers N` sets it to N."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Addresses or networks (comma-separated) of the reverse proxies in front of"
+            " `elicense serve`: only a request from one of them has its X-Forwarded-For"
+            " (and X-Forwarded-Proto) believed. Empty: none (the peer's address counts)."
+        ),
+    )
     bundle_item_concurrency: int = Field(
         default=8,
         ge=1,
         le=1000,
         description="How many bundle items run at once across every worker (a global limit).",
     )
+
+    @model_validator(mode="after")
+    def _check_rate_limits(self) -> Self:
+        parse_limits(self.rate_limits)  # a ValueError naming the group stops the start
+        if not self.rate_limit_storage.startswith("memory:"):
+            try:  # an unknown scheme, or its client library missing (redis, ...)
+                storage_from_string(self.rate_limit_storage)
+            except ConfigurationError as exc:
+                raise ValueError(f"ELICENSE_RATE_LIMIT_STORAGE: {exc}") from None
+        return self
+
+    @property
+    def rate_limits_shared(self) -> int:
+        """What each process's limits are divided by: only a memory:// storage counts
+        alone in each process (a shared storage counts every process's requests)."""
+        return self.rate_limit_share if self.rate_limit_storage.startswith("memory:") else 1
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

@@ -3,7 +3,9 @@
 * ``GET/POST /web/login``: the password form. Success sets the session cookie and the
   CSRF cookie (both HttpOnly, ``SameSite=Strict``, ``Secure`` over https) and goes to
   the cards; a wrong password is the form again with 401, a locked account 423, a
-  malformed 公民身份号码 422. The form carries a double-submit token against login CSRF.
+  malformed 公民身份号码 422, too many attempts from one address 429 (``Retry-After``;
+  the ``login`` rate limit, as ``POST /wallet/login``). The form carries a
+  double-submit token against login CSRF.
 * ``POST /web/logout``: needs the session's CSRF token; revokes the session.
 * ``GET /web/``: the citizen's certificates as cards.
 * ``GET /web/certificates/{identifier}``: fields with Chinese and English labels,
@@ -31,7 +33,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from issuers.api.provided import provided, service_of
-from issuers.errors import AccountLocked, Forbidden, InvalidInput, NotFound, Unauthorized
+from issuers.api.rate_limits import RateLimiter, client_address
+from issuers.errors import (
+    AccountLocked,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
 from verifiers.verdict import VerifierContext
 from verifiers.web.pages import (
     CHINA_STANDARD_TIME,
@@ -105,6 +115,10 @@ _LOGIN_PROBLEMS: Final[dict[str, tuple[str, str]]] = {
         "That is not a valid ID number (18 characters, the last one a check character).",
     ),
     "form_expired": ("表单已过期，请重新登录。", "The form expired; please sign in again."),
+    "rate_limited": (
+        "登录尝试过于频繁，请稍后再试。",
+        "Too many sign-in attempts from this address; try again in a moment.",
+    ),
 }
 
 
@@ -144,6 +158,12 @@ async def login(
     number = id_number.strip().upper()
     if not same_origin(request) or not LOGIN_FORM.matches(request, form_token):
         return _login_page(request, 403, "form_expired", number)
+    try:  # per address, as POST /wallet/login (the per-account lockout comes after)
+        await service_of(request, RateLimiter).hit_async("login", client_address(request))
+    except RateLimited as exc:
+        refused = _login_page(request, 429, "rate_limited", number)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     if not password or len(password) > MAX_PASSWORD_LENGTH:
         return _login_page(request, 401, "unauthorized", number)
     try:

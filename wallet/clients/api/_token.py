@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, unquote_plus
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from issuers.api.provided import provided
+from issuers.api.rate_limits import RateLimiter, limit_by_address
 from issuers.error_schema import error_responses
 from issuers.errors import InvalidClient, OAuthInvalidRequest
 from wallet.clients.api._provided import NO_STORE, Clients
@@ -132,17 +134,24 @@ _OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/oauth/token",
     response_model=TokenOut,
-    responses={**_OAUTH_ERRORS, **error_responses(413)},
+    responses={**_OAUTH_ERRORS, **error_responses(413, 429)},
     openapi_extra=_TOKEN_BODY,
     summary="Client-credentials access token (RFC 6749 §4.4)",
+    # Per address before authenticating: every attempt costs an argon2 hash.
+    dependencies=[Depends(limit_by_address("token_address"))],
 )
 def token(
-    form: Annotated[TokenForm, Depends(token_form)], service: Clients, response: Response
+    form: Annotated[TokenForm, Depends(token_form)],
+    service: Clients,
+    limiter: Annotated[RateLimiter, Depends(provided(RateLimiter))],
+    response: Response,
 ) -> TokenOut:
     """Authenticate with HTTP Basic (``client_secret_basic``) or a signed JWT
     (``client_assertion``, RFC 7523 ``private_key_jwt``), never both, never
     ``client_secret`` in the body. ``scope`` is a subset of ``consent:request
-    consent:pull`` (default both). The token lives five minutes."""
+    consent:pull`` (default both). The token lives five minutes. Too many requests
+    from one address, or tokens for one client: 429 ``rate_limited`` with
+    ``Retry-After`` (our error body, not RFC 6749's, which has no such error)."""
     params = form.params
     if "client_secret" in params:
         if form.basic is not None or "client_assertion" in params:
@@ -155,6 +164,7 @@ def token(
         client_id=params.get("client_id"),
         client_assertion_type=params.get("client_assertion_type"),
         client_assertion=params.get("client_assertion"),
+        admit=lambda client_id: limiter.hit("token", client_id),
     )
     response.headers.update(NO_STORE)
     return TokenOut(

@@ -3,8 +3,9 @@
 
 A pull needs a service token with ``consent:pull``. Another service's grant is 404
 ``not_found``, as a missing one; every refusal is 403 with its own code (or 409
-``consent_pending``) and discloses nothing. What a service needs to verify a share by
-itself is published: the issuer's keys at
+``consent_pending``) and discloses nothing. A service pulling too fast is 429
+``rate_limited`` with ``Retry-After`` (the ``pull`` group, per client_id). What a
+service needs to verify a share by itself is published: the issuer's keys at
 ``GET /.well-known/jwt-vc-issuer/issuers/{uscc}`` (SD-JWT VC issuer metadata) and the
 platform's annotation key at ``GET /platform/jwks``.
 """
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
+from issuers.api.rate_limits import RateLimiter
 from issuers.error_schema import error_responses
 from wallet.accounts.api import CurrentSession, no_store
 from wallet.clients.api import require_client
@@ -28,7 +30,19 @@ from wallet.consent.share_records import PulledShare, WantedCertificate
 
 router = APIRouter(dependencies=[Depends(no_store)])
 Pulls = Annotated[PullService, Depends(provided(PullService))]
-Pulling = Annotated[AuthenticatedClient, Depends(require_client(SCOPE_PULL))]
+Limiter = Annotated[RateLimiter, Depends(provided(RateLimiter))]
+
+
+async def pulling_client(
+    client: Annotated[AuthenticatedClient, Depends(require_client(SCOPE_PULL))], limiter: Limiter
+) -> AuthenticatedClient:
+    """The authenticated service, counted in the ``pull`` rate limit under its client_id
+    (429 ``rate_limited`` with ``Retry-After`` when it pulls too fast)."""
+    await limiter.hit_async("pull", client.client.client_id)
+    return client
+
+
+Pulling = Annotated[AuthenticatedClient, Depends(pulling_client)]
 RequestId = Annotated[str, Path(max_length=64)]
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -80,7 +94,7 @@ class PreparePublic(BaseModel):
     "/consent/grants/{grant_id}/pull",
     tags=["consent"],
     response_model=PullPublic,
-    responses=error_responses(401, 403, 404, 409, 413, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422, 429),
 )
 def pull(grant_id: RequestId, body: PullBody, client: Pulling, pulls: Pulls) -> Response:
     """The JSON of :class:`PullPublic`, serialised here, in the thread the pull ran in:
