@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from wallet.cli.fields import UsageError
@@ -108,9 +112,11 @@ def _serve(args: argparse.Namespace) -> int:
             f"{PUBLIC_BASE_URL_ENV} to the address verifiers reach this server at",
             file=sys.stderr,
         )
-    # Migrate, and seed in demo mode, once before the workers start.
-    with local_engine(settings.resolved_database_url) as engine:
-        prepare_database(build_services(settings, engine=engine))
+    # Demo mode migrates and seeds, once before the workers start; otherwise a schema
+    # behind the head is refused, naming `elicense db upgrade` (the operator's step).
+    with local_engine(settings.resolved_database_url, migrate=settings.demo) as engine:
+        if settings.demo:
+            prepare_database(build_services(settings, engine=engine))
         migrate_system_database(settings.resolved_database_url)  # DBOS's, for workers
         if settings.demo:
             moved = demo.repoint(engine, settings.master_key_bytes(), settings.public_base_url)
@@ -130,15 +136,36 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"elicense: bundle workflows run {where}", file=sys.stderr)
     print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
     _share_rate_limits(args.workers)
-    uvicorn.run(
-        "wallet.server.app:app_from_environment",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        # X-Forwarded-For/-Proto believed from these peers only (none unless configured;
-        # uvicorn's own default would trust any local process).
-        forwarded_allow_ips=settings.trusted_proxies,
-    )
+    with _metrics_shared(args.workers):
+        uvicorn.run(
+            "wallet.server.app:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            # X-Forwarded-For/-Proto believed from these peers only (none unless configured;
+            # uvicorn's own default would trust any local process).
+            forwarded_allow_ips=settings.trusted_proxies,
+        )
     return 0
+
+
+@contextmanager
+def _metrics_shared(workers: int) -> Iterator[None]:
+    """Several workers count into files of a fresh directory (prometheus-client's
+    multiprocess mode, chosen when each worker imports it), which any worker's /metrics
+    sums; removed when the server stops. One worker counts in memory; a directory the
+    operator set is used as it is (empty it between runs)."""
+    from wallet.server.metrics import MULTIPROC_ENV
+
+    if workers == 1 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="elicense-metrics-")
+    os.environ[MULTIPROC_ENV] = directory  # inherited by the spawned workers
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
