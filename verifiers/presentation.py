@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from issuers.clock import Clock, utc_now
+from issuers.crypto.keys import b64url
 from issuers.errors import (
     HolderSignatureInvalid,
     NonceMismatch,
@@ -161,7 +162,8 @@ def verify_presentation(
             raise Revoked(_RETIRED) from None
         raise
     holder = holder_key_from(credential.confirmation)
-    if shown.message.kid not in (format_.CNF_KID, holder.thumbprint) or (
+    thumbprint = holder.thumbprint  # once: a JSON and a SHA-256 (RFC 7638)
+    if shown.message.kid not in (format_.CNF_KID, thumbprint) or (
         shown.message.alg is not holder.alg
     ):
         raise HolderSignatureInvalid("the presentation names another key than the holder's")
@@ -169,7 +171,8 @@ def verify_presentation(
         shown.message.verify(holder)
     except SignatureInvalid:
         raise HolderSignatureInvalid("the holder key did not sign this presentation") from None
-    if holder_keys is not None and holder_keys.retired(holder.kid):
+    holder_kid = b64url(thumbprint)
+    if holder_keys is not None and holder_keys.retired(holder_kid):
         raise Revoked(_RETIRED)
 
     if shown.expires - shown.issued_at > format_.MAX_LIFETIME.total_seconds():
@@ -195,7 +198,7 @@ def verify_presentation(
         kind="dynamic",
         presented_at=_time(shown.issued_at),
         expires_at=_time(shown.expires),
-        holder_kid=holder.kid,
+        holder_kid=holder_kid,
     )
 
 

@@ -48,7 +48,9 @@ class LicenceIdentifier:
 
 
 def identifier_check(type_code: str, issuer_code: str, serial: str, version: str) -> str:
-    return mod37_36_check(type_code + issuer_code + serial + version)
+    # The type and issuer codes recur (one pair per issuer and type): their state is
+    # kept, and only the serial and version are walked on each verify.
+    return mod37_36_check(serial + version, after=type_code + issuer_code)
 
 
 def build_identifier(type_code: str, issuer_code: str, serial: int | str, version: int = 1) -> str:

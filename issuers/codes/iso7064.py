@@ -14,6 +14,7 @@ Both run on every verification, so the recursions are precomputed into tables
 
 from __future__ import annotations
 
+from functools import lru_cache
 from operator import mul
 
 ALNUM36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -43,14 +44,26 @@ def mod11_2_check(digits: str) -> str:
     return "X" if value == 10 else str(value)
 
 
-def mod37_36_check(text: str) -> str:
-    """Return the MOD 37,36 check character over ``text`` (characters 0-9, A-Z)."""
+def mod37_36_check(text: str, *, after: str = "") -> str:
+    """Return the MOD 37,36 check character over ``after + text`` (characters 0-9, A-Z).
+
+    ``after`` is a leading part whose state is remembered (a few hundred of them: the
+    type and issuer codes of an identifier), so only ``text`` is walked each time."""
+    product = _hybrid_state(after) if after else _M
+    return ALNUM36[(1 - _hybrid_walk(text, product)) % _M]
+
+
+def _hybrid_walk(text: str, product: int) -> int:
     if not text.isascii():
         raise ValueError("MOD 37,36 takes characters 0-9 and A-Z only")
     table = _HYBRID_NEXT
-    product = _M
     for byte in text.encode("ascii"):
         product = table[product][byte]
         if product < 0:
             raise ValueError(f"character {chr(byte)!r} is outside 0-9A-Z")
-    return ALNUM36[(1 - product) % _M]
+    return product
+
+
+@lru_cache(maxsize=512)
+def _hybrid_state(text: str) -> int:
+    return _hybrid_walk(text, _M)

@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -72,6 +72,18 @@ class Algorithm(StrEnum):
 _COSE_IDS = {Algorithm.EDDSA: -8, Algorithm.ES256: -7}
 _BY_COSE_ID = {cose_id: alg for alg, cose_id in _COSE_IDS.items()}
 
+# cryptography's own Ed25519 public key class (its ABC's one implementation): comparing
+# types costs 0.03 µs where the ABC's isinstance costs 0.3-1 µs, on every verify.
+_ED25519_PUBLIC = type(
+    ed25519.Ed25519PublicKey.from_public_bytes(  # RFC 8032 §7.1, TEST 1
+        bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    )
+)
+
+
+def _is_ed25519(key: PublicKey) -> TypeGuard[ed25519.Ed25519PublicKey]:
+    return type(key) is _ED25519_PUBLIC or isinstance(key, ed25519.Ed25519PublicKey)
+
 
 @dataclass(frozen=True, slots=True)
 class VerifyingKey:
@@ -82,14 +94,16 @@ class VerifyingKey:
 
     def verify(self, signature: bytes, data: bytes) -> None:
         try:
-            if isinstance(self.key, ed25519.Ed25519PublicKey):
-                self.key.verify(signature, data)
+            key = self.key
+            if _is_ed25519(key):
+                key.verify(signature, data)
             else:
                 if len(signature) != 64:
                     raise InvalidSignature
                 r = int.from_bytes(signature[:32], "big")
                 s = int.from_bytes(signature[32:], "big")
-                self.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+                assert isinstance(key, ec.EllipticCurvePublicKey)
+                key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             raise SignatureInvalid("the signature does not match the issuer's key") from None
 
@@ -108,7 +122,15 @@ class VerifyingKey:
 
     @property
     def thumbprint(self) -> bytes:
-        """RFC 7638 thumbprint (raw SHA-256 digest). Used as the COSE ``kid``."""
+        """RFC 7638 thumbprint (raw SHA-256 digest). Used as the COSE ``kid``.
+
+        An Ed25519 key's required members are fixed but ``x``, whose base64url needs no
+        JSON escaping, so its §3.2 JSON is written directly (0.9 µs against 6 µs for
+        the JWK dict and ``json.dumps``; it is on every presentation verify). A test
+        holds it to :func:`jwk_thumbprint`."""
+        if _is_ed25519(self.key):
+            x = b64url(self.key.public_bytes_raw()).encode("ascii")
+            return hashlib.sha256(_OKP_JSON_HEAD + x + b'"}').digest()
         return jwk_thumbprint(self.to_jwk())
 
     @property
@@ -134,6 +156,9 @@ class VerifyingKey:
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"unreadable JWK: {exc}", field="jwk") from None
         raise InvalidInput(f"unsupported JWK kty={kty!r} crv={crv!r}", field="jwk")
+
+
+_OKP_JSON_HEAD = b'{"crv":"Ed25519","kty":"OKP","x":"'
 
 
 def jwk_thumbprint(jwk: dict[str, str]) -> bytes:
