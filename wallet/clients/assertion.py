@@ -56,6 +56,10 @@ _CURVES = {"OKP": "Ed25519", "EC": "P-256"}
 # One answer for an unknown client, a wrong secret, a disabled client, a wrong method
 # and a bad signature: none of them tells a caller that a client id exists.
 BAD_CLIENT = "client authentication failed"
+# joserfc raises more than JoseError on a hostile header before any signature is checked:
+# a "crit" that is null or not a list of strings is a TypeError (tests/fuzz found it).
+# Whatever it raises over an assertion is a refused assertion.
+_JOSE_ERRORS = (JoseError, ValueError, TypeError, KeyError)
 
 
 class _PinnedAlgorithms(JWSRegistry):
@@ -115,7 +119,7 @@ def verify_assertion(
         raise InvalidClient(BAD_CLIENT)
     try:
         token = jwt.decode(assertion, jwk.import_key(dict(key)), registry=_REGISTRY)
-    except JoseError as exc:
+    except _JOSE_ERRORS as exc:
         raise InvalidClient(BAD_CLIENT) from exc
     claims = token.claims
     stamp = int(now.timestamp())
@@ -131,8 +135,9 @@ def verify_assertion(
     )
     try:
         registry.validate(claims)
-    except JoseError as exc:
-        raise InvalidClient(f"client_assertion claims refused ({exc.error})") from exc
+    except _JOSE_ERRORS as exc:
+        reason = exc.error if isinstance(exc, JoseError) else type(exc).__name__
+        raise InvalidClient(f"client_assertion claims refused ({reason})") from exc
     exp = claims["exp"]
     if exp > stamp + int(max_lifetime.total_seconds()) + leeway:
         raise InvalidClient(f"client_assertion exp is more than {max_lifetime} ahead")
@@ -148,7 +153,7 @@ def public_jwk(given: Mapping[str, Any], *, field: str = "public_jwk") -> dict[s
     if "d" in given:
         raise InvalidInput("a public JWK only: it has a private part (d)", field=field)
     kty = given.get("kty")
-    if kty not in _CURVES or given.get("crv") != _CURVES[kty]:
+    if not isinstance(kty, str) or kty not in _CURVES or given.get("crv") != _CURVES[kty]:
         raise InvalidInput("the key must be OKP Ed25519 or EC P-256", field=field)
     try:
         key = jwk.import_key(dict(given))
