@@ -75,6 +75,7 @@ def _serve(args: argparse.Namespace) -> int:
     from wallet.cli.local import local_engine
     from wallet.server import demo
     from wallet.server.app import admin_token, prepare_database
+    from wallet.server.logs import log_config, log_format
     from wallet.server.settings import get_settings, record_demo_address
     from wallet.server.wiring import build_services
     from wallet.server.workflows import check_in_process
@@ -144,6 +145,10 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level="info",
+            # One JSON object a line (ELICENSE_LOG_FORMAT=text for a terminal); each request
+            # logged by wallet.server.request_log instead of uvicorn's access log.
+            log_config=log_config(log_format()),
+            access_log=False,
             # X-Forwarded-For/-Proto believed from these peers only (none unless configured;
             # uvicorn's own default would trust any local process).
             forwarded_allow_ips=settings.trusted_proxies,

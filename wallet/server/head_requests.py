@@ -29,4 +29,9 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, without_body)
+        finally:
+            # What routing found (route, endpoint, path_params), for the request log.
+            scope.update({k: v for k, v in as_get.items() if k != "method"})
