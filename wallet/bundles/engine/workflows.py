@@ -28,7 +28,8 @@ step changes nothing then).
 
 Every step reads and writes through the services bound by the runtime
 (:mod:`wallet.bundles.engine.binding`); the workflow's arguments and results hold ids
-and states only, no personal data.
+and states only, no personal data. A step meeting the database restarting waits and
+runs again (:mod:`wallet.bundles.engine.patience`) rather than failing the application.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from dbos import DBOS, SetWorkflowID, WorkflowHandle
 
 from wallet.bundles.dispatch import CONSENT_TOPIC, SUBMIT_TOPIC
 from wallet.bundles.engine.binding import bound
+from wallet.bundles.engine.patience import patiently
 
 __all__ = [
     "APPLICATION_QUEUE",
@@ -59,57 +61,57 @@ _log = logging.getLogger("elicense.bundles")
 
 @DBOS.step(name="bundle.request_consent")
 def _request_consent(application_id: str) -> str | None:
-    return bound().gathering.request_consent(application_id)
+    return patiently(lambda: bound().gathering.request_consent(application_id))
 
 
 @DBOS.step(name="bundle.consent_state")
 def _consent_state(application_id: str) -> tuple[str, float]:
-    return bound().gathering.consent_state(application_id)
+    return patiently(lambda: bound().gathering.consent_state(application_id))
 
 
 @DBOS.step(name="bundle.refuse")
 def _refuse(application_id: str) -> None:
-    bound().gathering.refuse(application_id)
+    patiently(lambda: bound().gathering.refuse(application_id))
 
 
 @DBOS.step(name="bundle.withdraw_consent")
 def _withdraw_consent(application_id: str) -> bool:
-    return bound().gathering.withdraw_consent(application_id)
+    return patiently(lambda: bound().gathering.withdraw_consent(application_id))
 
 
 @DBOS.step(name="bundle.gather")
 def _gather(application_id: str) -> str:
-    return bound().gathering.gather(application_id)
+    return patiently(lambda: bound().gathering.gather(application_id))
 
 
 @DBOS.step(name="bundle.submitted")
 def _submitted(application_id: str) -> tuple[str, float]:
-    return bound().processing.submitted(application_id)
+    return patiently(lambda: bound().processing.submitted(application_id))
 
 
 @DBOS.step(name="bundle.ready")
 def _ready(application_id: str, started: list[str]) -> list[str]:
-    return bound().processing.ready(application_id, started)
+    return patiently(lambda: bound().processing.ready(application_id, started))
 
 
 @DBOS.step(name="bundle.stop_waiting")
 def _stop_waiting(application_id: str) -> None:
-    bound().processing.stop_waiting(application_id)
+    patiently(lambda: bound().processing.stop_waiting(application_id))
 
 
 @DBOS.step(name="bundle.fail_item")
 def _fail_item(application_id: str, item_code: str) -> None:
-    bound().processing.fail_item(application_id, item_code)
+    patiently(lambda: bound().processing.fail_item(application_id, item_code))
 
 
 @DBOS.step(name="bundle.finish")
 def _finish(application_id: str) -> str:
-    return bound().processing.finish(application_id)
+    return patiently(lambda: bound().processing.finish(application_id))
 
 
 @DBOS.step(name="bundle.run_item", retries_allowed=True, max_attempts=3, interval_seconds=0.5)
 def _run_item(application_id: str, item_code: str) -> str:
-    outcome = bound().processing.run_item(application_id, item_code)
+    outcome = patiently(lambda: bound().processing.run_item(application_id, item_code))
     if bound().log_items:
         _log.info("bundle application %s item %s: %s", application_id, item_code, outcome)
     return outcome
