@@ -50,7 +50,7 @@ from issuers.store.tables import certificate_holders, certificates
 if TYPE_CHECKING:
     from issuers.store.issuance import IssuanceService
 
-__all__ = ["MintRequest", "Sealer", "mint_batch", "prepare", "seal_payloads"]
+__all__ = ["MintRequest", "Prepared", "Sealer", "mint_batch", "prepare", "seal_payloads"]
 
 # Signs claims (CBOR) into QR texts with one key; NO_QR for one too large for a code.
 # The default signs here; a bulk importer may hand the work to other processes.
@@ -71,16 +71,18 @@ class MintRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
+class Prepared:
+    """A request validated by :func:`prepare` (a bulk reader validates as it reads)."""
+
     request: MintRequest
     type: CertificateType
     fields: CertificateFields
 
 
-def prepare(request: MintRequest) -> _Prepared:
+def prepare(request: MintRequest) -> Prepared:
     """The request's type and fields, validated (a typed error naming the field)."""
     certificate_type = get_type(request.type_ref)
-    return _Prepared(request, certificate_type, certificate_type.parse_fields(request.fields))
+    return Prepared(request, certificate_type, certificate_type.parse_fields(request.fields))
 
 
 def seal_payloads(key: SigningKey, payloads: Sequence[bytes]) -> list[str]:
@@ -97,7 +99,10 @@ def seal_payloads(key: SigningKey, payloads: Sequence[bytes]) -> list[str]:
 
 
 def mint_batch(
-    service: IssuanceService, requests: Sequence[MintRequest], *, sealer: Sealer = seal_payloads
+    service: IssuanceService,
+    requests: Sequence[MintRequest | Prepared],
+    *,
+    sealer: Sealer = seal_payloads,
 ) -> list[MintedCertificate]:
     """Mint ``requests`` in one transaction; the certificates in the requests' order.
 
@@ -106,7 +111,7 @@ def mint_batch(
     prepared = []
     for i, request in enumerate(requests):
         with _at(i):
-            prepared.append(prepare(request))
+            prepared.append(request if isinstance(request, Prepared) else prepare(request))
     try:
         return _in_transaction(service, prepared, sealer)
     except IntegrityError:
@@ -116,7 +121,7 @@ def mint_batch(
 
 
 def _in_transaction(
-    service: IssuanceService, prepared: list[_Prepared], sealer: Sealer
+    service: IssuanceService, prepared: list[Prepared], sealer: Sealer
 ) -> list[MintedCertificate]:
     out: list[MintedCertificate | None] = [None] * len(prepared)
     with write_transaction(service.engine) as conn:
@@ -138,7 +143,7 @@ def _in_transaction(
 def _known_keys(
     conn: Connection,
     service: IssuanceService,
-    prepared: list[_Prepared],
+    prepared: list[Prepared],
     out: list[MintedCertificate | None],
 ) -> tuple[list[int], dict[int, int]]:
     """Fill ``out`` for the requests whose mint key already made a certificate; return
@@ -169,7 +174,7 @@ def _known_keys(
     return fresh, repeats
 
 
-def _found(conn: Connection, service: IssuanceService, p: _Prepared) -> MintedCertificate:
+def _found(conn: Connection, service: IssuanceService, p: Prepared) -> MintedCertificate:
     key, issuer = p.request.mint_key, p.request.issuer_uscc
     assert key is not None
     found = minted_by_key(
@@ -182,7 +187,7 @@ def _found(conn: Connection, service: IssuanceService, p: _Prepared) -> MintedCe
 def _mint_group(
     service: IssuanceService,
     conn: Connection,
-    group: list[tuple[int, _Prepared]],
+    group: list[tuple[int, Prepared]],
     now: datetime,
     sealer: Sealer,
 ) -> list[MintedCertificate]:
@@ -212,7 +217,7 @@ def _mint_group(
     return [MintedCertificate(r, qr, key_row.kid) for r, qr in zip(records, texts, strict=True)]
 
 
-def _record(p: _Prepared, issuer: IssuerInfo, serial: int, now: datetime) -> CertificateRecord:
+def _record(p: Prepared, issuer: IssuerInfo, serial: int, now: datetime) -> CertificateRecord:
     r = p.request
     return build_record(
         p.type, issuer, p.fields, serial=serial, now=now, holder=r.holder,

@@ -27,6 +27,7 @@ from wallet.cli.device import add_device_verbs
 from wallet.cli.fields import UsageError
 from wallet.cli.inputs import require_utf8
 from wallet.cli.inspector import add_offline_verbs, add_render_verb, add_verify_verb
+from wallet.cli.issuer_import import add_import_verb
 from wallet.cli.issuer_keys import add_key_verbs
 from wallet.cli.issuer_mint import add_mint_verb
 from wallet.cli.issuer_status import add_status_verbs
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker_verb(verbs, common)
     add_db_verbs(verbs, common)
     add_mint_verb(verbs, common)
+    add_import_verb(verbs, common)  # JSON Lines of mint requests, in batches
     add_verify_verb(verbs, common)
     add_status_verbs(verbs, common)
     add_key_verbs(verbs, common)
