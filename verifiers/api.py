@@ -104,7 +104,9 @@ class VerifyRequest(BaseModel):
 def verify(
     body: VerifyRequest, context: Annotated[VerifierContext, Depends(verifier_context)]
 ) -> Verdict:
-    return verdict_for(body.qr, context)
+    verdict = verdict_for(body.qr, context)
+    context.metrics.verdict("api", verdict.code)
+    return verdict
 
 
 @router.post(
@@ -157,4 +159,6 @@ def verify_image(
     # A sync route: FastAPI runs it in the thread pool, so decoding never blocks the
     # event loop. One byte past the cap is enough for read_qr_image to refuse it.
     data = image.file.read(MAX_IMAGE_BYTES + 1)
-    return verdict_for(read_qr_image(data), context)
+    verdict = verdict_for(read_qr_image(data), context)
+    context.metrics.verdict("image", verdict.code)
+    return verdict

@@ -296,6 +296,7 @@ ROWS: tuple[Row, ...] = (
     # --- public: anyone, whatever credentials it sends ---------------------------------
     public("GET", "/openapi.json", "/openapi.json"),
     public("GET", "/healthz", "/healthz"),
+    public("GET", "/readyz", "/readyz"),
     public("GET", "/", "/"),
     public("GET", "/docs", "/docs"),
     Row("POST", "/verify", Guard.PUBLIC, ALL_ROLES,
@@ -334,6 +335,7 @@ ROWS: tuple[Row, ...] = (
         _status_change),
     Row("POST", "/admin/clients", Guard.ADMIN, ADMIN, _new_client, 201),
     route("GET", "/admin/clients", Guard.ADMIN, ADMIN),
+    route("GET", "/metrics", Guard.ADMIN, ADMIN),  # or ELICENSE_METRICS_TOKEN (test_metrics)
     on_object("GET", "/admin/clients/{client_id}", Guard.ADMIN, ADMIN,
               lambda w: w.service_roles[Role.SERVICE_X].client_id),
     on_object("POST", "/admin/clients/{client_id}/disable", Guard.ADMIN, ADMIN,

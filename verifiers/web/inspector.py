@@ -127,6 +127,7 @@ async def inspect(request: Request, context: Context) -> HTMLResponse:
     except ElicenseError as exc:
         return _page(request, status_code=exc.status, problem=_problem(exc, bool(data)))
     verdict = await run_in_threadpool(verdict_for, text, context)
+    context.metrics.verdict("inspector", verdict.code)
     return _page(request, payload=text, verdict=verdict_view(verdict))
 
 

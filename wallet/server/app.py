@@ -28,10 +28,11 @@ from wallet.clients import api as api_clients
 from wallet.consent import api as api_consent
 from wallet.consent.api import pull as api_pull
 from wallet.holders import api as api_holders
-from wallet.server import demo, docs
+from wallet.server import demo, docs, metrics, readiness
 from wallet.server.body_limit import BodySizeLimit
 from wallet.server.error_handlers import install_error_handlers
 from wallet.server.head_requests import HeadAsGet
+from wallet.server.request_log import RequestLog
 from wallet.server.schema import ensure_schema
 from wallet.server.settings import Settings, get_settings
 from wallet.server.wiring import Services, build_services
@@ -67,6 +68,7 @@ def create_app(
             yield
         finally:
             await asyncio.to_thread(workflows.stop)
+            close_metrics()
             engine.dispose()
 
     app = FastAPI(
@@ -92,7 +94,10 @@ def create_app(
         max_bytes=settings.max_request_bytes,
         overrides={**verifiers_api.BODY_SIZE_OVERRIDES, **inspector.BODY_SIZE_OVERRIDES},
     )
+    # Inside HeadAsGet (a HEAD is timed under its GET route), outside the body limit.
+    close_metrics = metrics.install(app, services, admin_token(settings))
     app.add_middleware(HeadAsGet)  # HEAD for every GET resource, pages included
+    app.add_middleware(RequestLog)  # outermost: one log line per request, X-Request-ID
     install_error_handlers(app)
     app.include_router(verifiers_api.router)
     app.include_router(api_accounts.router)
@@ -116,6 +121,8 @@ def create_app(
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    readiness.install(app, engine)  # GET /readyz: the database answers, schema at head
 
     return app
 

@@ -123,6 +123,13 @@ class Settings(PublicSettings):
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for issuer administration endpoints."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Bearer token that reads GET /metrics and nothing else (a Prometheus scraper's);"
+            " the admin token reads it too. Neither set: /metrics is closed (401)."
+        ),
+    )
     max_request_bytes: int = 64 * 1024
     presentation_seconds: int = Field(
         default=60,
@@ -224,6 +231,8 @@ class Settings(PublicSettings):
         _decode_master_key(self.master_key.get_secret_value())
         if self.admin_token is not None and len(self.admin_token.get_secret_value()) < 24:
             raise ValueError("ELICENSE_ADMIN_TOKEN must be at least 24 characters")
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 24:
+            raise ValueError("ELICENSE_METRICS_TOKEN must be at least 24 characters")
         return self
 
     @property
