@@ -24,7 +24,7 @@ from pydantic import AfterValidator, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from issuers.codes.gb2260 import validate_region
-from issuers.codes.gb11643 import parse_resident_id
+from issuers.codes.gb11643 import resident_id
 from issuers.codes.gb32100 import validate_uscc
 from issuers.errors import InvalidCode
 
@@ -45,7 +45,7 @@ def code_error(exc: InvalidCode) -> PydanticCustomError:
 
 def _resident_id(value: str) -> str:
     try:
-        return parse_resident_id(value).value
+        return resident_id(value)
     except InvalidCode as exc:
         raise code_error(exc) from None
 
@@ -176,11 +176,7 @@ def birth_disagreement(
     id_number: str, born: date, *, field: str = "birth_date"
 ) -> PydanticCustomError | None:
     """GB 11643: digits 7-14 are the birth date ``YYYYMMDD``."""
-    if (int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])) == (
-        born.year,
-        born.month,
-        born.day,
-    ):
+    if int(id_number[6:14]) == born.year * 10000 + born.month * 100 + born.day:  # YYYYMMDD
         return None
     return field_error(
         field,

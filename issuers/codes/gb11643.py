@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from issuers.codes.iso7064 import mod11_2_check
+from issuers.codes.iso7064 import mod11_2_check, mod11_2_digits_check
 from issuers.errors import CheckDigitMismatch, InvalidCode
 
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
@@ -33,6 +33,14 @@ class ResidentIdNumber:
 
 def parse_resident_id(value: str, *, field: str = "id_number") -> ResidentIdNumber:
     """Validate a 公民身份号码 and return its parts; raise a typed error naming ``field``."""
+    code = resident_id(value, field=field)
+    born = date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+    return ResidentIdNumber(code, code[:6], born, code[14:17])
+
+
+def resident_id(value: str, *, field: str = "id_number") -> str:
+    """:func:`parse_resident_id`'s checks and errors, returning only the number
+    (stripped, ``x`` upper-cased): what a field validator needs, on every verify."""
     if not isinstance(value, str):
         raise InvalidCode("公民身份号码 must be a string", field=field)
     code = value.strip().upper()
@@ -41,18 +49,18 @@ def parse_resident_id(value: str, *, field: str = "id_number") -> ResidentIdNumb
             "公民身份号码 must be 17 digits followed by a digit or X (GB 11643)", field=field
         )
     try:
-        born = date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+        date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
         raise InvalidCode(
             f"公民身份号码 holds an impossible birth date {code[6:14]}", field=field
         ) from None
-    expected = mod11_2_check(code[:17])
+    expected = mod11_2_digits_check(code[:17])
     if code[17] != expected:
         raise CheckDigitMismatch(
             f"公民身份号码 check digit is {code[17]}, GB 11643 MOD 11-2 gives {expected}",
             field=field,
         )
-    return ResidentIdNumber(code, code[:6], born, code[14:17])
+    return code
 
 
 def make_resident_id(region_code: str, birth_date: date, sequence: int) -> str:

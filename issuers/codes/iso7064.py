@@ -39,9 +39,17 @@ def mod11_2_check(digits: str) -> str:
     """Return the MOD 11-2 check character ('0'-'9' or 'X') for 17 decimal digits."""
     if len(digits) != 17 or not digits.isascii() or not digits.isdigit():
         raise ValueError("MOD 11-2 here takes exactly 17 decimal digits")
-    total = sum(map(mul, digits.encode("ascii"), _MOD11_2_WEIGHTS)) - _MOD11_2_ASCII_OFFSET
-    value = (12 - total % 11) % 11
-    return "X" if value == 10 else str(value)
+    return mod11_2_digits_check(digits)
+
+
+def mod11_2_digits_check(digits: str) -> str:
+    """:func:`mod11_2_check` of 17 characters already known to be ASCII digits."""
+    total: int = sum(map(mul, digits.encode("ascii"), _MOD11_2_WEIGHTS)) - _MOD11_2_ASCII_OFFSET
+    return _MOD11_2_CHARACTERS[total % 11]
+
+
+# The check character by the weighted sum mod 11: (12 - sum) mod 11, 10 written X.
+_MOD11_2_CHARACTERS = tuple("0123456789X"[(12 - r) % 11] for r in range(11))
 
 
 def mod37_36_check(text: str, *, after: str = "") -> str:
