@@ -51,6 +51,7 @@ ALLOWED_BITS = frozenset({1, 2, 4, 8})
 MAX_ENTRIES = 1 << 24
 # What a verifier inflates by default: the raw array of MAX_ENTRIES at 2 bits.
 DEFAULT_MAX_BYTES = MAX_ENTRIES * 2 // 8
+RLE_ABOVE_BYTES = 1 << 20  # see StatusList.compressed
 
 
 class StatusType(IntEnum):
@@ -125,7 +126,20 @@ class StatusList:
         return bytes(self._data)
 
     def compressed(self) -> bytes:
-        """§4.1 step 4: zlib (DEFLATE in the ZLIB format) at level 9, the highest."""
+        """§4.1 step 4: zlib (DEFLATE in the ZLIB format) at level 9, the highest.
+
+        A list over ``RLE_ABOVE_BYTES`` (1 MiB: 4,194,304 entries at 2 bits) is packed with
+        the run-length strategy (``Z_RLE``, still level 9 and plain zlib to any
+        decoder): level 9's default strategy searches long match chains that sparse
+        status values make slow. Measured for 10^7 entries at 2 bits: 1 % INVALID, 2.29
+        s for 145,069 bytes against 0.047 s for 159,817 (+10 %); 0.1 %, 0.211 s /
+        21,521 against 0.017 s / 23,020; 10 %, 11.8 s / 735,481 against 0.078 s /
+        694,550 (smaller). The lists this server opens (131,072 entries, 32 KiB) and
+        the draft's test vectors (Appendix C: up to 512 KiB) stay on the default
+        strategy, byte for byte."""
+        if len(self._data) > RLE_ABOVE_BYTES:
+            packer = zlib.compressobj(9, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+            return packer.compress(self._data) + packer.flush()
         return zlib.compress(self._data, 9)
 
     @classmethod

@@ -738,3 +738,22 @@ def test_a_token_too_big_for_max_bytes_is_refused_before_parsing(form: str) -> N
     assert verify(signed, keys=_resolver(ED_KEY), now=NOW).status_list == status_list
     with pytest.raises(PayloadTooLarge):
         verify(signed, keys=_resolver(ED_KEY), now=NOW, max_bytes=10_000)
+
+
+def test_a_list_over_a_mebibyte_is_packed_run_length_and_reads_back() -> None:
+    """Past RLE_ABOVE_BYTES the Z_RLE strategy (a zlib stream like any other: its header
+    says 'fastest', FLEVEL 0) keeps a 10^7-entry list's compression bounded."""
+    from issuers.formats.status_list import RLE_ABOVE_BYTES
+
+    size = 10**7
+    status_list = StatusList(size, 2)
+    for idx in range(7, size, 9973):
+        status_list.set(idx, StatusType.INVALID)
+    assert len(status_list.to_bytes()) > RLE_ABOVE_BYTES
+    packed = status_list.compressed()
+    assert packed[:2] == b"\x78\x01"
+    assert zlib.decompress(packed) == status_list.to_bytes()
+    decoded = StatusList.from_compressed(packed, 2, max_bytes=len(status_list.to_bytes()))
+    assert decoded == status_list
+    assert decoded.get(7 + 9973) == StatusType.INVALID
+    assert decoded.get(8) == StatusType.VALID
