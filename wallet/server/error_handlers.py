@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from issuers.errors import ElicenseError, InvalidClient, OAuthError, Unauthorized
 from issuers.store.faults import storage_error
+from wallet.server.request_log import route_template
 
 log = logging.getLogger("elicense.http")
 
@@ -100,8 +101,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if typed is None:
             return await _unexpected(request, exc)
         log.warning(
-            "%s on %s %s (%s)", typed.code, request.method, request.url.path, type(exc).__name__
-        )
+            "%s on %s %s (%s)", typed.code, request.method, _route(request), type(exc).__name__,
+            extra={"fields": {"request_id": _request_id(request)}},
+        )  # fmt: skip
         return await _elicense(request, typed)
 
     @app.exception_handler(RequestValidationError)
@@ -141,5 +143,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The route's template, not the path; the exception by type and frames only
+        # (wallet.server.logs): neither may quote what the request carried.
+        log.exception(
+            "unhandled error on %s %s", request.method, _route(request),
+            extra={"fields": {"request_id": _request_id(request)}},
+        )  # fmt: skip
         return error_response(500, {"code": "internal_error", "message": "internal error"})
+
+
+def _route(request: Request) -> str:
+    return route_template(request.scope) or "(no route)"
+
+
+def _request_id(request: Request) -> str | None:
+    state = request.scope.get("state") or {}
+    found = state.get("request_id") if isinstance(state, dict) else None
+    return found if isinstance(found, str) else None

@@ -127,5 +127,7 @@ def log_config(fmt: LogFormat = "json", level: str = "INFO") -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True, "level": level},
             "uvicorn.error": {"handlers": [], "propagate": True, "level": level},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+            # Alembic's INFO says which dialect it found, at every readiness probe.
+            "alembic": {"level": "WARNING"},
         },
     }
