@@ -147,8 +147,14 @@ def measure(
     ]  # fmt: skip
 
 
-def figures(run: Run, *, postgres: bool = True) -> list[Figure]:
-    rounds, singles, batched = (3, 200, 2000) if run.quick else (5, 500, 5000)
+def figures(
+    run: Run, *, postgres: bool = True, rounds: int | None = None, count: int | None = None
+) -> list[Figure]:
+    """``count`` certificates a round batched (a tenth of it one by one), ``rounds``
+    interleaved rounds: 5 x 5,000 by default, 3 x 2,000 quick."""
+    rounds = rounds or (3 if run.quick else 5)
+    batched = count or (2000 if run.quick else 5000)
+    singles = max(batched // 10, 1)
     out = []
     with tempfile.TemporaryDirectory(prefix="elicense-mint-") as tmp:
         out += measure(run, f"sqlite:///{tmp}/mint.db", "SQLite", rounds, singles, batched)
@@ -166,8 +172,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--count", type=int, help="certificates a round, batched")
     args = parser.parse_args()
-    for f in figures(Run(quick=args.quick, suite="mint"), postgres=not args.no_postgres):
+    run = Run(quick=args.quick, suite="mint")
+    for f in figures(run, postgres=not args.no_postgres, rounds=args.rounds, count=args.count):
         print(f"{f.name:<48} {f.ours:8.0f} {f.unit}  floor {f.floor:6.0f}  ratio {f.ratio:.2f}")
 
 

@@ -65,8 +65,9 @@ def seconds(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def figures(run: Run) -> list[Figure]:
-    size, rounds = (10**6, 3) if run.quick else (10**7, 5)
+def figures(run: Run, *, size: int | None = None, rounds: int | None = None) -> list[Figure]:
+    size = size or (10**6 if run.quick else 10**7)
+    rounds = rounds or (3 if run.quick else 5)
     key = SigningKey.from_seed(hashlib.sha256(b"elicense benchmark key (TEST ONLY)").digest())
     pairs = entries(size)
     run.progress(f"{size:,} entries, {len(pairs):,} not valid")
@@ -104,8 +105,11 @@ def figures(run: Run) -> list[Figure]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--entries", type=int)
+    parser.add_argument("--rounds", type=int)
     args = parser.parse_args()
-    for f in figures(Run(quick=args.quick, suite="status")):
+    run = Run(quick=args.quick, suite="status")
+    for f in figures(run, size=args.entries, rounds=args.rounds):
         verdict = "met" if f.met else "MISSED"
         print(f"{f.name:<52} {f.ours:7.3f} s  floor {f.floor * 1000:6.2f} ms  "
               f"ratio {f.ratio:7.1f}  target {f.target}: {verdict}")  # fmt: skip
