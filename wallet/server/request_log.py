@@ -46,17 +46,23 @@ def request_id(scope: Scope) -> str:
 
 
 def route_template(scope: Scope) -> str | None:
-    """The path template of the route the router matched (under a mount's prefix when
-    a mounted app routed it); a static mount as ``<prefix>/{path}``; None when nothing
-    matched."""
+    """The path template of the route the router matched; None when nothing matched.
+
+    FastAPI's routes leave themselves in ``scope["route"]`` (under a mount's prefix when
+    a mounted app routed them); a mount (static files) leaves only its prefix in
+    ``root_path``, read as ``<prefix>/{path}``; a plain Starlette route
+    (``/openapi.json``) only its endpoint, and its path is its template when it took no
+    parameter."""
+    prefix = str(scope.get("root_path", ""))[len(str(scope.get("app_root_path", ""))) :]
     route = scope.get("route")
     path = getattr(route, "path", None)
-    if not isinstance(path, str):
+    if isinstance(path, str) and not isinstance(route, Mount):
+        return (prefix.rstrip("/") + path) or "/"
+    if "endpoint" not in scope:
         return None
-    if isinstance(route, Mount):
-        return path.rstrip("/") + "/{path}"
-    prefix = str(scope.get("root_path", ""))[len(str(scope.get("app_root_path", ""))) :]
-    return (prefix.rstrip("/") + path) or "/"
+    if prefix:
+        return prefix.rstrip("/") + "/{path}"
+    return None if scope.get("path_params") else str(scope["path"])
 
 
 class RequestLog:
