@@ -30,6 +30,7 @@ from wallet.cli.inspector import add_offline_verbs, add_render_verb, add_verify_
 from wallet.cli.issuer_import import add_import_verb
 from wallet.cli.issuer_keys import add_key_verbs
 from wallet.cli.issuer_mint import add_mint_verb
+from wallet.cli.issuer_registry import add_issuer_verbs
 from wallet.cli.issuer_status import add_status_verbs
 from wallet.cli.publish import add_publish_verb
 from wallet.cli.serve import add_serve_verb
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_verb(verbs, common)  # JSON Lines of mint requests, in batches
     add_verify_verb(verbs, common)
     add_status_verbs(verbs, common)
+    add_issuer_verbs(verbs, common)  # issuers load FILE | list
     add_key_verbs(verbs, common)
     add_offline_verbs(verbs, common)
     add_publish_verb(verbs, common)  # static signed files for a CDN
