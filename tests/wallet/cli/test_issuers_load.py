@@ -1,4 +1,4 @@
-"""``elicense issuers load FILE`` / ``list``: how an operator registers issuers outside demo mode."""
+"""``elicense issuers load FILE`` / ``list``: how an operator registers issuers (not demo)."""
 
 from __future__ import annotations
 
