@@ -137,6 +137,8 @@ def _in_transaction(
                 out[i] = certificate
         for i, first in repeats.items():  # a key repeated in the batch: its first mint
             out[i] = out[first]
+    for (issuer_uscc, slug), positions in groups.items():  # committed: count them
+        service.metrics.minted(slug, issuer_uscc, len(positions))
     return [certificate for certificate in out if certificate is not None]
 
 

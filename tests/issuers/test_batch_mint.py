@@ -163,3 +163,25 @@ def test_racing_batches_share_no_serial_index_or_key(
         places = conn.execute(select(status_entries.c.list_id, status_entries.c.idx)).all()
     assert len(set(serials)) == len(serials) == 110
     assert len(set(places)) == len(places) == 110
+
+
+class _Counted:
+    def __init__(self) -> None:
+        self.minted_counts: list[tuple[str, str, int]] = []
+
+    def minted(self, type_slug: str, issuer_uscc: str, count: int = 1) -> None:
+        self.minted_counts.append((type_slug, issuer_uscc, count))
+
+
+def test_the_mints_of_a_batch_are_counted_once_committed(service: IssuanceService) -> None:
+    counted = _Counted()
+    service.metrics = counted  # type: ignore[assignment]  # only minted() is called here
+    mint_batch(service, _requests(7, key="m"))
+    mint_batch(service, _requests(9, key="m"))  # 7 of them found, not minted again
+    bad = _person(1) | {"id_number": "310104196001010019"}
+    with pytest.raises(InvalidInput):
+        mint_batch(service, [MintRequest("resident_id", PUBLIC_SECURITY, bad)])
+    assert counted.minted_counts == [
+        ("resident_id", PUBLIC_SECURITY, 7),
+        ("resident_id", PUBLIC_SECURITY, 2),
+    ]
