@@ -55,11 +55,24 @@ _BLANK: Final = re.compile(
 )
 
 
+# The common case in one search: no refused character anywhere and at least one surely
+# visible one (the two classes share no character; a test checks it). Text that does not
+# match takes the two searches below, which say what is wrong.
+_PLAINLY_PRINTABLE: Final = re.compile(
+    f"[^{REFUSED_TEXT_CHARACTERS.pattern[1:-1]}]*?"
+    f"{_SURELY_VISIBLE.pattern}"
+    f"[^{REFUSED_TEXT_CHARACTERS.pattern[1:-1]}]*",
+    re.DOTALL,
+)
+
+
 def _visible(char: str) -> bool:
     return not _BLANK.fullmatch(char) and unicodedata.category(char)[0] != "M"
 
 
 def _printable_text(value: str) -> str:
+    if _PLAINLY_PRINTABLE.fullmatch(value) is not None:
+        return value
     refused = REFUSED_TEXT_CHARACTERS.search(value)
     if refused is not None:
         char = refused.group()

@@ -1,11 +1,13 @@
-"""COSE_Sign1 decoding's fast path answers exactly as the general path does.
+"""The verification fast paths answer exactly as the general paths they skip.
 
+COSE_Sign1 decoding:
 ``cose_sign1.decode`` walks the four heads of a message by hand when it can, and hands
 anything else to the general path (``cbor2.loads``, the type checks, the comparison
 with the one encoding). For any input, both must give the same message or the same
 error with the same words, so the fast path can neither let through nor refuse
 anything the general one would not. Base45 decoding is held to the reference
-``base45`` package in the same way.
+``base45`` package in the same way, and the free-text check's one-search common case to
+its two searches.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from issuers.catalogue._text import _PLAINLY_PRINTABLE, _SURELY_VISIBLE, REFUSED_TEXT_CHARACTERS
 from issuers.crypto.keys import SigningKey
 from issuers.errors import Base45Invalid, ElicenseError
 from issuers.formats import base45, cose_sign1
@@ -113,3 +116,28 @@ def _base45(decode: Any, text: str) -> bytes | None:
 @example("GGW")  # 65535, the largest allowed
 def test_base45_decodes_as_the_reference_package(text: str) -> None:
     assert _base45(base45.decode, text) == _base45(reference_base45.b45decode, text)
+
+
+def test_surely_visible_characters_are_never_refused() -> None:
+    overlap = [
+        hex(point)
+        for point in range(0x110000)
+        if _SURELY_VISIBLE.fullmatch(chr(point)) and REFUSED_TEXT_CHARACTERS.fullmatch(chr(point))
+    ]
+    assert overlap == []
+
+
+_TEXT_CHARACTERS = st.one_of(
+    st.characters(),  # any code point, surrogates included
+    st.sampled_from("张伟·0aZ \u200b\u202e\ufeff\u3164\u115f\u0301\u2800\x00\x85\u2028\U00020000"),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=_TEXT_CHARACTERS, max_size=8))
+@example("")
+@example("上海市徐汇区示范路100弄1号101室")
+@example("\u3164")
+def test_the_one_search_accepts_what_the_two_searches_accept(text: str) -> None:
+    two = REFUSED_TEXT_CHARACTERS.search(text) is None and _SURELY_VISIBLE.search(text) is not None
+    assert (_PLAINLY_PRINTABLE.fullmatch(text) is not None) == two
