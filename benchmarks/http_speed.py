@@ -56,8 +56,8 @@ class Scenario:
     """One comparison: the same POSTs to our server and to a bare one."""
 
     name: str
-    ours_base: str
-    bare_base: str
+    ours: wrk.Server
+    bare: wrk.Server
     ours_targets: Callable[[float], Sequence[wrk.Target]]  # for a run of that many seconds
     bare_targets: Sequence[wrk.Target]
     body: str = ""
@@ -88,10 +88,8 @@ def compare(
             what = "warm-up" if round_number == 0 else f"round {round_number}/{timing.rounds}"
             run.progress(f"{scenario.name}: {what}")
             targets = scenario.ours_targets(seconds)
-            ours = wrk.run_wrk(load, scenario.ours_base, targets, seconds, scenario.body)
-            bare = wrk.run_wrk(
-                load, scenario.bare_base, scenario.bare_targets, seconds, scenario.body
-            )
+            ours = wrk.run_wrk(load, scenario.ours, targets, seconds, scenario.body)
+            bare = wrk.run_wrk(load, scenario.bare, scenario.bare_targets, seconds, scenario.body)
             scenario.seen(wrk.checked(f"{scenario.name} (ours)", ours).rate)
             wrk.checked(f"{scenario.name} (bare)", bare)
             if round_number:
@@ -165,23 +163,23 @@ def one_worker(
         demo = Demo(ours_base)
         stack.callback(demo.http.close)
         demo.verifies(ours_base)
-        bare_base = start_bare(stack, workdir, demo, 1)
+        bare = start_bare(stack, workdir, demo, 1)
         pulls = pull_bench.Ours(ours_base, admin_token)
         stack.callback(pulls.http.close)
         pulls.check_one_pull()
-        pull_base = pull_bare.wait_ready()
+        pull_bare.wait_ready()
 
         def pull_seen(rate: float) -> None:
             pulls.rate = max(pulls.rate, rate)
 
         scenarios = [
-            verify_scenario(demo, ours_base, bare_base, 1),
+            verify_scenario(demo, ours, bare, 1),
             Scenario(
-                "presentation", ours_base, bare_base,
+                "presentation", ours, bare,
                 lambda _s: demo.presentations, [wrk.Target("/present")],
             ),
             Scenario(
-                "consent pull", ours_base, pull_base,
+                "consent pull", ours, pull_bare,
                 pulls.targets, pull_bench.bare_targets(), pull_bench.BODY, pull_seen,
             ),
         ]  # fmt: skip
@@ -206,27 +204,27 @@ def two_workers(
         ours = stack.enter_context(wrk.started(wrk.elicense_argv(2), workdir, env, "elicense-2"))
         ours_base = ours.wait_ready()
         demo.verifies(ours_base)
-        bare_base = start_bare(stack, workdir, demo, 2)
-        numbers = compare(run, load, timing, [verify_scenario(demo, ours_base, bare_base, 2)])
+        bare = start_bare(stack, workdir, demo, 2)
+        numbers = compare(run, load, timing, [verify_scenario(demo, ours, bare, 2)])
     return verify_figures(numbers["POST /verify, 2 workers"], 2)
 
 
-def start_bare(stack: ExitStack, workdir: Path, demo: Demo, workers: int) -> str:
+def start_bare(stack: ExitStack, workdir: Path, demo: Demo, workers: int) -> wrk.Server:
     """benchmarks/http_bare.py with the demo's QR and issuer keys; checked to verify."""
     given = workdir / f"bare-input-{workers}.json"
     given.write_text(json.dumps({"qr": demo.qr, "jwks": demo.jwks}), "utf-8")
     env = wrk.clean_environment(HTTP_BARE_INPUT=str(given))
     argv = wrk.bare_argv("http_bare", workers)
-    base = stack.enter_context(wrk.started(argv, workdir, env, f"bare-{workers}")).wait_ready()
-    demo.verifies(base)
-    return base
+    server = stack.enter_context(wrk.started(argv, workdir, env, f"bare-{workers}"))
+    demo.verifies(server.wait_ready())
+    return server
 
 
-def verify_scenario(demo: Demo, ours_base: str, bare_base: str, workers: int) -> Scenario:
+def verify_scenario(demo: Demo, ours: wrk.Server, bare: wrk.Server, workers: int) -> Scenario:
     targets = [wrk.Target("/verify")]
     name = f"POST /verify, {workers} worker{'s' if workers > 1 else ''}"
     body = json.dumps({"qr": demo.qr})
-    return Scenario(name, ours_base, bare_base, lambda _s: targets, targets, body)
+    return Scenario(name, ours, bare, lambda _s: targets, targets, body)
 
 
 def verify_figures(numbers: dict[str, float], workers: int) -> list[Figure]:
@@ -245,7 +243,11 @@ def verify_figures(numbers: dict[str, float], workers: int) -> list[Figure]:
 def throughput(
     name: str, numbers: dict[str, float], floor: str, target: Target = SIGNING_TARGET
 ) -> Figure:
-    note = f"p99 {numbers['ours_p99_ms']:.1f} ms vs {numbers['bare_p99_ms']:.1f} ms (bare)"
+    note = (
+        f"p99 {numbers['ours_p99_ms']:.1f} ms vs {numbers['bare_p99_ms']:.1f} ms (bare);"
+        f" server CPU per request {numbers['ours_cpu_us']:.0f} µs vs"
+        f" {numbers['bare_cpu_us']:.0f} µs ({numbers['ratio_cpu_us']:.2f}x)"
+    )
     return Figure(
         SUITE, name, numbers["ours_rps"], numbers["bare_rps"], "req/s", floor, target, note
     )

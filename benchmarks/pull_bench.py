@@ -89,14 +89,14 @@ class Ours:
 
 
 def measure(
-    args: argparse.Namespace, ours: Ours, ours_base: str, bare_base: str
+    args: argparse.Namespace, ours: Ours, ours_server: wrk.Server, bare_server: wrk.Server
 ) -> dict[str, list[wrk.WrkRun]]:
     load = wrk.Load(args.connections, args.threads, args.wrk)
     runs: dict[str, list[wrk.WrkRun]] = {"ours": [], "bare": []}
     for round_number in range(args.rounds + 1):  # round 0 is the warm-up
         seconds = args.warmup if round_number == 0 else args.duration
-        mine = wrk.run_wrk(load, ours_base, ours.targets(seconds), seconds, BODY)
-        bare = wrk.run_wrk(load, bare_base, bare_targets(), seconds, BODY)
+        mine = wrk.run_wrk(load, ours_server, ours.targets(seconds), seconds, BODY)
+        bare = wrk.run_wrk(load, bare_server, bare_targets(), seconds, BODY)
         wrk.checked("ours", mine)
         wrk.checked("bare", bare)
         ours.rate = max(ours.rate if round_number else 0.0, mine.rate)
@@ -116,6 +116,10 @@ def print_report(args: argparse.Namespace, numbers: dict[str, float]) -> None:
             f"  {label:<28} p50 {numbers[f'{side}_p50_ms']:8.2f} ms  "
             f"p99 {numbers[f'{side}_p99_ms']:8.2f} ms  {numbers[f'{side}_rps']:8.1f} req/s"
         )
+    print(
+        f"  server CPU per request       ours {numbers['ours_cpu_us']:8.0f} µs  "
+        f"bare {numbers['bare_cpu_us']:8.0f} µs  ratio {numbers['ratio_cpu_us']:.2f}x"
+    )
     print(
         f"  ratio ours / bare            p50 {numbers['ratio_p50']:7.2f}x    "
         f"p99 {numbers['ratio_p99']:7.2f}x    throughput {numbers['ratio_rps']:.2f}x"
@@ -138,11 +142,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="pull-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         ours_server, bare_server = start_servers(stack, workdir, admin_token, args.workers)
-        ours_base, bare_base = ours_server.wait_ready(), bare_server.wait_ready()
+        ours_base = ours_server.wait_ready()
+        bare_server.wait_ready()
         ours = Ours(ours_base, admin_token)
         stack.callback(ours.http.close)
         ours.check_one_pull()
-        numbers = wrk.summarise(measure(args, ours, ours_base, bare_base))
+        numbers = wrk.summarise(measure(args, ours, ours_server, bare_server))
     print_report(args, numbers)
     if args.json:
         print(json.dumps({"pull_bench": numbers}))

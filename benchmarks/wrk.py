@@ -59,10 +59,17 @@ class WrkRun:
     p50_ms: float
     p99_ms: float
     failures: int  # non-2xx answers, socket errors and timeouts
+    cpu_seconds: float = 0.0  # the server's processes' CPU over the run (0: not read)
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_us(self) -> float:
+        """The server's CPU time per request, in µs: steadier than the rate when other
+        work shares the cores."""
+        return self.cpu_seconds / self.requests * 1e6 if self.requests else 0.0
 
 
 @dataclass(frozen=True)
@@ -178,17 +185,33 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
     server.wait(timeout=10)
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) of every live process in process group ``group`` (a
+    server started by :func:`started`: uvicorn's supervisor and its workers), from /proc."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[2]) == group:  # after the name: state, ppid, pgrp, ...
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(
-    load: Load, base: str, targets: Sequence[Target], seconds: float, body: str = ""
+    load: Load, server: Server, targets: Sequence[Target], seconds: float, body: str = ""
 ) -> WrkRun:
-    """``wrk`` POSTing ``body`` (JSON; "" for none) to ``targets`` in turn for
-    ``seconds``; SystemExit if wrk fails or prints no summary."""
+    """``wrk`` POSTing ``body`` (JSON; "" for none) to ``targets`` on ``server`` in turn
+    for ``seconds``, with the server's CPU time over the run; SystemExit if wrk fails or
+    prints no summary."""
+    base = server.base
+    cpu_before = group_cpu_seconds(server.process.pid)
     pairs = [part for target in targets for part in (target.path, target.token)]
     argv = [
         load.wrk, "-t", str(load.threads), "-c", str(load.connections), "-d", f"{seconds:g}s",
         "--latency", "--timeout", "30s", "-s", str(LUA), base, "--", body, *pairs,
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 90, check=False)
+    cpu_seconds = group_cpu_seconds(server.process.pid) - cpu_before
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_BENCH ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -200,6 +223,7 @@ def run_wrk(
         p50_ms=summary["p50_us"] / 1e3,
         p99_ms=summary["p99_us"] / 1e3,
         failures=failures,
+        cpu_seconds=cpu_seconds,
     )
 
 
@@ -218,7 +242,8 @@ def summarise(runs: dict[str, list[WrkRun]]) -> dict[str, float]:
         numbers[f"{side}_p50_ms"] = statistics.median(r.p50_ms for r in side_runs)
         numbers[f"{side}_p99_ms"] = statistics.median(r.p99_ms for r in side_runs)
         numbers[f"{side}_rps"] = statistics.median(r.rate for r in side_runs)
-    for key in ("p50_ms", "p99_ms", "rps"):
+        numbers[f"{side}_cpu_us"] = statistics.median(r.cpu_us for r in side_runs)
+    for key in ("p50_ms", "p99_ms", "rps", "cpu_us"):
         numbers[f"ratio_{key.removesuffix('_ms')}"] = (
             numbers[f"ours_{key}"] / numbers[f"bare_{key}"]
         )

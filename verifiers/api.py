@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
@@ -36,6 +37,7 @@ from verifiers.qr_scan import MAX_DECODE_BYTES, MAX_IMAGE_BYTES, MAX_IMAGE_PIXEL
 from verifiers.verdict import Verdict, VerifierContext, verdict_for
 
 router = APIRouter(tags=["verify"])
+JSON = "application/json"
 
 VERIFY_IMAGE_PATH = "/verify/image"
 # Multipart framing around the one file: boundaries, part headers, a long file name.
@@ -101,12 +103,19 @@ class VerifyRequest(BaseModel):
     responses=error_responses(413, 422, 429),
     dependencies=[Depends(limit_by_address("verify"))],
 )
-def verify(
+async def verify(
     body: VerifyRequest, context: Annotated[VerifierContext, Depends(verifier_context)]
-) -> Verdict:
-    verdict = verdict_for(body.qr, context)
+) -> Response:
+    # One hop to the thread pool (a status list or key may be read from the database),
+    # where the verdict is also encoded: a plain ``def`` route hops twice (the route,
+    # then FastAPI re-validating the returned model against response_model).
+    return Response(await run_in_threadpool(_verdict_json, body.qr, context), media_type=JSON)
+
+
+def _verdict_json(qr: str, context: VerifierContext) -> bytes:
+    verdict = verdict_for(qr, context)
     context.metrics.verdict("api", verdict.code)
-    return verdict
+    return verdict.model_dump_json().encode()
 
 
 @router.post(
