@@ -41,10 +41,12 @@ def _verify(base: str, qr: str) -> int:
 def test_two_workers_report_one_sum_and_the_bundle_worker_its_items(
     database_url: str, tmp_path: Path
 ) -> None:
-    env = {**api_only_env(demo_env(database_url)), "TMPDIR": str(tmp_path)}
+    scratch = tmp_path / "tmp"  # where serve makes the workers' directory
+    scratch.mkdir()
+    env = {**api_only_env(demo_env(database_url)), "TMPDIR": str(scratch)}
     with running_demo_server(tmp_path, env, workers=2) as base:
         token = (tmp_path / "var" / "demo-admin-token").read_text().strip()
-        shared = list(tmp_path.glob("elicense-metrics-*"))
+        shared = list(scratch.glob("elicense-metrics-*"))
         assert len(shared) == 1, "serve made one directory for its workers' files"
         assert httpx.get(f"{base}/metrics", timeout=10).status_code == 401
 

@@ -49,7 +49,9 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"
 _log = logging.getLogger("elicense.metrics")
-_bearer = HTTPBearer(auto_error=False, description="Metrics token or admin token")
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="MetricsBearer", description="Metrics token or admin token"
+)
 
 
 class RequestMetrics:
