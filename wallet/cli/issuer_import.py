@@ -51,7 +51,7 @@ def _import(args: argparse.Namespace) -> int:
         raise UsageError(f"no file {args.file}")
     from issuers.store.bulk_import import database_size, import_lines
     from issuers.store.sealing_pool import SealingPool
-    from wallet.cli.local import local_services
+    from wallet.cli.local import database_errors, local_services
 
     total = args.file.stat().st_size
     with ExitStack() as stack:
@@ -61,11 +61,14 @@ def _import(args: argparse.Namespace) -> int:
             kwargs["sealer"] = stack.enter_context(SealingPool(args.workers))
         source = stack.enter_context(args.file.open("rb"))
         progress = stack.enter_context(_progress(total, lambda: source.tell()))
-        report = import_lines(
-            services.issuance, source, batch_size=args.batch, on_bad=_say_bad,
-            on_batch=lambda r: progress(r.minted), **kwargs,
-        )  # fmt: skip
-        size = database_size(services.issuance.engine)
+        engine = services.issuance.engine
+        # A database gone or full mid-way: a one-line message (whole batches are kept).
+        with database_errors(engine.url.render_as_string(hide_password=True)):
+            report = import_lines(
+                services.issuance, source, batch_size=args.batch, on_bad=_say_bad,
+                on_batch=lambda r: progress(r.minted), **kwargs,
+            )  # fmt: skip
+            size = database_size(engine)
     rate = report.minted / report.seconds if report.seconds else 0.0
     summary = {
         "lines": report.lines, "minted": report.minted, "already": report.already,
