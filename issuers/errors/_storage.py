@@ -13,8 +13,10 @@ __all__ = ["DatabaseFull", "DatabaseReadOnly", "DatabaseUnavailable", "SchemaBeh
 
 class DatabaseUnavailable(ElicenseError):
     """The database cannot be reached now (restarting, refusing connections, the
-    connection lost mid-request). Nothing this request would have written was kept;
-    the same request may be sent again after ``retry_after`` seconds."""
+    connection lost mid-request); try again after ``retry_after`` seconds. Like any
+    answer cut off by a fault, it promises nothing about a write the request had
+    already committed before the connection was lost (a client that must know reads
+    the state again); a transaction still open when it was lost was rolled back."""
 
     code = "database_unavailable"
     status = 503

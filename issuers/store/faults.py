@@ -39,9 +39,9 @@ __all__ = ["retryable", "storage_error"]
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 5, 6, 8
 _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 10, 13, 14
-_UNAVAILABLE = "the database is not reachable now; nothing was changed, try again"
-_READ_ONLY = "the database is read-only now; this change was not made"
-_FULL = "the database has no room for this change; it was not made"
+_UNAVAILABLE = "the database is not reachable now; try again"
+_READ_ONLY = "the database is read-only now; changes are refused"
+_FULL = "the database has no room for this change"
 _BUSY = "the database is busy; try again"
 
 

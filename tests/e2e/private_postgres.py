@@ -18,11 +18,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.conftest import postgres_required
@@ -35,8 +37,9 @@ SETTINGS = (
     f"listen_addresses = '{HOST}'",
     "max_connections = 100",
     "shared_buffers = 32MB",
-    "fsync = on",  # an acknowledged commit is on disk, as in production
-    "synchronous_commit = on",
+    # Seeding the demo need not survive a power cut: fsync is off until durable().
+    "fsync = off",
+    "synchronous_commit = on",  # a commit is acknowledged once its WAL is written
     "log_min_messages = warning",
     # After a crash, sync the data directory with one syncfs() rather than an fsync
     # per file (PostgreSQL 14+): the restart then takes about a second, not ten.
@@ -87,6 +90,21 @@ class PrivateCluster:
             "pg_ctl", "-D", str(self.data), "-w", "-t", str(PG_CTL_WAIT_S),
             "-l", str(self.directory / "server.log"), *argv,
         )  # fmt: skip
+
+    def durable(self) -> None:
+        """fsync on from now (a reload, no restart): an acknowledged commit is on disk,
+        as in production."""
+        with psycopg.connect(self.libpq, autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET fsync = on")
+            conn.execute("SELECT pg_reload_conf()")
+            deadline = time.monotonic() + PG_CTL_WAIT_S
+            while conn.execute("SHOW fsync").fetchone() != ("on",):
+                assert time.monotonic() < deadline, "fsync did not turn on"
+                time.sleep(0.05)
+
+    @property
+    def libpq(self) -> str:
+        return f"host={HOST} port={self.port} user={ROLE} dbname={DATABASE}"
 
     def restart(self, mode: str = "fast") -> None:
         """``pg_ctl restart -m <mode>``: every connection is cut; back when it returns."""
