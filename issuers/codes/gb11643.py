@@ -49,7 +49,7 @@ def resident_id(value: str, *, field: str = "id_number") -> str:
             "公民身份号码 must be 17 digits followed by a digit or X (GB 11643)", field=field
         )
     try:
-        date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+        date.fromisoformat(code[6:14])  # YYYYMMDD (ISO 8601 basic), digits only here
     except ValueError:
         raise InvalidCode(
             f"公民身份号码 holds an impossible birth date {code[6:14]}", field=field
