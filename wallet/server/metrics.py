@@ -29,7 +29,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -48,6 +48,10 @@ __all__ = ["MULTIPROC_ENV", "QueueCollector", "RequestMetrics", "install", "scra
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"
+_FORMATS = {  # the text format by default, OpenMetrics when the scraper asks for it
+    "text/plain": {"schema": {"type": "string"}},
+    "application/openmetrics-text": {"schema": {"type": "string"}},
+}
 _log = logging.getLogger("elicense.metrics")
 _bearer = HTTPBearer(
     auto_error=False, scheme_name="MetricsBearer", description="Metrics token or admin token"
@@ -172,7 +176,7 @@ def _router(metrics: Metrics, collector: Collector | None, tokens: list[str]) ->
         description="The Prometheus text format; bearer ELICENSE_METRICS_TOKEN or the admin token.",
         response_class=Response,
         dependencies=[Depends(require_reader)],
-        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **error_responses(401)},
+        responses={200: {"content": _FORMATS}, **error_responses(401)},
     )
     def read_metrics(request: Request) -> Response:
         body, content_type = scrape(metrics, collector, request.headers.get("accept", ""))

@@ -86,6 +86,12 @@ def test_only_the_metrics_or_the_admin_token_reads_it(
             assert response.json()["error"]["code"] == "unauthorized"
         scrape(client, METRICS_TOKEN)
         scrape(client, admin)
+        openmetrics = client.get(
+            "/metrics",
+            headers={"Authorization": f"Bearer {admin}", "Accept": "application/openmetrics-text"},
+        )
+        assert openmetrics.headers["content-type"].startswith("application/openmetrics-text")
+        assert openmetrics.text.endswith("# EOF\n")
     services.engine.dispose()
 
 
