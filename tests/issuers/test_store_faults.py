@@ -113,3 +113,20 @@ def test_a_constraint_is_no_fault_of_the_database(tmp_path: Path) -> None:
     assert storage_error(caught.value) is None
     assert not retryable(caught.value)
     assert storage_error(ValueError("not a database error")) is None
+
+
+@pytest.mark.postgres
+def test_a_read_only_postgresql_transaction_is_database_read_only(database_url: str) -> None:
+    """SQLSTATE 25006, as a standby or ``default_transaction_read_only`` answers."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET default_transaction_read_only = on")
+            conn.commit()
+            with pytest.raises(DBAPIError) as caught:
+                conn.exec_driver_sql("CREATE TABLE faults_probe (i integer)")
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert isinstance(storage_error(caught.value), DatabaseReadOnly)
+    assert not retryable(caught.value)
