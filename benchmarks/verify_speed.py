@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.harness import Figure, Run, Target  # noqa: E402 - after the path is set
 from benchmarks.verify_samples import NOW, Pool, make_pool  # noqa: E402
+from benchmarks.verify_stages import print_stages, stage_medians, summary  # noqa: E402
 from verifiers.presentation import verify_presentation  # noqa: E402
 from verifiers.qr import verify_qr  # noqa: E402
 
@@ -123,15 +124,17 @@ def pycose_pipeline(pool: Pool) -> Subject | None:
     return run
 
 
-def measure(run: Run, pool_size: int, rounds: int) -> dict[str, float]:
+def measure(run: Run, pool_size: int, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+    """The figures' medians, and verify_qr's stage by stage."""
     run.progress(f"minting a pool of {pool_size} credentials and presentations")
     pool = make_pool(pool_size)
     run.progress(f"{rounds} interleaved rounds over the pool")
-    return interleaved_medians(qr_subjects(pool), rounds)
+    medians = interleaved_medians(qr_subjects(pool), rounds)
+    return medians, stage_medians(run, pool, rounds)
 
 
 def figures(run: Run) -> list[Figure]:
-    return measured_figures(run, *sizes(run.quick))
+    return measured_figures(run, *sizes(run.quick))[0]
 
 
 def sizes(quick: bool) -> tuple[int, int]:
@@ -139,15 +142,19 @@ def sizes(quick: bool) -> tuple[int, int]:
     return (100, 9) if quick else (200, 31)
 
 
-def measured_figures(run: Run, pool_size: int, rounds: int) -> list[Figure]:
-    medians = measure(run, pool_size, rounds)
+def measured_figures(
+    run: Run, pool_size: int, rounds: int
+) -> tuple[list[Figure], dict[str, float]]:
+    """The suite's figures, and verify_qr's stage by stage (in the QR figure's note)."""
+    medians, stages = measure(run, pool_size, rounds)
     raw, raw2 = medians["raw Ed25519 verify"], medians["two raw Ed25519 verifies"]
     result = [
         Figure(
             "verify", "QR verify", medians["QR verify"], raw, "µs", "raw Ed25519 verify",
             QR_TARGET,
             "verifiers.qr.verify_qr, resident_id, prefix to result; median of"
-            f" {rounds} interleaved rounds over {pool_size} distinct credentials",
+            f" {rounds} interleaved rounds over {pool_size} distinct credentials; "
+            + summary(stages),
         ),
         Figure(
             "verify", "presentation verify", medians["presentation verify"], raw2, "µs",
@@ -164,7 +171,7 @@ def measured_figures(run: Run, pool_size: int, rounds: int) -> list[Figure]:
                 note="base45 + zlib + pycose + cbor2: no trust, validity or schema checks",
             )
         )  # fmt: skip
-    return result
+    return result, stages
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -177,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     run = Run(quick=args.quick, suite="verify")
     pool_size, rounds = sizes(args.quick)
-    found = measured_figures(run, args.pool or pool_size, args.rounds or rounds)
+    found, stages = measured_figures(run, args.pool or pool_size, args.rounds or rounds)
     for figure in found:
         target = f"target {figure.target}" if figure.target else "no target"
         print(
@@ -185,9 +192,7 @@ def main(argv: list[str] | None = None) -> None:
             f" ({figure.floor_name}) = {figure.ratio:5.2f}x  [{target}]"
         )
     if args.stages:
-        from benchmarks.verify_stages import print_stages
-
-        print_stages(run, quick=args.quick)
+        print_stages(stages)
     if args.json:
         print(json.dumps({"verify_speed": [asdict(f) | {"ratio": f.ratio} for f in found]}))
 
