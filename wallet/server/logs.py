@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import traceback
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal
 
@@ -32,6 +32,8 @@ __all__ = ["LOG_FORMAT_ENV", "JsonFormatter", "TextFormatter", "log_config", "lo
 LOG_FORMAT_ENV = "ELICENSE_LOG_FORMAT"
 LogFormat = Literal["json", "text"]
 _EXC_FRAMES = 30  # the innermost frames of a stack: enough to find the line
+# One encoder for every line: json.dumps with arguments builds a new one each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def log_format(environ: dict[str, str] | None = None) -> LogFormat:
@@ -43,8 +45,8 @@ def log_format(environ: dict[str, str] | None = None) -> LogFormat:
 
 
 def _timestamp(record: logging.LogRecord) -> str:
-    moment = datetime.fromtimestamp(record.created, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    seconds = int(record.created)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{int(record.msecs):03d}Z"
 
 
 def exception_fields(exc_info: Any) -> dict[str, Any]:
@@ -85,8 +87,9 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             line.update(fields)
-        line.update(exception_fields(record.exc_info))
-        return json.dumps(line, ensure_ascii=False, default=str)
+        if record.exc_info:
+            line.update(exception_fields(record.exc_info))
+        return _ENCODER.encode(line)
 
 
 class TextFormatter(logging.Formatter):

@@ -89,7 +89,11 @@ class RequestLog:
         try:
             await self.app(scope, receive, sent)
         finally:
-            _log.info("request", extra={"fields": _fields(scope, status, started, rid)})
+            if _log.isEnabledFor(logging.INFO):
+                # makeRecord + handle: Logger.info's caller lookup is a fifth of the cost.
+                fields = {"fields": _fields(scope, status, started, rid)}
+                _log.handle(_log.makeRecord(_log.name, logging.INFO, __file__, 0, "request",
+                                            (), None, extra=fields))  # fmt: skip
 
 
 def _fields(scope: Scope, status: int, started: float, rid: str) -> dict[str, Any]:
