@@ -22,7 +22,7 @@ import httpx
 from issuers.codes.gb11643 import make_resident_id
 
 REQUEST_TIMEOUT_S = 20.0  # a request cut off by a fault must still be answered by then
-MAX_ROUNDS = 2000  # each stream's own bound, whatever the stop event does
+MAX_ROUNDS = 20_000  # each stream's own bound, whatever the stop event does
 RETRY_CAP_S = 0.25  # a refused stream waits Retry-After, but no longer than this
 SH_POLICE = "113100000000000017"  # 上海市公安局, a demo issuer of resident ID cards
 # ELICENSE_RATE_LIMITS for servers under these streams: a 429 is not what they test.

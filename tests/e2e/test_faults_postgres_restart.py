@@ -11,8 +11,9 @@ crash: every connection cut, recovery from the WAL at the next start), held down
 * every request was answered within the client's bound: a 2xx, or a 503 with
   ``Retry-After`` and a typed code (``database_unavailable``, ``engine_unavailable``
   or ``busy``): never a 500, a hang or a reset;
-* the fault was felt (some 503s) and the service came back by itself: each stream got
-  2xx answers after the start, and a fresh mint and pull succeed at once;
+* the fault was felt (some 503s) and the service came back by itself: the mint and
+  pull streams got 2xx answers after the start, and a fresh mint, pull and newborn
+  application succeed at once;
 * no acknowledged write was lost: each 2xx mint's certificate is stored, each 2xx
   pull's audit receipt is in the audit chain and the grant counts at least every
   acknowledged pull (and no more than were tried), each 201 application is stored, each
@@ -171,7 +172,9 @@ def test_a_postgresql_crash_loses_no_acknowledged_write(
         assert refusal.retry_after is not None, refusal
         assert refusal.retry_after.isdigit(), refusal
         assert refusal.at > crashed, f"refused before the crash: {refusal}"
-    for kind in ("mint", "pull", "bundle"):
+    # The bundle stream has a bound of its own (CREATES): the application filed below
+    # shows bundles work after the restart.
+    for kind in ("mint", "pull"):
         assert ledger.acked_after(kind, back) > 0, f"no {kind} succeeded after the restart"
     fresh = demo.http.post(
         f"/issuers/{SH_POLICE}/certificates", json=mint_body(900_000), headers=admin
