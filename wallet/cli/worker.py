@@ -12,9 +12,10 @@ succeeded, rejected, failed, by bundle and item) at ``http://127.0.0.1:PORT/metr
 for Prometheus, one target per worker (``--metrics-host`` to listen elsewhere; it
 has no token). The queues' depth is on the API's ``/metrics``, read from the database.
 
-One line on stderr per state change: the worker's own (starting, running, stopping,
-stopped) and each item's and application's outcome, by id and state only (no
-personal data).
+One log line on stderr per state change: the worker's own (starting, running,
+stopping, stopped) and each item's and application's outcome, by id and state only (no
+personal data); one JSON object a line, or plain text with ``ELICENSE_LOG_FORMAT=text``
+(:mod:`wallet.server.logs`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["add_worker_verb"]
 
-_LOG_FORMAT = "%(asctime)s elicense worker: %(message)s"
+_log = logging.getLogger("elicense.worker")
 
 
 def add_worker_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
@@ -63,7 +64,7 @@ def add_worker_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _say(text: str) -> None:
-    print(f"elicense worker: {text}", file=sys.stderr, flush=True)
+    _log.info("%s", text)
 
 
 def _serve_metrics(host: str, port: int | None, metrics: Metrics) -> Callable[[], None]:
@@ -89,6 +90,7 @@ def _serve_metrics(host: str, port: int | None, metrics: Metrics) -> Callable[[]
 
 def _work(args: argparse.Namespace) -> int:
     from wallet.cli.local import local_engine
+    from wallet.server.logs import JsonFormatter, TextFormatter, log_format
     from wallet.server.settings import get_settings
     from wallet.server.wiring import build_services
     from wallet.server.workflows import workflow_runtime
@@ -100,11 +102,14 @@ def _work(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    # The app's loggers only (elicense.worker, elicense.bundles, ...), and taken off
+    # again: an in-process caller's own logging (a test's) is left as it was.
+    formatter = JsonFormatter() if log_format() == "json" else TextFormatter()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(_LOG_FORMAT))
-    bundle_log = logging.getLogger("elicense.bundles")
-    bundle_log.addHandler(handler)
-    bundle_log.setLevel(logging.INFO)
+    handler.setFormatter(formatter)
+    app_log = logging.getLogger("elicense")
+    app_log.addHandler(handler)
+    app_log.setLevel(logging.INFO)
     try:
         # Outside demo mode a schema behind the head is refused (`elicense db upgrade`).
         with local_engine(settings.resolved_database_url, migrate=settings.demo) as engine:
@@ -127,7 +132,7 @@ def _work(args: argparse.Namespace) -> int:
                 close_metrics()
         _say(f"{settings.worker_id}: stopped")
     finally:
-        bundle_log.removeHandler(handler)
+        app_log.removeHandler(handler)
         for signum, before in previous.items():
             signal.signal(signum, before)
     return 0
