@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.bundle_workers import RUNNING, api_only_env
-from tests.e2e.demo_server import ELICENSE, demo_env, free_port, running_demo_server
+from tests.e2e.demo_server import ELICENSE, HOST, demo_env, free_port
 from tests.helpers import PUBLIC_SECURITY, sample
 from tests.wallet.server.test_metrics import Samples, parsed, value
 from wallet.cli.demo_newborn import APPLY, FATHER, MOTHER, NewbornDemo
@@ -24,6 +26,7 @@ from wallet.cli.demo_newborn import APPLY, FATHER, MOTHER, NewbornDemo
 pytestmark = pytest.mark.slow
 
 VERIFIES = 40
+STARTUP_TIMEOUT_S = 120
 SCRAPES = 5
 
 
@@ -44,7 +47,7 @@ def test_two_workers_report_one_sum_and_the_bundle_worker_its_items(
     scratch = tmp_path / "tmp"  # where serve makes the workers' directory
     scratch.mkdir()
     env = {**api_only_env(demo_env(database_url)), "TMPDIR": str(scratch)}
-    with running_demo_server(tmp_path, env, workers=2) as base:
+    with _two_workers(tmp_path, env) as base:
         token = (tmp_path / "var" / "demo-admin-token").read_text().strip()
         shared = list(scratch.glob("elicense-metrics-*"))
         assert len(shared) == 1, "serve made one directory for its workers' files"
@@ -100,6 +103,35 @@ def test_two_workers_report_one_sum_and_the_bundle_worker_its_items(
         assert value(samples, depth, queue=queue, status="ENQUEUED") == 0
 
 
+@contextmanager
+def _two_workers(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
+    """``elicense serve --demo --workers 2`` until both workers have started: as
+    tests/e2e/demo_server.py does, with more patience (two spawned workers import the
+    app; at load 13 on two cores that took longer than its 30 s)."""
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(ELICENSE), "serve", "--demo", "--port", str(port), "--host", HOST,
+             "--workers", "2"],
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while log_path.read_text().count("Application startup complete") < 2:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"server not up:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
 def _start_worker(
     tmp_path: Path, env: dict[str, str], port: int
 ) -> tuple[subprocess.Popen[bytes], Path]:
@@ -110,7 +142,7 @@ def _start_worker(
             cwd=tmp_path, env={**env, "ELICENSE_WORKER_ID": "metrics-1"},
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while RUNNING not in log_path.read_text():
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
