@@ -25,6 +25,7 @@ PUBLIC_BASE_URL_ENV = "ELICENSE_PUBLIC_BASE_URL"
 INPROCESS_WORKERS_ENV = "ELICENSE_INPROCESS_WORKERS"
 RATE_LIMIT_SHARE_ENV = "ELICENSE_RATE_LIMIT_SHARE"
 MAX_WORKERS = 64
+WORKER_HEALTHCHECK_S = 30
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - names, not binds
 
 
@@ -144,6 +145,14 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            # Named, not left to uvicorn's "auto" (which falls back to asyncio and h11
+            # silently when either is missing): every worker runs these.
+            loop="uvloop",
+            http="httptools",
+            # With --workers N the supervisor pings each worker and replaces one that does
+            # not answer within this: 5 s (uvicorn's default) killed workers still importing
+            # the app on a busy machine, again and again.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
             log_level="info",
             # One JSON object a line (ELICENSE_LOG_FORMAT=text for a terminal); each request
             # logged by wallet.server.request_log instead of uvicorn's access log.
