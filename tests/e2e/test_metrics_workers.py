@@ -7,6 +7,7 @@ ELICENSE_DATABASE_URL."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -150,3 +151,21 @@ def _start_worker(
         time.sleep(0.1)
     assert f"metrics at http://127.0.0.1:{port}/metrics" in log_path.read_text()
     return worker, log_path
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_so_and_runs_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        completed = subprocess.run(
+            [str(ELICENSE), "worker", "--demo", "--metrics-port", str(port)],
+            cwd=tmp_path, env=demo_env(database_url), capture_output=True, text=True,
+            timeout=STARTUP_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    assert completed.returncode == 2, completed.stderr
+    assert f"cannot serve metrics on {HOST}:{port}" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert ": running (" not in completed.stderr
