@@ -5,12 +5,16 @@ Served by benchmarks/pull_bench.py as
 settings, at the same path and with the same body as the real pull
 (``POST /consent/grants/{id}/pull``, ``{"purpose": ...}``), so one wrk script drives
 both. What it leaves out is what the ratio measures: no database, no token lookup, no
-grant, no use count, no audit entry, no annotation, no SVG card. What it keeps is the
-cryptography of a share: every request signs, for each of the five certificates, the
-SD-JWT VC of the issuer's canonical record (:func:`issuers.formats.sd_jwt.vc_claims`
-and :func:`~issuers.formats.sd_jwt.issue`) and the holder's key-binding JWT over the
-presentation of the asked claims (:func:`~issuers.formats.sd_jwt.bind`). Keys are
-made at start, one per issuer and one per holder, as the real server holds them.
+grant, no use count, no audit entry. What it keeps is the work of a share that reads
+nothing stored, as ours does it for each of the five certificates: the presentation
+of the asked claims (:meth:`~issuers.formats.sd_jwt.IssuedSdJwt.presentation`), the
+holder's key-binding JWT (:func:`~issuers.formats.sd_jwt.bind`), the platform's
+signed annotation (:func:`wallet.consent.annotation.sign_annotation`) and the SVG card
+(:func:`wallet.consent.card_svg.render_card`). The SD-JWT VCs themselves are issued at
+start (:func:`~issuers.formats.sd_jwt.issue` of the issuer's canonical record,
+:func:`~issuers.formats.sd_jwt.vc_claims`), as ours issues each at approval. Keys are
+made at start, one per issuer and holder and the platform's, as the real server holds
+them.
 """
 
 from __future__ import annotations
@@ -27,16 +31,16 @@ from pydantic import BaseModel, Field
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from pull_seed import ASKS, LI_NA_RESIDENT_ID, PUBLIC_SECURITY  # noqa: E402
-
-from issuers.catalogue import get_type  # noqa: E402
+from benchmarks.pull_seed import ASKS, LI_NA_RESIDENT_ID, PUBLIC_SECURITY  # noqa: E402
+from issuers.catalogue import CATALOGUE, get_type  # noqa: E402
 from issuers.crypto.keys import SigningKey  # noqa: E402
 from issuers.formats.cwt import StatusReference  # noqa: E402
-from issuers.formats.sd_jwt import bind, issue, vc_claims  # noqa: E402
+from issuers.formats.sd_jwt import IssuedSdJwt, bind, issue, vc_claims, vct_of  # noqa: E402
 from issuers.minting import build_record  # noqa: E402
 from issuers.registry import IssuerInfo  # noqa: E402
+from wallet.consent.annotation import Annotation, share_digest, sign_annotation  # noqa: E402
+from wallet.consent.card_svg import render_card  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 BASE_URL = "http://127.0.0.1"  # only names things inside the signed claims
@@ -55,6 +59,7 @@ class Share:
     asked: tuple[str, ...]
     issuer_key: SigningKey
     holder_key: SigningKey
+    issued: IssuedSdJwt  # issued at start, as ours issues each share at approval
 
 
 def _sample_fields() -> dict[str, dict[str, Any]]:
@@ -106,13 +111,17 @@ def build_shares() -> tuple[Share, ...]:
         visible, disclosable = vc_claims(
             record, public_base_url=BASE_URL, holder_key=holder_key.public, status=status
         )
+        issuer_key = issuer_keys[uscc]
+        issued = issue(visible, disclosable, issuer_key, kid=issuer_key.public.kid)
         shares.append(
-            Share(holder, slug, visible, disclosable, tuple(claims), issuer_keys[uscc], holder_key)
+            Share(holder, slug, visible, disclosable, tuple(claims), issuer_key, holder_key, issued)
         )
     return tuple(shares)
 
 
 SHARES = build_shares()
+PLATFORM_KEY = SigningKey.generate()
+PLATFORM_KEY_ID = PLATFORM_KEY.public.kid
 app = FastAPI(title="pull benchmark: bare baseline")
 
 
@@ -128,14 +137,46 @@ class PullBody(BaseModel):
 
 @app.post("/consent/grants/{grant_id}/pull")
 def pull(grant_id: str, body: PullBody) -> dict[str, Any]:
-    """Sign the five SD-JWT VCs and their key-binding JWTs; nothing else."""
+    """Per certificate, what a real pull does that reads nothing stored: the narrowed
+    presentation, the key-binding JWT, the platform's signed annotation and the card."""
     now = datetime.now(UTC)
     shares = []
-    for share in SHARES:
-        issued = issue(
-            share.visible, share.disclosable, share.issuer_key, kid=share.issuer_key.public.kid
-        )
-        presentation = issued.presentation(share.asked)
+    for number, share in enumerate(SHARES):
+        presentation = share.issued.presentation(share.asked)
         sd_jwt = bind(presentation, share.holder_key, aud=CLIENT_ID, nonce=NONCE, iat=now)
-        shares.append({"holder": share.holder, "type": share.type_slug, "sd_jwt": sd_jwt})
+        annotation = _annotation(share, grant_id, body.purpose, sd_jwt, now, number)
+        disclosed = {name: share.disclosable[name] for name in share.asked}
+        shares.append(
+            {
+                "holder": share.holder,
+                "type": share.type_slug,
+                "sd_jwt": sd_jwt,
+                "annotation": sign_annotation(annotation, PLATFORM_KEY, kid=PLATFORM_KEY_ID),
+                "card_svg": render_card(CATALOGUE[share.type_slug].name_zh, disclosed, annotation),
+            }
+        )
     return {"grant_id": grant_id, "purpose": body.purpose, "shares": shares}
+
+
+def _annotation(
+    share: Share, grant_id: str, purpose: str, sd_jwt: str, now: datetime, number: int
+) -> Annotation:
+    pulled_at = int(now.timestamp())
+    return Annotation(
+        iss=BASE_URL,
+        license_id=f"bench-{number}",
+        vct=vct_of(share.type_slug),
+        client_id=CLIENT_ID,
+        client_name="基准测试服务",
+        client_uscc=PUBLIC_SECURITY,
+        purpose=purpose,
+        item_code="birth_registration",
+        item_name_zh="出生登记",
+        pulled_at=pulled_at,
+        valid_until=pulled_at + 86_400,
+        grant_id=grant_id,
+        use=1,
+        max_uses=1000,
+        share_digest=share_digest(sd_jwt),
+        audit_receipt="0" * 64,
+    )
