@@ -5,7 +5,7 @@ The one assertion (:func:`typed`): feeding a decoder anything returns or raises 
 our typed errors (:class:`issuers.errors.ElicenseError`, the tree a caller and the
 HTTP handler know); any other exception propagates and fails the property.
 
-The budget: ``max_examples`` per property is :data:`EXAMPLES` (default 150), derandomized
+The budget: ``max_examples`` per property is :data:`EXAMPLES` (default 100), derandomized
 so a CI run is repeatable and never flaky; ``ELICENSE_FUZZ_EXAMPLES=5000`` (and
 ``ELICENSE_FUZZ_RANDOM=1`` for fresh seeds) runs a deeper search locally.
 """
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from issuers.errors import ElicenseError
 
-EXAMPLES = int(os.environ.get("ELICENSE_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("ELICENSE_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
