@@ -235,6 +235,7 @@ def _split_canonical(data: bytes) -> tuple[bytes, bytes, bytes] | None:
 _PROTECTED_CACHE: dict[bytes, tuple[dict[int, Any], Algorithm, bytes]] = {}
 _PROTECTED_CACHE_ENTRIES = 512
 _PROTECTED_CACHE_BYTES = 128
+_SCALARS = (int, str, bytes, bool)
 
 
 def _protected_header(protected_raw: bytes) -> tuple[dict[int, Any], Algorithm, bytes]:
@@ -256,7 +257,9 @@ def _protected_header(protected_raw: bytes) -> tuple[dict[int, Any], Algorithm, 
     except ValueError as exc:
         raise Malformed(str(exc)) from None
     decoded = (dict(protected), alg, kid)
-    if len(protected_raw) <= _PROTECTED_CACHE_BYTES:
+    if len(protected_raw) <= _PROTECTED_CACHE_BYTES and all(
+        type(value) in _SCALARS for value in protected.values()
+    ):  # nothing a caller could change in place
         if len(_PROTECTED_CACHE) >= _PROTECTED_CACHE_ENTRIES:
             _PROTECTED_CACHE.clear()
         _PROTECTED_CACHE[protected_raw] = decoded

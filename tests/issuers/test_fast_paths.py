@@ -141,3 +141,12 @@ _TEXT_CHARACTERS = st.one_of(
 def test_the_one_search_accepts_what_the_two_searches_accept(text: str) -> None:
     two = REFUSED_TEXT_CHARACTERS.search(text) is None and _SURELY_VISIBLE.search(text) is not None
     assert (_PLAINLY_PRINTABLE.fullmatch(text) is not None) == two
+
+
+def test_a_decoded_protected_header_is_the_callers_own_copy() -> None:
+    first = cose_sign1.decode(GOOD)
+    first.protected[99] = "changed"
+    first.protected.clear()
+    again = cose_sign1.decode(GOOD)
+    assert again.protected == {1: KEY.alg.cose_id, 4: b"kid-1"}
+    assert again.kid == b"kid-1"
