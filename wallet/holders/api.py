@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import APIRouter, Body, Depends, Path, Response
 from pydantic import BaseModel, Field
 
 from issuers.api.provided import provided
@@ -30,6 +30,7 @@ from wallet.holders.keyring import HolderKey, HolderKeyring
 from wallet.holders.presentations import PresentationService
 
 router = APIRouter(prefix="/wallet", tags=["wallet"], dependencies=[Depends(no_store)])
+_NO_STORE = {"Cache-Control": "no-store"}  # no_store sets it only on answers FastAPI builds
 
 
 keyring = provided(HolderKeyring)
@@ -138,17 +139,21 @@ def present(
     session: CurrentSession,
     presentations: Presentations,
     body: Annotated[PresentationRequest | None, Body()] = None,
-) -> PresentationResponse:
+) -> Response:
     """A live QR (亮证) for one certificate in the wallet, signed by the custodial key."""
+    # The JSON of PresentationResponse, serialised here in the route's thread: returned
+    # as a model, FastAPI would hop to the thread pool again to re-validate it (the SVG
+    # is some 20 KB) against the response model. Same bytes and no-store header.
     nonce = _nonce(body.nonce) if body is not None and body.nonce is not None else None
     shown = presentations.present(session.citizen.id_number, identifier, nonce=nonce)
-    return PresentationResponse(
+    answer = PresentationResponse(
         payload=shown.payload,
         qr_svg=render_svg(shown.payload, mask=LIVE_MASK),
         issued_at=shown.issued_at,
         expires_at=shown.expires_at,
         lifetime_seconds=int((shown.expires_at - shown.issued_at).total_seconds()),
     )
+    return Response(answer.model_dump_json(), media_type="application/json", headers=_NO_STORE)
 
 
 def _nonce(text: str) -> bytes:
