@@ -16,7 +16,7 @@ serve ``DIR`` in place of this service for those paths::
 
 Every file is written whole (a temporary file renamed over the old one), so an origin
 never serves half a list. Status lists carry a ``ttl`` of
-``STATUS_LIST_TTL_SECONDS``: run ``publish`` again well within it (every minute, from
+300 s (``STATUS_LIST_TTL_SECONDS``): run ``publish`` again well within it (every minute, from
 cron or a timer) and let the CDN keep a copy no longer than that.
 """
 
@@ -29,8 +29,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from issuers.store.publication import STATUS_LIST_TTL_SECONDS
 
 if TYPE_CHECKING:
     from wallet.server.wiring import Services
@@ -49,6 +47,7 @@ def add_publish_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from issuers.store.publication import STATUS_LIST_TTL_SECONDS
     from wallet.cli.local import local_services
 
     with local_services() as services:
