@@ -9,6 +9,7 @@ minted on an earlier run at another address is re-pointed (:func:`wallet.server.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import socket
@@ -16,10 +17,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wallet.cli.fields import UsageError
 from wallet.cli.inputs import bounded_int, nonempty
+
+if TYPE_CHECKING:
+    from wallet.server.logs import LogFormat
+    from wallet.server.settings import Settings
 
 PUBLIC_BASE_URL_ENV = "ELICENSE_PUBLIC_BASE_URL"
 INPROCESS_WORKERS_ENV = "ELICENSE_INPROCESS_WORKERS"
@@ -27,6 +32,7 @@ RATE_LIMIT_SHARE_ENV = "ELICENSE_RATE_LIMIT_SHARE"
 MAX_WORKERS = 64
 WORKER_HEALTHCHECK_S = 30
 _WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - names, not binds
+_log = logging.getLogger("elicense.serve")
 
 
 def add_serve_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
@@ -72,71 +78,11 @@ def _share_rate_limits(workers: int) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from wallet.bundles.engine import migrate_system_database
-    from wallet.cli.local import local_engine
-    from wallet.server import demo
-    from wallet.server.app import admin_token, prepare_database
     from wallet.server.logs import log_config, log_format
-    from wallet.server.settings import get_settings, record_demo_address
-    from wallet.server.wiring import build_services
-    from wallet.server.workflows import check_in_process
 
-    settings = get_settings()
-    if settings.demo and settings.inprocess_workers is None and args.workers > 1:
-        # The demo's default cannot hold under several HTTP workers (one DBOS runtime a
-        # process): the workflows go to `elicense worker` processes instead, and the
-        # HTTP workers only enqueue. Set explicitly, the setting is refused below.
-        os.environ[INPROCESS_WORKERS_ENV] = "false"
-        get_settings.cache_clear()
-        settings = get_settings()
-        print(
-            f"elicense: --workers {args.workers}: the bundle workflows run in "
-            "`elicense worker --demo` processes, not in the server",
-            file=sys.stderr,
-        )
-    refused = check_in_process(settings, args.workers)
-    if refused is not None:
-        raise UsageError(refused)
-    served = served_base_url(args.host, args.port)
-    if settings.demo and not os.environ.get(PUBLIC_BASE_URL_ENV):
-        # Before the address is recorded and the data re-signed for it: a demo already
-        # serving this data directory must not be re-pointed to a port nobody serves.
-        _check_bindable(args.host, args.port)
-        record_demo_address(settings.data_dir, served)  # for the demo's CLI verbs
-        os.environ[PUBLIC_BASE_URL_ENV] = served  # for this process and its workers
-        get_settings.cache_clear()
-        settings = get_settings()
-    elif not os.environ.get(PUBLIC_BASE_URL_ENV) and settings.public_base_url != served:
-        # Outside demo mode the public address is the operator's to give (a proxy may
-        # front this server): say where status references point instead of guessing.
-        print(
-            f"elicense: status references point at {settings.public_base_url}; set "
-            f"{PUBLIC_BASE_URL_ENV} to the address verifiers reach this server at",
-            file=sys.stderr,
-        )
-    # Demo mode migrates and seeds, once before the workers start; otherwise a schema
-    # behind the head is refused, naming `elicense db upgrade` (the operator's step).
-    with local_engine(settings.resolved_database_url, migrate=settings.demo) as engine:
-        if settings.demo:
-            prepare_database(build_services(settings, engine=engine))
-        migrate_system_database(settings.resolved_database_url)  # DBOS's, for workers
-        if settings.demo:
-            moved = demo.repoint(engine, settings.master_key_bytes(), settings.public_base_url)
-    if settings.demo:
-        if moved:
-            print(
-                f"elicense: demo: {moved} credentials re-pointed to {settings.public_base_url}",
-                file=sys.stderr,
-            )
-        print(
-            f"elicense: DEMO MODE. Demo master key in {settings.data_dir}/demo-master-key; "
-            f"never use it for real certificates.",
-            file=sys.stderr,
-        )
-        print(f"elicense: demo admin token: {admin_token(settings)}", file=sys.stderr)
-    where = "in this process" if settings.runs_workflows_in_process else "in `elicense worker`s"
-    print(f"elicense: bundle workflows run {where}", file=sys.stderr)
-    print(f"elicense: serving on http://{args.host}:{args.port}/ (docs at /docs)", file=sys.stderr)
+    fmt = log_format()  # a bad ELICENSE_LOG_FORMAT stops here, before anything is done
+    with _startup_log(fmt):
+        settings = _prepare(args)
     _share_rate_limits(args.workers)
     with _metrics_shared(args.workers):
         uvicorn.run(
@@ -156,13 +102,99 @@ def _serve(args: argparse.Namespace) -> int:
             log_level="info",
             # One JSON object a line (ELICENSE_LOG_FORMAT=text for a terminal); each request
             # logged by wallet.server.request_log instead of uvicorn's access log.
-            log_config=log_config(log_format()),
+            log_config=log_config(fmt),
             access_log=False,
             # X-Forwarded-For/-Proto believed from these peers only (none unless configured;
             # uvicorn's own default would trust any local process).
             forwarded_allow_ips=settings.trusted_proxies,
         )
     return 0
+
+
+def _prepare(args: argparse.Namespace) -> Settings:
+    """Settings, database and demo data ready for the workers; what serve says meanwhile
+    goes through :data:`_log`."""
+    from wallet.bundles.engine import migrate_system_database
+    from wallet.cli.local import local_engine
+    from wallet.server import demo
+    from wallet.server.app import admin_token, prepare_database
+    from wallet.server.settings import get_settings, record_demo_address
+    from wallet.server.wiring import build_services
+    from wallet.server.workflows import check_in_process
+
+    settings = get_settings()
+    if settings.demo and settings.inprocess_workers is None and args.workers > 1:
+        # The demo's default cannot hold under several HTTP workers (one DBOS runtime a
+        # process): the workflows go to `elicense worker` processes instead, and the
+        # HTTP workers only enqueue. Set explicitly, the setting is refused below.
+        os.environ[INPROCESS_WORKERS_ENV] = "false"
+        get_settings.cache_clear()
+        settings = get_settings()
+        _say(
+            f"--workers {args.workers}: the bundle workflows run in "
+            "`elicense worker --demo` processes, not in the server"
+        )
+    refused = check_in_process(settings, args.workers)
+    if refused is not None:
+        raise UsageError(refused)
+    served = served_base_url(args.host, args.port)
+    if settings.demo and not os.environ.get(PUBLIC_BASE_URL_ENV):
+        # Before the address is recorded and the data re-signed for it: a demo already
+        # serving this data directory must not be re-pointed to a port nobody serves.
+        _check_bindable(args.host, args.port)
+        record_demo_address(settings.data_dir, served)  # for the demo's CLI verbs
+        os.environ[PUBLIC_BASE_URL_ENV] = served  # for this process and its workers
+        get_settings.cache_clear()
+        settings = get_settings()
+    elif not os.environ.get(PUBLIC_BASE_URL_ENV) and settings.public_base_url != served:
+        # Outside demo mode the public address is the operator's to give (a proxy may
+        # front this server): say where status references point instead of guessing.
+        _say(
+            f"status references point at {settings.public_base_url}; set "
+            f"{PUBLIC_BASE_URL_ENV} to the address verifiers reach this server at"
+        )
+    # Demo mode migrates and seeds, once before the workers start; otherwise a schema
+    # behind the head is refused, naming `elicense db upgrade` (the operator's step).
+    with local_engine(settings.resolved_database_url, migrate=settings.demo) as engine:
+        if settings.demo:
+            prepare_database(build_services(settings, engine=engine))
+        migrate_system_database(settings.resolved_database_url)  # DBOS's, for workers
+        if settings.demo:
+            moved = demo.repoint(engine, settings.master_key_bytes(), settings.public_base_url)
+    if settings.demo:
+        if moved:
+            _say(f"demo: {moved} credentials re-pointed to {settings.public_base_url}")
+        _say(
+            f"DEMO MODE. Demo master key in {settings.data_dir}/demo-master-key; "
+            f"never use it for real certificates."
+        )
+        _say(f"demo admin token: {admin_token(settings)}")
+    where = "in this process" if settings.runs_workflows_in_process else "in `elicense worker`s"
+    _say(f"bundle workflows run {where}")
+    _say(f"serving on http://{args.host}:{args.port}/ (docs at /docs)")
+    return settings
+
+
+def _say(text: str) -> None:
+    _log.info("%s", text)
+
+
+@contextmanager
+def _startup_log(fmt: LogFormat) -> Iterator[None]:
+    """What serve says before uvicorn configures logging, in the same format on stderr
+    (:mod:`wallet.server.logs`); the handler is taken off again before uvicorn's."""
+    from wallet.server.logs import JsonFormatter, TextFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    _log.addHandler(handler)
+    _log.setLevel(logging.INFO)
+    _log.propagate = False
+    try:
+        yield
+    finally:
+        _log.removeHandler(handler)
+        _log.propagate = True
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuers.errors import DatabaseUnavailable, ElicenseError, SchemaBehind
-from wallet.server.schema import UPGRADE_COMMAND, SchemaState, schema_state
+from wallet.server.schema import UPGRADE_COMMAND, SchemaState, head_revisions, schema_state
 
 __all__ = ["HOLD_S", "PROBE_TIMEOUT_S", "Readiness", "install"]
 
@@ -93,6 +93,7 @@ def _verdict(state: SchemaState | None) -> SchemaState:
 def install(app: FastAPI, engine: Engine) -> Readiness:
     """``GET /readyz`` on ``app``, probing ``engine``."""
     readiness = Readiness(engine)
+    head_revisions()  # the migration scripts read now, not by the first probe (~1 s)
 
     @app.get("/readyz", tags=["ops"])
     async def readyz() -> dict[str, str]:
