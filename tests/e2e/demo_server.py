@@ -67,10 +67,16 @@ def cli(tmp_path: Path, env: dict[str, str], *argv: str) -> subprocess.Completed
 
 
 @contextmanager
-def running_demo_server(tmp_path: Path, env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+def running_demo_server(
+    tmp_path: Path,
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    startup_timeout_s: float = STARTUP_TIMEOUT_S,
+) -> Iterator[str]:
     """``elicense serve --demo --workers N`` in ``tmp_path`` with ``env`` until the block
     ends; yields its base URL once ``/healthz`` answers and every worker has started
-    (its log is ``server.log``)."""
+    (its log is ``server.log``), failing after ``startup_timeout_s``."""
     assert ELICENSE.is_file(), f"console script not installed at {ELICENSE}"
     port = free_port()
     log_path = tmp_path / "server.log"
@@ -82,7 +88,7 @@ def running_demo_server(tmp_path: Path, env: dict[str, str], *, workers: int = 1
         )  # fmt: skip
     base = f"http://{HOST}:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        deadline = time.monotonic() + startup_timeout_s
         while True:
             if server.poll() is not None:
                 pytest.fail(f"server exited with {server.returncode}:\n{log_path.read_text()}")
@@ -95,7 +101,7 @@ def running_demo_server(tmp_path: Path, env: dict[str, str], *, workers: int = 1
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"no /healthz within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}")
+                pytest.fail(f"no /healthz within {startup_timeout_s} s:\n{log_path.read_text()}")
             time.sleep(0.2)
         yield base
     finally:

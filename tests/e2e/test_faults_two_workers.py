@@ -38,6 +38,9 @@ MINTERS, MINTS_EACH = 3, 12
 PULLERS, PULLS_EACH = 3, 8
 MAX_USES = 10
 MINT = f"/issuers/{SH_POLICE}/certificates"
+# Seeding the demo, then two spawned workers importing the app: 46 s on PostgreSQL at
+# load 11-14 on two shared cores, past demo_server's 30 s.
+STARTUP_S = 120
 
 
 @pytest.fixture
@@ -45,7 +48,7 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[Demo]:
     env = demo_env(database_url)
     env["ELICENSE_RATE_LIMITS"] = GENEROUS_LIMITS
     with (
-        running_demo_server(tmp_path, env, workers=2) as base,
+        running_demo_server(tmp_path, env, workers=2, startup_timeout_s=STARTUP_S) as base,
         httpx.Client(base_url=base, timeout=30) as http,
     ):
         yield Demo(base, tmp_path, env, http, database_url)
