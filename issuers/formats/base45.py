@@ -9,10 +9,10 @@ character.
 Decoding is on the verification hot path, so no loop runs per character or triple: the
 digits, read as one big integer, hold every triple in a 24-bit lane, and a few
 big-integer operations compute all the triples at once (:func:`_triples`). Measured on
-a 470-character credential: 3.0 µs, against 6.2 µs for the NumPy version it replaced
-(which cost 8-14 µs more when run right after a signature check, its many calls all
-cold) and 28 µs for the pure-Python ``base45`` package; an Ed25519 verify is about
-100 µs on the same machine.
+a 542-character credential (CPU time, 2 shared cores under load): 4.1 µs alone and
+6.8 µs in place right after a signature check, against 6.3 and 12.6 µs for the NumPy
+version it replaced (many small calls, all cold in place) and 28 µs for the
+pure-Python ``base45`` package; the Ed25519 verify beside it is 109 µs.
 """
 
 from __future__ import annotations
