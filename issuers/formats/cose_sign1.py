@@ -19,12 +19,13 @@ preferred (shortest, definite-length) form, an empty unprotected header (RFC 905
 lets a parameter sit unprotected; none of ours may: ``alg`` and ``kid`` are signed;
 status list tokens alone may carry ``kid`` there, see :func:`decode`),
 nothing after the message, and a protected header that is itself a canonical map.
-A message in that form is read by walking its four heads (:mod:`.cbor_heads`, about
-1.5 µs against 5.6 µs for ``cbor2.loads``, the type checks and the comparison with the
-bytes :func:`sign` would have written); anything else takes that general path, which
-refuses it with its reason. Protected headers, one per signing key, are decoded once
-(a small bounded cache). :mod:`.canonical_cbor` holds the protected header and the
-signed payloads (CWT claims, the presentation) to the same rule.
+A message in that form is read by walking its four heads (:mod:`.cbor_heads`: the
+whole decode 2.9 µs, against 5.6 µs for ``cbor2.loads``, the type checks and the
+comparison with the bytes :func:`sign` would have written); anything else takes that
+general path, which refuses it with its reason. Protected headers, one per signing
+key, are decoded once (a small bounded cache). :mod:`.canonical_cbor` holds the
+protected header and the signed payloads (CWT claims, the presentation) to the same
+rule.
 """
 
 from __future__ import annotations
@@ -213,8 +214,7 @@ def _split_canonical(data: bytes) -> tuple[bytes, bytes, bytes] | None:
     byte strings with shortest heads around an empty map and nothing after: exactly
     what :func:`sign` writes, and what the general path accepts with an empty
     unprotected header (a property test holds the two to the same answers). None for
-    anything else, which the general path then refuses or reads. Walking these four
-    heads by hand costs about a quarter of ``cbor2.loads`` plus the re-encoding."""
+    anything else, which the general path then refuses or reads."""
     if data[:2] != _MESSAGE_HEAD:
         return None
     protected = bstr_at(data, 2)
