@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, String, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from issuers.store.database import write_transaction
@@ -26,6 +26,19 @@ from wallet.accounts.records import (
 )
 from wallet.accounts.store.tables import citizens, sessions
 from wallet.accounts.store.throttle import claim_guess, clear_guesses
+
+# Every authenticated request reads its session: the query is built once (building it
+# per call cost more than SQLite running it).
+_SESSION = (
+    select(
+        sessions,
+        citizens.c.id_number.label("citizen_id_number"),
+        citizens.c.name.label("citizen_name"),
+        citizens.c.created_at.label("citizen_created_at"),
+    )
+    .join(citizens, citizens.c.id == sessions.c.citizen_id)
+    .where(sessions.c.token_hash == bindparam("token_hash", type_=String))
+)
 
 __all__ = ["AccountStore"]
 
@@ -116,18 +129,8 @@ class AccountStore:
 
     def session(self, token_hash: str) -> StoredSession | None:
         """The session whose token hashes to ``token_hash``, with its citizen."""
-        query = (
-            select(
-                sessions,
-                citizens.c.id_number.label("citizen_id_number"),
-                citizens.c.name.label("citizen_name"),
-                citizens.c.created_at.label("citizen_created_at"),
-            )
-            .join(citizens, citizens.c.id == sessions.c.citizen_id)
-            .where(sessions.c.token_hash == token_hash)
-        )
         with self._engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_SESSION, {"token_hash": token_hash}).first()
         if row is None:
             return None
         citizen = Citizen(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, String, bindparam, insert, select, update
 
 from issuers.crypto.keys import Algorithm
 from issuers.store.tables import certificate_holders, certificates
@@ -24,29 +24,36 @@ _CERTIFICATE_COLUMNS = (
 )
 
 
+# Built once (the presentation's hot path): constructing it per call cost more than
+# SQLite running it. The same holder_code parameter is used three times.
+_HOLDER = bindparam("holder_code", type_=String)
+_HOLDING = (
+    select(
+        *_CERTIFICATE_COLUMNS,
+        *(holder_keys.c[name].label("key_" + name) for name in _KEY_COLUMNS),
+        holder_credentials.c.holder_kid.label("copy_kid"),
+        holder_credentials.c.qr.label("copy_qr"),
+    )
+    .join(certificate_holders, certificate_holders.c.certificate_id == certificates.c.id)
+    .outerjoin(holder_keys, holder_keys.c.active_for == _HOLDER)
+    .outerjoin(
+        holder_credentials,
+        (holder_credentials.c.certificate_id == certificates.c.id)
+        & (holder_credentials.c.holder_code == _HOLDER),
+    )
+    .where(
+        certificates.c.identifier == bindparam("identifier", type_=String),
+        certificate_holders.c.holder_code == _HOLDER,
+    )
+)
+
+
 def holding(conn: Connection, identifier: str, holder_code: str) -> Holding | None:
     """One query for the hot path of a presentation: the certificate if it names the
     holder (else None), with the holder's active key and their copy, if any yet."""
-    active = holder_keys.c.active_for == holder_code
-    copy = (holder_credentials.c.certificate_id == certificates.c.id) & (
-        holder_credentials.c.holder_code == holder_code
-    )
-    query = (
-        select(
-            *_CERTIFICATE_COLUMNS,
-            *(holder_keys.c[name].label("key_" + name) for name in _KEY_COLUMNS),
-            holder_credentials.c.holder_kid.label("copy_kid"),
-            holder_credentials.c.qr.label("copy_qr"),
-        )
-        .join(certificate_holders, certificate_holders.c.certificate_id == certificates.c.id)
-        .outerjoin(holder_keys, active)
-        .outerjoin(holder_credentials, copy)
-        .where(
-            certificates.c.identifier == identifier,
-            certificate_holders.c.holder_code == holder_code,
-        )
-    )
-    row = conn.execute(query).first()
+    query = _HOLDING
+    parameters = {"identifier": identifier, "holder_code": holder_code}
+    row = conn.execute(query, parameters).first()
     if row is None:
         return None
     column = row._mapping
