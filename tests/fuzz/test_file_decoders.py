@@ -12,6 +12,8 @@ some answer with the local branch of the error tree in issuers/errors):
   ``parse_anchors``): InvalidInput.
 - bundle definitions (``wallet.bundles.definitions.read_definition``): any bytes, and
   the sample definition with one value replaced anywhere in it: BundleDefinitionError.
+- claim paths of definitions (``wallet.bundles.definitions.paths``: ``parse_claim_path``
+  ValueError, ``read_claim`` LookupError for what is absent, ``path_problem`` a message).
 - the CLI's inputs (``wallet.cli.fields.parse_json`` / ``parse_field_args``: UsageError;
   the argparse types of ``wallet.cli.inputs``: ArgumentTypeError).
 """
@@ -47,6 +49,7 @@ from verifiers.offline.anchors import parse_anchors, read_anchor_file
 from verifiers.offline.cache import CacheDir, status_file_stem
 from verifiers.offline.verifier import OfflineVerifier
 from wallet.bundles.definitions import read_definition
+from wallet.bundles.definitions.paths import parse_claim_path, path_problem, read_claim
 from wallet.cli.fields import parse_field_args, parse_json
 from wallet.cli.inputs import aware_datetime, base64url_bytes, bounded_int
 from wallet.server import demo
@@ -251,3 +254,22 @@ def test_cli_field_args_of_any_text(pairs: list[str]) -> None:
 def test_cli_argument_types_of_any_text(parse: Any, text: str) -> None:
     with contextlib.suppress(argparse.ArgumentTypeError):
         parse(text)
+
+
+# --- claim paths of bundle definitions ----------------------------------------------
+
+
+@given(
+    st.text(max_size=40) | st.from_regex(r"[a-z_.\[\]=$]{0,30}", fullmatch=True),
+    JSON_VALUES,
+    st.none() | st.text(max_size=5),
+)
+@FUZZ
+def test_claim_paths_of_any_text(path: str, claims: Any, holder: str | None) -> None:
+    """parse_claim_path: ValueError; read_claim: ValueError or LookupError (absent)."""
+    with contextlib.suppress(ValueError):
+        parse_claim_path(path)
+    with contextlib.suppress(ValueError, LookupError):
+        read_claim(claims if isinstance(claims, dict) else {"x": claims}, path, holder)
+    for model in (get_type("household_register").model, get_type("marriage").model):
+        path_problem(model, path)  # a message or None, never an exception

@@ -13,6 +13,7 @@ disclosures we sign with the expected key so the checks behind the signature run
   (``issuers.formats.sd_jwt.attach_key_binding``).
 - RFC 7523 client assertions (``assertion_issuer``, ``verify_assertion``).
 - audit checkpoints (``wallet.audit.chain.read_checkpoint``).
+- the platform's share annotations (``wallet.consent.annotation.verify_annotation``).
 
 Status list tokens (JWT and CWT, ``issuers.formats.status_list_token.verify_jwt`` /
 ``verify_cwt``, ``StatusList.from_json`` / ``from_cbor``) and trust lists
@@ -37,6 +38,12 @@ from issuers.formats import jws, sd_jwt
 from tests.fuzz.kit import FUZZ, JSON_VALUES, mutated_text, typed
 from wallet.audit.chain import checkpoint_jws, read_checkpoint
 from wallet.clients.assertion import assertion_issuer, public_jwk, verify_assertion
+from wallet.consent.annotation import (
+    ANNOTATION_TYP,
+    Annotation,
+    sign_annotation,
+    verify_annotation,
+)
 
 NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 ISSUER = SigningKey.from_seed(b"\x01" * 32)
@@ -287,3 +294,39 @@ def test_checkpoint_mutated_and_signed_any_payload(data: st.DataObject) -> None:
     typed(read_checkpoint, data.draw(mutated_text(CHECKPOINT)), ISSUER.public)
     header = {"alg": "EdDSA", "typ": data.draw(JSON_VALUES | st.just("audit-checkpoint+jwt"))}
     typed(read_checkpoint, forge(header, data.draw(JSON_VALUES), ISSUER), ISSUER.public)
+
+
+# --- share annotations ------------------------------------------------------------------
+
+_ANNOTATION = Annotation(
+    iss="https://wallet.example", license_id="1.2.156.x", vct="urn:elicense:vct:marriage",
+    client_id=CLIENT_ID, client_name="出生登记服务", client_uscc="113100000000000017",
+    purpose="新生儿出生登记", item_code="birth_registration", item_name_zh="出生登记",
+    pulled_at=int(NOW.timestamp()), valid_until=int(NOW.timestamp()) + 3600,
+    grant_id="g-1", use=1, max_uses=3, share_digest="d", audit_receipt="r",
+)  # fmt: skip
+ANNOTATION = sign_annotation(_ANNOTATION, ISSUER)
+
+
+def test_the_valid_annotation_verifies() -> None:
+    assert verify_annotation(ANNOTATION, ISSUER.public) == _ANNOTATION
+
+
+@given(jws_like)
+@FUZZ
+def test_annotation_any_text(text: str) -> None:
+    typed(verify_annotation, text, ISSUER.public, share="x~")
+
+
+@given(st.data())
+@FUZZ
+def test_annotation_mutated_and_signed_any_claims(data: st.DataObject) -> None:
+    typed(verify_annotation, data.draw(mutated_text(ANNOTATION)), ISSUER.public)
+    claims = _ANNOTATION.to_claims()
+    name = data.draw(st.sampled_from([*sorted(claims), "x"]))
+    claims[name] = data.draw(JSON_VALUES)
+    header = {"typ": ANNOTATION_TYP, "alg": "EdDSA", "kid": ISSUER.public.kid}
+    header.update(
+        data.draw(st.dictionaries(st.sampled_from(["typ", "kid", "crit"]), JSON_VALUES, max_size=1))
+    )
+    typed(verify_annotation, forge(header, claims, ISSUER), ISSUER.public, share="x~")
