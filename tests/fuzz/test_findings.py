@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from issuers.crypto.keys import SigningKey
 from issuers.errors import InvalidInput
 from tests.app_fixtures import FixedClock
-from tests.fuzz.test_jose_decoders import forge
+from tests.fuzz.kit import forge
 from tests.wallet.clients.client_calls import HUKOU_USCC, ask_token, assertion_form, oauth_error
 from wallet.clients.assertion import public_jwk
 from wallet.server.app import services_of

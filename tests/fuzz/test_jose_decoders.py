@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from issuers.crypto.base64url import parse_b64url
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey, b64url
 from issuers.formats import jws, sd_jwt
-from tests.fuzz.kit import FUZZ, JSON_VALUES, mutated_text, typed
+from tests.fuzz.kit import FUZZ, JSON_VALUES, forge, mutated_text, typed
 from wallet.audit.chain import checkpoint_jws, read_checkpoint
 from wallet.clients.assertion import assertion_issuer, public_jwk, verify_assertion
 from wallet.consent.annotation import (
@@ -57,14 +57,6 @@ B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 jws_like = st.text(max_size=300) | st.lists(
     st.text(alphabet=B64URL + "=.~", max_size=80), min_size=1, max_size=5
 ).map(".".join)
-
-
-def forge(header: dict[str, Any], payload: Any, key: SigningKey) -> str:
-    """A compact JWS over any header and payload, signed by ``key`` (past jws.sign's
-    own refusals); a payload that is text is sent as its bytes."""
-    body = payload.encode() if isinstance(payload, str) else jws.dumps(payload)
-    signing_input = f"{b64url(jws.dumps(header))}.{b64url(body)}"
-    return f"{signing_input}.{b64url(key.sign(signing_input.encode('ascii')))}"
 
 
 # --- JWS, base64url, JWK --------------------------------------------------------------
