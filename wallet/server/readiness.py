@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from issuers.error_schema import error_responses
 from issuers.errors import DatabaseUnavailable, ElicenseError, SchemaBehind
 from wallet.server.schema import UPGRADE_COMMAND, SchemaState, head_revisions, schema_state
 
@@ -95,7 +96,10 @@ def install(app: FastAPI, engine: Engine) -> Readiness:
     readiness = Readiness(engine)
     head_revisions()  # the migration scripts read now, not by the first probe (~1 s)
 
-    @app.get("/readyz", tags=["ops"])
+    not_ready = error_responses(503)
+    not_ready[503]["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+
+    @app.get("/readyz", tags=["ops"], responses=not_ready)
     async def readyz() -> dict[str, str]:
         """200 when the database answers and its schema is at the head; 503
         ``database_unavailable`` or ``schema_behind`` with Retry-After otherwise."""
