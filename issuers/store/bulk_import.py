@@ -92,7 +92,7 @@ def parse_line(number: int, raw: bytes) -> Prepared | BadLine | None:
 def _request(number: int, raw: bytes) -> MintRequest:
     try:
         item = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # "[[[[...": RecursionError
         raise InvalidInput("not a JSON object (UTF-8)") from None
     if not isinstance(item, dict):
         raise InvalidInput("not a JSON object")

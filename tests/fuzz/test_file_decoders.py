@@ -14,6 +14,8 @@ some answer with the local branch of the error tree in issuers/errors):
   the sample definition with one value replaced anywhere in it: BundleDefinitionError.
 - claim paths of definitions (``wallet.bundles.definitions.paths``: ``parse_claim_path``
   ValueError, ``read_claim`` LookupError for what is absent, ``path_problem`` a message).
+- ``elicense import``'s JSON Lines (``issuers.store.bulk_import.parse_line``): a
+  request, a BadLine naming why, or None; never raises.
 - the CLI's inputs (``wallet.cli.fields.parse_json`` / ``parse_field_args``: UsageError;
   the argparse types of ``wallet.cli.inputs``: ArgumentTypeError).
 """
@@ -37,6 +39,7 @@ from hypothesis import strategies as st
 from issuers.catalogue import get_type
 from issuers.crypto.keys import SigningKey
 from issuers.errors import BundleDefinitionError, InvalidInput, UsageError
+from issuers.store.bulk_import import parse_line
 from issuers.trust import (
     KeyEntry,
     TrustAnchor,
@@ -69,6 +72,7 @@ TRUST_LIST = sign_trust_list(
     ANCHOR,
 )
 URI = "https://example.test/status/113100000000000017/1"
+SAMPLE_ID = next(c for c in demo.load_json("certificates.json") if c["type"] == "resident_id")
 SAMPLE_BUNDLE = Path(__file__).resolve().parents[2] / "samples" / "bundles" / "newborn.json"
 META = st.dictionaries(
     st.sampled_from(["region_code", "uri", "issuer", "fetched_at", "source", "x"]),
@@ -273,3 +277,32 @@ def test_claim_paths_of_any_text(path: str, claims: Any, holder: str | None) -> 
         read_claim(claims if isinstance(claims, dict) else {"x": claims}, path, holder)
     for model in (get_type("household_register").model, get_type("marriage").model):
         path_problem(model, path)  # a message or None, never an exception
+
+
+# --- elicense import's JSON Lines ----------------------------------------------------
+
+_LINE = {"type": "resident_id", "issuer": "113100000000000017", "fields": SAMPLE_ID["fields"]}
+
+
+@given(
+    st.binary(max_size=300)
+    | JSON_VALUES.map(lambda v: json.dumps(v).encode())
+    | st.builds(
+        lambda name, value: json.dumps({**_LINE, name: value}).encode(),
+        st.sampled_from(
+            ["type", "issuer", "fields", "holder", "valid_from", "valid_until", "mint_key", "x"]
+        ),
+        JSON_VALUES,
+    )
+    | st.builds(
+        lambda name, value: json.dumps(
+            {**_LINE, "fields": {**_LINE["fields"], name: value}}
+        ).encode(),
+        st.sampled_from([*sorted(SAMPLE_ID["fields"]), "x"]),
+        JSON_VALUES,
+    )
+)
+@FUZZ
+def test_import_lines_of_any_bytes(raw: bytes) -> None:
+    """parse_line: a request, a BadLine naming why, or None (blank); never raises."""
+    parse_line(7, raw)

@@ -6,6 +6,9 @@
    client's id. Now 401 invalid_client, as every other refused assertion.
 2. ``public_jwk`` (a client's key as registered; the CLI reads it from a file) raised
    TypeError on a ``kty`` that is not text (a JSON array). Now 422 naming the field.
+3. ``elicense import``: a line of JSON nested past Python's recursion limit (``[[[[...``,
+   60 KB, under the 64 KiB line cap) raised RecursionError out of ``parse_line`` and
+   ended the import with a traceback. Now that line is a bad line, named and skipped.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from issuers.crypto.keys import SigningKey
 from issuers.errors import InvalidInput
+from issuers.store.bulk_import import BadLine, parse_line
 from tests.app_fixtures import FixedClock
 from tests.fuzz.kit import forge
 from tests.wallet.clients.client_calls import HUKOU_USCC, ask_token, assertion_form, oauth_error
@@ -64,3 +68,20 @@ def test_a_registered_key_whose_kty_is_not_text_is_invalid_input(kty: Any) -> No
     with pytest.raises(InvalidInput) as raised:
         public_jwk({"kty": kty, "crv": "Ed25519", "x": "AAAA"})
     assert raised.value.field == "public_jwk"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 60_000,
+        b'{"type":"resident_id","issuer":"113100000000000017","fields":{"name":'
+        + b"[" * 30_000
+        + b"]" * 30_000
+        + b"}}",
+    ],
+    ids=["array", "inside-fields"],
+)
+def test_an_import_line_nested_too_deeply_is_a_bad_line(raw: bytes) -> None:
+    bad = parse_line(3, raw)
+    assert isinstance(bad, BadLine)
+    assert (bad.line, bad.code) == (3, "invalid_input")
