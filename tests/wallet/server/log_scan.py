@@ -21,7 +21,8 @@ from wallet.server.logs import JsonFormatter, TextFormatter
 # Keys of a JSON answer whose string values are credentials or personal data.
 SECRET_KEYS = frozenset(
     {"qr", "token", "access_token", "csrf_token", "client_secret", "sd_jwt", "credential",
-     "presentation", "id_number", "name", "password", "holder_key", "secret"}
+     "presentation", "id_number", "name", "password", "holder_key", "secret", "annotation",
+     "holder", "holder_id_number", "delegate_id_number"}
 )  # fmt: skip
 _SHORTEST = 6  # shorter ASCII values (a sex code "1") would match anything; names are CJK
 
