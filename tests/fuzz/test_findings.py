@@ -6,7 +6,11 @@
    client's id. Now 401 invalid_client, as every other refused assertion.
 2. ``public_jwk`` (a client's key as registered; the CLI reads it from a file) raised
    TypeError on a ``kty`` that is not text (a JSON array). Now 422 naming the field.
-3. ``elicense import``: a line of JSON nested past Python's recursion limit (``[[[[...``,
+3. The same assertion with a payload of JSON nested past Python's recursion limit
+   (``[[[[...``, 5,000 deep, within the 8 KiB assertion cap) raised RecursionError
+   while its ``iss`` was read, before any key: POST /oauth/token answered 500 to
+   anyone. Now 401 invalid_client.
+4. ``elicense import``: a line of JSON nested past Python's recursion limit (``[[[[...``,
    60 KB, under the 64 KiB line cap) raised RecursionError out of ``parse_line`` and
    ended the import with a traceback. Now that line is a bad line, named and skipped.
 """
@@ -20,7 +24,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from issuers.crypto.keys import SigningKey
+from issuers.crypto.keys import SigningKey, b64url
 from issuers.errors import InvalidInput
 from issuers.store.bulk_import import BadLine, parse_line
 from tests.app_fixtures import FixedClock
@@ -85,3 +89,10 @@ def test_an_import_line_nested_too_deeply_is_a_bad_line(raw: bytes) -> None:
     bad = parse_line(3, raw)
     assert isinstance(bad, BadLine)
     assert (bad.line, bad.code) == (3, "invalid_input")
+
+
+def test_an_assertion_nested_too_deeply_is_invalid_client(client: TestClient) -> None:
+    nested = "eyJhbGciOiJFZERTQSJ9." + b64url(b"[" * 5000) + ".AAAA"  # {"alg":"EdDSA"}
+    response = ask_token(client, assertion_form(nested))
+    assert response.status_code == 401, response.text
+    assert oauth_error(response) == "invalid_client"

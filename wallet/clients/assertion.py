@@ -59,7 +59,7 @@ BAD_CLIENT = "client authentication failed"
 # joserfc raises more than JoseError on a hostile header before any signature is checked:
 # a "crit" that is null or not a list of strings is a TypeError (tests/fuzz found it).
 # Whatever it raises over an assertion is a refused assertion.
-_JOSE_ERRORS = (JoseError, ValueError, TypeError, KeyError)
+_JOSE_ERRORS = (JoseError, ValueError, TypeError, KeyError, RecursionError)
 
 
 class _PinnedAlgorithms(JWSRegistry):
@@ -93,7 +93,7 @@ def assertion_issuer(assertion: str) -> str:
         raise InvalidClient(f"client_assertion is longer than {MAX_ASSERTION_BYTES} bytes")
     try:
         claims = json.loads(jws.extract_compact(assertion.encode()).payload)
-    except (JoseError, ValueError) as exc:
+    except (JoseError, ValueError, RecursionError) as exc:  # "[[[[...": RecursionError
         raise InvalidClient("client_assertion is not a compact JWS with a JSON payload") from exc
     issuer = claims.get("iss") if isinstance(claims, dict) else None
     if not isinstance(issuer, str) or not issuer:
