@@ -97,7 +97,7 @@ def _read_jwk(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: a JWK is at most {_MAX_JWK_BYTES} bytes")
     try:
         jwk = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # "[[[[...": RecursionError
         raise UsageError(f"{path}: not a JSON object (a JWK)") from None
     if not isinstance(jwk, dict):
         raise UsageError(f"{path}: not a JSON object (a JWK)")

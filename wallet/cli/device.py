@@ -182,7 +182,12 @@ class WalletClient:
             raise UsageError(f"cannot reach {self._base}: {exc}") from None
         if len(raw) > MAX_RESPONSE_BYTES:
             raise UsageError("the server's answer is too large")
-        answer: dict[str, Any] = json.loads(raw) if raw else {}
+        try:
+            answer = json.loads(raw) if raw else {}
+        except (ValueError, RecursionError):  # not UTF-8 JSON; "[[[[...": RecursionError
+            raise UsageError(f"{self._base}: the server's answer is not JSON") from None
+        if not isinstance(answer, dict):
+            raise UsageError(f"{self._base}: the server's answer is not a JSON object")
         return answer
 
     def _too_late(self) -> UsageError:

@@ -115,7 +115,8 @@ def _key_binding_input(encoded: Any, alg: str) -> bytes:
         header_part, payload_part = data.decode("ascii").split(".")
         header = json.loads(parse_b64url(header_part))
         payload = json.loads(parse_b64url(payload_part))
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors too
+    # UnicodeDecodeError and JSONDecodeError are ValueErrors too; "[[[[...": RecursionError
+    except (ValueError, RecursionError):
         raise refused from None
     if header != {"typ": KB_JWT_TYP, "alg": alg}:
         raise refused

@@ -50,7 +50,7 @@ def read_issuers(path: Path) -> list[IssuerInfo]:
         raise InvalidInput(f"{path} is over {MAX_FILE_BYTES} bytes", field="file")
     try:
         entries = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSON, UTF-8; "[[[[...": RecursionError
         raise InvalidInput(f"{path} is not JSON: {exc}", field="file") from None
     if not isinstance(entries, list):
         raise InvalidInput(f"{path}: expected an array of issuers", field="file")

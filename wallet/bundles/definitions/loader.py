@@ -128,6 +128,8 @@ def _parse(file: str, raw: bytes) -> Any:
 
     try:
         return json.loads(text, object_pairs_hook=no_repeated_keys)
+    except RecursionError:  # "[[[[...": nested past Python's recursion limit
+        raise BundleDefinitionError(file, "", "invalid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise BundleDefinitionError(file, where, f"invalid JSON: {exc.msg}") from None
