@@ -123,6 +123,12 @@ def verify(text: str, slug: str) -> None:
 
 
 slugs = st.sampled_from(TYPES)
+# CBOR nested past the recursion limit: arrays (0x81), maps (0xA1 0x00) and tags (0xD8 0x20)
+NESTED_CBOR = st.builds(
+    lambda n, head: head * n + b"\x00",
+    st.integers(900, 20_000),
+    st.sampled_from([b"\x81", b"\xa1\x00", b"\xd8\x20"]),
+)
 
 
 # --- the layers, raw ---------------------------------------------------------------
@@ -164,7 +170,7 @@ def test_unwrap_any_text(text: str) -> None:
     typed(qr_envelope.unwrap, text, prefix=fmt.PREFIX)
 
 
-@given(st.binary(max_size=400), st.booleans())
+@given(st.binary(max_size=400) | NESTED_CBOR, st.booleans())
 @FUZZ
 def test_cose_sign1_decode_any_bytes(data: bytes, unprotected_kid: bool) -> None:
     typed(cose_sign1.decode, data, unprotected_kid=unprotected_kid)
@@ -178,7 +184,7 @@ def test_cose_sign1_decode_mutated(data: st.DataObject, unprotected_kid: bool) -
     typed(cose_sign1.decode, data.draw(mutated(cose)), unprotected_kid=unprotected_kid)
 
 
-@given(st.binary(max_size=400))
+@given(st.binary(max_size=400) | NESTED_CBOR)
 @FUZZ
 def test_canonical_cbor_any_bytes(data: bytes) -> None:
     typed(canonical_loads, data, "fuzz")

@@ -47,7 +47,7 @@ from issuers.trust import (
     sign_trust_list,
     trust_list_from_issuers,
 )
-from tests.fuzz.kit import FUZZ, JSON_VALUES, mutated, mutated_text
+from tests.fuzz.kit import FUZZ, JSON_VALUES, NESTED_JSON, mutated, mutated_text
 from verifiers.offline.anchors import parse_anchors, read_anchor_file
 from verifiers.offline.cache import CacheDir, status_file_stem
 from verifiers.offline.verifier import OfflineVerifier
@@ -155,7 +155,7 @@ def test_cache_with_a_mutated_trust_list(data: st.DataObject) -> None:
 # --- anchor files ------------------------------------------------------------------------
 
 
-@given(st.binary(max_size=400) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
+@given(st.binary(max_size=400) | JSON_VALUES.map(lambda v: json.dumps(v).encode()) | NESTED_JSON)
 @FUZZ
 def test_anchor_file_of_any_bytes(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as root:
@@ -213,7 +213,7 @@ def test_the_sample_definition_reads() -> None:
 @FUZZ
 def test_definition_of_any_bytes(data: st.DataObject) -> None:
     raw = SAMPLE_BUNDLE.read_bytes()
-    _read(data.draw(st.binary(max_size=300) | mutated(raw)))
+    _read(data.draw(st.binary(max_size=300) | mutated(raw) | NESTED_JSON))
 
 
 @given(st.sampled_from(DEFINITION_PATHS), JSON_VALUES)
@@ -232,7 +232,7 @@ def test_definition_with_one_value_replaced(path: tuple[Any, ...], value: Any) -
 FIELD_SCHEMA = get_type("household_register").model.model_json_schema()  # as elicense mint
 
 
-@given(st.text(max_size=200) | st.integers(1, 3000).map(lambda n: "[" * n))
+@given(st.text(max_size=200) | NESTED_JSON.map(bytes.decode))
 @FUZZ
 def test_cli_json_of_any_text(text: str) -> None:
     with contextlib.suppress(UsageError):
@@ -287,6 +287,7 @@ _LINE = {"type": "resident_id", "issuer": "113100000000000017", "fields": SAMPLE
 @given(
     st.binary(max_size=300)
     | JSON_VALUES.map(lambda v: json.dumps(v).encode())
+    | NESTED_JSON
     | st.builds(
         lambda name, value: json.dumps({**_LINE, name: value}).encode(),
         st.sampled_from(

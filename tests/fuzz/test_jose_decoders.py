@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from issuers.crypto.base64url import parse_b64url
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey, b64url
 from issuers.formats import jws, sd_jwt
-from tests.fuzz.kit import FUZZ, JSON_VALUES, forge, mutated_text, typed
+from tests.fuzz.kit import FUZZ, JSON_VALUES, NESTED_JSON, forge, mutated_text, typed
 from wallet.audit.chain import checkpoint_jws, read_checkpoint
 from wallet.clients.assertion import assertion_issuer, public_jwk, verify_assertion
 from wallet.consent.annotation import (
@@ -68,7 +68,7 @@ def test_jws_parse_any_text(text: str) -> None:
     typed(jws.parse, text)
 
 
-@given(st.binary(max_size=200) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
+@given(st.binary(max_size=200) | JSON_VALUES.map(lambda v: json.dumps(v).encode()) | NESTED_JSON)
 @FUZZ
 def test_jws_load_object_any_bytes(data: bytes) -> None:
     typed(jws.load_object, data, "fuzz")
@@ -235,7 +235,10 @@ def test_the_valid_assertion_verifies() -> None:
     assert typed(_verify_assertion, forge({"alg": "ES256"}, _ASSERTION, CLIENT)) is None
 
 
-@given(jws_like)
+@given(
+    jws_like
+    | NESTED_JSON.map(lambda payload: f"{b64url(jws.dumps({'alg': 'ES256'}))}.{b64url(payload)}.AA")
+)
 @FUZZ
 def test_client_assertion_any_text(text: str) -> None:
     typed(assertion_issuer, text)
