@@ -1,8 +1,8 @@
 """What the request log costs a request: a FastAPI ``GET /healthz`` called as an ASGI
 application (no socket, no client library), with and without
-:class:`wallet.server.request_log.RequestLog`, its JSON line formatted and written as
-``elicense serve`` writes it (:func:`wallet.server.logs.log_config`, here to
-``/dev/null``). The smallest real request, so the middleware's share is the largest it
+:class:`wallet.server.request_log.RequestLog`, its JSON line formatted as
+``elicense serve`` formats it (:class:`wallet.server.logs.JsonFormatter`) and written
+to ``/dev/null``. The smallest real request, so the middleware's share is the largest it
 can be; interleaved rounds, medians.
 
     python -m benchmarks.request_log_overhead [--quick]
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import logging.config
+import os
 import statistics
 import time
 from typing import Any
@@ -61,13 +61,17 @@ async def _time(app: Any, requests: int) -> float:
 
 
 def measure(quick: bool) -> dict[str, float]:
-    from wallet.server.logs import log_config
+    from wallet.server.logs import JsonFormatter
 
-    config = log_config("json")
-    config["handlers"]["stderr"] = {
-        "class": "logging.FileHandler", "filename": "/dev/null", "formatter": "main",
-    }  # fmt: skip
-    logging.config.dictConfig(config)
+    # serve's formatter on the request logger, written to /dev/null; put back after, so
+    # a caller's own logging (a test's) is left as it was.
+    handler = logging.FileHandler(os.devnull)
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("elicense.access")
+    level, propagate = access.level, access.propagate
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
     rounds, requests = (5, 1000) if quick else (15, 3000)
     apps = {"with": _app(True), "without": _app(False)}
     times: dict[str, list[float]] = {"with": [], "without": []}
@@ -79,8 +83,13 @@ def measure(quick: bool) -> dict[str, float]:
             for name, app in apps.items():
                 times[name].append(await _time(app, requests))
 
-    asyncio.run(rounds_of())
-    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    try:
+        asyncio.run(rounds_of())
+    finally:
+        access.removeHandler(handler)
+        handler.close()
+        access.setLevel(level)
+        access.propagate = propagate
     return {
         "with_us": statistics.median(times["with"]),
         "without_us": statistics.median(times["without"]),
