@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -210,6 +211,7 @@ def _collect(event: events.ScenarioFinished, outcome: Outcome) -> None:
                 outcome.failures.append(message)
 
 
+@pytest.mark.slow
 def test_the_whole_api_under_every_check(
     app: FastAPI, client: TestClient, services: Services, accounts: AccountService
 ) -> None:
