@@ -33,8 +33,10 @@ shared storage (``redis://...``) counts exactly across processes and machines.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
@@ -76,6 +78,7 @@ DEFAULT_LIMITS: Final[Mapping[str, str]] = {
     "pull": "50/second;1000/minute",
 }
 GROUPS: Final = tuple(DEFAULT_LIMITS)
+SWEEP_SECONDS: Final = 1.0  # how often expired entries are dropped (memory storage)
 UNKNOWN_ADDRESS: Final = "unknown"
 
 
@@ -105,6 +108,59 @@ def _shared(item: RateLimitItem, share: int) -> RateLimitItem:
     return type(item)(max(1, math.ceil(item.amount / share)), item.multiples, item.namespace)
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """``limits``' memory storage, its expired entries swept every
+    :data:`SWEEP_SECONDS` rather than every 10 ms.
+
+    The memory storage starts a timer thread 10 ms after a hit whenever none runs, and
+    that thread walks every key. Under steady traffic that is a new thread 100 times a
+    second and a walk over every client seen in the longest window. Measured with
+    10,000 clients in their windows and one request every 5 ms
+    (``python -m benchmarks.rate_limit_cost``, 2 shared cores): 38.7 % of a core for
+    that storage, 3.7 % for this one.
+    The sweep only frees memory: a moving window ignores an entry older than the window
+    whether or not it was swept, so counting is unchanged; a key's list holds at most
+    one sweep interval of stale entries more. And a client whose window emptied is
+    forgotten (the base class kept its key for good).
+    """
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions)
+        self.timer.cancel()  # the base class's first 10-ms sweep: ours replaces it
+        self._start_sweep()
+
+    # Overrides MemoryStorage.__schedule_expiry (name-mangled): the base class calls
+    # self.__schedule_expiry() on each hit. tests/wallet/server/test_rate_limits.py
+    # fails if a new ``limits`` renames it.
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - the mangled name
+        if not self.timer.is_alive():
+            self._start_sweep()
+
+    def _start_sweep(self) -> None:
+        self.timer = threading.Timer(SWEEP_SECONDS, self._sweep)
+        self.timer.daemon = True  # never holds the interpreter's exit for a sweep
+        self.timer.start()
+
+    def _sweep(self) -> None:
+        """The base class's sweep, which also forgets a key whose window emptied (the
+        base keeps it, an empty list for every client ever seen, each walked by every
+        sweep after)."""
+        now = time.time()
+        for key in list(self.events):
+            with self.locks[key]:
+                if events := self.events.get(key):
+                    # Newest first: keep the entries that have not expired yet.
+                    del events[bisect.bisect_left(events, -now, key=lambda e: -e.expiry) :]
+                if not self.events.get(key):
+                    self.events.pop(key, None)
+                    self.locks.pop(key, None)
+        for key in list(self.expirations):
+            if self.expirations.get(key, now) <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
+
+
 class RateLimiter:
     """Counts requests per group and key in a ``limits`` storage (``memory://`` or a
     shared one, e.g. ``redis://host:6379``), with exact moving windows."""
@@ -123,7 +179,11 @@ class RateLimiter:
             group: tuple(_shared(item, share) for item in items)
             for group, items in parse_limits(limits or {}).items()
         }
-        self._storage = storage_from_string(storage_uri, wrap_exceptions=True)
+        self._storage = (
+            SweptMemoryStorage(storage_uri, wrap_exceptions=True)
+            if storage_uri.partition("://")[0] == "memory"
+            else storage_from_string(storage_uri, wrap_exceptions=True)
+        )
         self._strategy = MovingWindowRateLimiter(self._storage)
         self._local = isinstance(self._storage, MemoryStorage)
         self._clock = clock
