@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from issuers.errors import ElicenseError, InvalidClient, OAuthError, Unauthorized
 from issuers.store.faults import storage_error
-from wallet.server.request_log import route_template
+from wallet.server.request_log import REQUEST_ID_HEADER, route_template
 
 log = logging.getLogger("elicense.http")
 
@@ -149,7 +149,11 @@ def install_error_handlers(app: FastAPI) -> None:
             "unhandled error on %s %s", request.method, _route(request),
             extra={"fields": {"request_id": _request_id(request)}},
         )  # fmt: skip
-        return error_response(500, {"code": "internal_error", "message": "internal error"})
+        # Answered outside the request log's middleware: the id it logged, for support.
+        rid = _request_id(request)
+        headers = {REQUEST_ID_HEADER: rid} if rid else None
+        body = {"code": "internal_error", "message": "internal error"}
+        return error_response(500, body, headers)
 
 
 def _route(request: Request) -> str:

@@ -83,7 +83,10 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == _HEADER for name, _ in headers):
+                    headers.append(header)  # unless an error handler set it already
+                message["headers"] = headers
             await send(message)
 
         try:

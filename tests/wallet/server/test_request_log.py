@@ -95,8 +95,10 @@ def test_an_exception_is_logged_as_500_by_type_not_message(
 
     app.add_api_route("/test-only/broken", broken, methods=["GET"])
     caplog.set_level(logging.INFO)
-    assert client.get("/test-only/broken").status_code == 500
+    response = client.get("/test-only/broken")
+    assert response.status_code == 500
     (line,) = _lines(caplog)
+    assert response.headers.get_list("x-request-id") == [line["request_id"]]  # once
     assert (line["route"], line["status"]) == ("/test-only/broken", 500)
     (error,) = [r for r in caplog.records if r.exc_info]
     rendered = JsonFormatter().format(error)
