@@ -28,7 +28,7 @@ from wallet.clients import api as api_clients
 from wallet.consent import api as api_consent
 from wallet.consent.api import pull as api_pull
 from wallet.holders import api as api_holders
-from wallet.server import demo, docs, metrics, readiness
+from wallet.server import demo, docs, heap, metrics, readiness
 from wallet.server.body_limit import BodySizeLimit
 from wallet.server.error_handlers import install_error_handlers
 from wallet.server.head_requests import HeadAsGet
@@ -156,5 +156,8 @@ def admin_token(settings: Settings) -> str | None:
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for ``uvicorn --factory`` workers: the CLI prepared the database already."""
-    return create_app(prepare=False)
+    """Factory for ``uvicorn --factory`` workers: the CLI prepared the database already.
+    The worker's start-up objects are then frozen out of the collector's walks."""
+    app = create_app(prepare=False)
+    heap.settle()
+    return app
