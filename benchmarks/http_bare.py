@@ -3,13 +3,15 @@
 Served by benchmarks/http_speed.py as ``uvicorn --app-dir benchmarks http_bare:app``
 with the real server's worker settings (uvloop, httptools, as many workers). It reads
 ``HTTP_BARE_INPUT``, a JSON file the benchmark wrote from the real server's public
-answers: ``{"qr": a credential QR, "jwks": [the issuers' public JWKs]}``.
+answers: ``{"qr": a credential QR, "qrs": [the QR of each certificate ours presents,
+in the order wrk asks for them], "jwks": [the issuers' public JWKs]}``.
 
 * ``POST /verify`` (``{"qr": ...}``, as ours): Base45 + zlib
   (:func:`issuers.formats.qr_envelope.unwrap`), COSE_Sign1 decode and the Ed25519
   verify against the key its kid names, from a dict made at start. No claims, no
   validity, no schema, no status, no verdict model: what the ratio measures.
-* ``POST /present``: a live presentation's work without a database: the credential
+* ``POST /present/{n}``: a live presentation's work without a database, for the same
+  certificates as ours in turn (a larger one draws a larger QR): the credential
   unwrapped, the presentation's CBOR signed with a key made at start, Base45-wrapped
   and rendered as the SVG QR code (the same mask as ours). No session, no holder
   lookup, no key decryption.
@@ -68,10 +70,10 @@ def verify(body: VerifyBody) -> dict[str, Any]:
     return {"valid": True, "kid": message.kid.hex(), "bytes": len(message.payload)}
 
 
-@app.post("/present")
-def present() -> dict[str, Any]:
-    """Sign a live presentation of the credential and render its QR code."""
-    credential = qr_envelope.unwrap(INPUT["qr"])
+@app.post("/present/{number}")
+def present(number: int) -> dict[str, Any]:
+    """Sign a live presentation of credential ``number`` and render its QR code."""
+    credential = qr_envelope.unwrap(INPUT["qrs"][number])
     issued_at = int(datetime.now(UTC).timestamp())
     payload = {P_CREDENTIAL: credential, P_IAT: issued_at, P_EXP: issued_at + LIFETIME_S}
     cose = cose_sign1.sign(

@@ -104,6 +104,7 @@ class Demo:
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=60)
         self.presentations: list[wrk.Target] = []
+        self.qrs: list[str] = []  # each presented certificate's credential QR, in turn
         self.qr = ""
         for citizen in load_json("citizens.json")["people"]:
             self._sign_in(citizen["id_number"])
@@ -122,7 +123,8 @@ class Demo:
             path = f"/wallet/certificates/{certificate['identifier']}"
             if self.http.post(f"{path}/presentation", headers=headers).status_code == 200:
                 self.presentations.append(wrk.Target(f"{path}/presentation", token))
-                self.qr = self.qr or self.http.get(path, headers=headers).json()["qr"]
+                self.qrs.append(self.http.get(path, headers=headers).json()["qr"])
+                self.qr = self.qr or self.qrs[-1]
 
     def _issuer_keys(self) -> list[dict[str, str]]:
         """Every issuer's public keys, as a verifier would fetch them."""
@@ -176,7 +178,8 @@ def one_worker(
             verify_scenario(demo, ours, bare, 1),
             Scenario(
                 "presentation", ours, bare,
-                lambda _s: demo.presentations, [wrk.Target("/present")],
+                lambda _s: demo.presentations,
+                [wrk.Target(f"/present/{n}") for n in range(len(demo.qrs))],
             ),
             Scenario(
                 "consent pull", ours, pull_bare,
@@ -212,7 +215,7 @@ def two_workers(
 def start_bare(stack: ExitStack, workdir: Path, demo: Demo, workers: int) -> wrk.Server:
     """benchmarks/http_bare.py with the demo's QR and issuer keys; checked to verify."""
     given = workdir / f"bare-input-{workers}.json"
-    given.write_text(json.dumps({"qr": demo.qr, "jwks": demo.jwks}), "utf-8")
+    given.write_text(json.dumps({"qr": demo.qr, "qrs": demo.qrs, "jwks": demo.jwks}), "utf-8")
     env = wrk.clean_environment(HTTP_BARE_INPUT=str(given))
     argv = wrk.bare_argv("http_bare", workers)
     server = stack.enter_context(wrk.started(argv, workdir, env, f"bare-{workers}"))
