@@ -115,12 +115,10 @@ def _result(
 ) -> VerifiedCredential:
     return VerifiedCredential(
         identifier=claims.identifier,
-        type_slug=certificate_type.slug,
-        type_name_zh=certificate_type.name_zh,
-        type_name_en=certificate_type.name_en,
+        certificate_type=certificate_type,
         issuer=issuer,
         holder_codes=claims.holder_codes,
-        fields=certificate_type.public_fields(fields),
+        model=fields,
         issued_at=_time(claims.issued_at),
         valid_from=_time(claims.not_before),
         valid_until=None if claims.expires is None else _time(claims.expires),
