@@ -49,6 +49,7 @@ from issuers.crypto.keys import SigningKey
 from issuers.errors import InvalidInput, Malformed
 from issuers.formats import cose_sign1, qr_envelope
 from issuers.formats.canonical_cbor import canonical_loads
+from issuers.formats.cbor_heads import bstr_at, uint_at
 from issuers.formats.cwt import CredentialClaims
 from issuers.formats.holder_binding import holder_key_from
 
@@ -128,17 +129,59 @@ def decode(
     message = cose_sign1.decode(qr_envelope.unwrap(text, limits, PREFIX))
     if message.protected.get(HEADER_CONTENT_TYPE) != CONTENT_TYPE:
         raise Malformed("the COSE_Sign1 is not an elicense presentation (content type)")
-    payload = canonical_loads(message.payload, "the presentation payload")
-    if type(payload) not in _MAPS:
-        raise Malformed("the presentation payload must be a map")
-    credential, iat, exp = payload.get(P_CREDENTIAL), payload.get(P_IAT), payload.get(P_EXP)
-    nonce = payload.get(P_NONCE)
+    members = _written(message.payload)
+    if members is None:
+        members = _members(message.payload)
+    credential, iat, exp, nonce, unknown = members
     if type(credential) is not bytes:
         raise Malformed("the presentation carries no credential")
     if type(iat) is not int or type(exp) is not int or exp <= iat:
         raise Malformed("the presentation needs integer iat and exp, exp after iat")
     if nonce is not None and type(nonce) is not bytes:
         raise Malformed("the presentation nonce must be a byte string")
-    if set(payload) - {P_CREDENTIAL, P_IAT, P_EXP, P_NONCE}:
+    if unknown:
         raise Malformed("the presentation payload has unknown members")
     return Presentation(message, credential, iat, exp, nonce)
+
+
+_Members = tuple[Any, Any, Any, Any, bool]  # credential, iat, exp, nonce; unknown members?
+
+
+def _members(data: bytes) -> _Members:
+    """The payload's members read by the general path: any canonical CBOR map (else
+    Malformed), whatever its members' types."""
+    payload = canonical_loads(data, "the presentation payload")
+    if type(payload) not in _MAPS:
+        raise Malformed("the presentation payload must be a map")
+    unknown = bool(set(payload) - {P_CREDENTIAL, P_IAT, P_EXP, P_NONCE})
+    get = payload.get
+    return get(P_CREDENTIAL), get(P_IAT), get(P_EXP), get(P_NONCE), unknown
+
+
+def _written(data: bytes) -> _Members | None:
+    """The payload's members when ``data`` is exactly what :func:`present` writes
+    ({1: bstr, 2: uint, 3: uint} and maybe 4: bstr, in that order, shortest heads,
+    nothing after), read by walking its heads; None sends anything else to
+    :func:`_members`, which reads the same members from such bytes (the fast path's
+    property test holds the two to that) and judges the rest."""
+    size = len(data)
+    if size < 2 or data[0] not in (0xA3, 0xA4) or data[1] != P_CREDENTIAL:
+        return None
+    credential = bstr_at(data, 2)
+    if credential is None or credential[1] >= size or data[credential[1]] != P_IAT:
+        return None
+    iat = uint_at(data, credential[1] + 1)
+    if iat is None or iat[1] >= size or data[iat[1]] != P_EXP:
+        return None
+    exp = uint_at(data, iat[1] + 1)
+    if exp is None:
+        return None
+    end, nonce = exp[1], None
+    if data[0] == 0xA4:
+        if end >= size or data[end] != P_NONCE:
+            return None
+        read = bstr_at(data, end + 1)
+        if read is None:
+            return None
+        nonce, end = read
+    return (credential[0], iat[0], exp[0], nonce, False) if end == size else None
