@@ -122,12 +122,26 @@ def _result(
         issued_at=_time(claims.issued_at),
         valid_from=_time(claims.not_before),
         valid_until=None if claims.expires is None else _time(claims.expires),
-        kid=b64url(message.kid),
+        kid=_kid_text(message.kid),
         alg=message.alg.value,
         warnings=identifier.warnings,
         status_checked=status_checked,
         confirmation=claims.confirmation,
     )
+
+
+# A checkpoint sees a handful of issuer keys: their kids' base64url, written once.
+_KID_TEXTS: dict[bytes, str] = {}
+_KID_TEXT_ENTRIES = 256
+
+
+def _kid_text(kid: bytes) -> str:
+    text = _KID_TEXTS.get(kid)
+    if text is None:
+        if len(_KID_TEXTS) >= _KID_TEXT_ENTRIES:
+            _KID_TEXTS.clear()
+        text = _KID_TEXTS[kid] = b64url(kid)
+    return text
 
 
 def _check_status(value: int) -> None:
