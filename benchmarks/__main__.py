@@ -31,6 +31,10 @@ SUITES = {
     "mint": "mint_speed",
     "http": "http_speed",
     "import": "import_speed",
+    # What the request path's own parts cost (no target: figures for the reader).
+    "logs": "request_log_overhead",
+    "metrics": "metrics_overhead",
+    "limits": "rate_limit_cost",
 }
 
 
@@ -63,11 +67,11 @@ def run_suite(name: str, quick: bool) -> tuple[list[Figure], str | None, float]:
 
 
 def show(figures: list[Figure]) -> None:
-    print(f"\n{'figure':<52} {'ours':>12} {'floor':>12}  {'ratio':>7}  target")
+    print(f"\n{'figure':<66} {'ours':>12} {'floor':>12}  {'ratio':>7}  target")
     for f in figures:
         target = "" if f.target is None else f"{f.target} {'met' if f.met else 'MISSED'}"
         print(
-            f"{f.suite + ': ' + f.name:<52} {f.ours:>12.4g} {f.floor:>12.4g}  "
+            f"{f.suite + ': ' + f.name:<66} {f.ours:>12.4g} {f.floor:>12.4g}  "
             f"{f.ratio:>6.2f}x  {target}  [{f.unit}; floor: {f.floor_name}]"
         )
 

@@ -70,29 +70,44 @@ def write_markdown(
 
 
 def write_chart(path: Path, figures: list[Figure]) -> Path:
-    """One bar per figure with a ratio target: its ratio, the target marked, green when
-    met and red when not (log scale: ratios from 0.3x to 3x sit side by side)."""
+    """Two panels of bars, green when the issue's target is met and red when not: the
+    ratios against their floors with the target ticked, and the figures with an
+    absolute target (mints/s, seconds) as a share of that target (tick at 1)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    charted = [f for f in figures if f.target is not None and f.target.of == "ratio"]
-    height = max(2.5, 0.45 * len(charted) + 1.2)
-    fig, ax = plt.subplots(figsize=(9, height))
-    labels = [f"{f.suite}: {f.name}" for f in charted]
-    ratios = [f.ratio for f in charted]
-    colours = ["#2e7d32" if f.met else "#c62828" for f in charted]
-    ax.barh(range(len(charted)), ratios, color=colours)
-    for row, f in enumerate(charted):
-        assert f.target is not None
-        ax.plot([f.target.value] * 2, [row - 0.4, row + 0.4], color="black", linewidth=2)
-        ax.text(f.ratio, row, f" {f.ratio:.2f}×", va="center", fontsize=8)
-    ax.set_yticks(range(len(charted)), labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("ours / floor (black tick: the issue's target; green met, red missed)")
-    ax.set_title("elicense benchmarks: ratios against floors measured in the same run")
+    panels = [
+        ([f for f in figures if f.target and f.target.of == "ratio"], "ours / floor", True),
+        ([f for f in figures if f.target and f.target.of == "ours"], "ours / target", False),
+    ]
+    panels = [p for p in panels if p[0]] or [([], "nothing with a target was measured", True)]
+    sizes = [max(1, len(p[0])) for p in panels]
+    fig, axes = plt.subplots(
+        len(panels), 1, figsize=(10, 0.45 * sum(sizes) + 1.4 * len(panels)),
+        gridspec_kw={"height_ratios": sizes},
+    )  # fmt: skip
+    for ax, (charted, label, is_ratio) in zip(
+        axes if len(panels) > 1 else [axes], panels, strict=True
+    ):
+        values = [f.ratio if is_ratio else f.ours / f.target.value for f in charted if f.target]
+        ticks = [f.target.value if is_ratio else 1.0 for f in charted if f.target]
+        ax.barh(
+            range(len(charted)), values, color=["#2e7d32" if f.met else "#c62828" for f in charted]
+        )
+        for row, (value, tick) in enumerate(zip(values, ticks, strict=True)):
+            ax.plot([tick, tick], [row - 0.4, row + 0.4], color="black", linewidth=2)
+            ax.text(value, row, f" {value:.2f}", va="center", fontsize=8)
+        ax.set_yticks(range(len(charted)), [f"{f.suite}: {f.name}" for f in charted], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlim(min([*values, *ticks, 1.0]) / 2, max([*values, *ticks, 1.0]) * 2)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(f"{label} (black tick: the target)")
+    fig.suptitle("elicense benchmarks against floors measured in the same run")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
