@@ -60,6 +60,8 @@ def run_suite(name: str, quick: bool) -> tuple[list[Figure], str | None, float]:
     try:
         module = importlib.import_module(f"benchmarks.{SUITES[name]}")
         figures: list[Figure] = module.figures(run)
+    except SystemExit as exc:  # a suite's own "cannot run here" (e.g. no wrk)
+        return [], f"cannot run: {exc}", time.monotonic() - started
     except Exception as exc:  # noqa: BLE001 - one suite's failure must not hide the others
         traceback.print_exc()
         return [], f"{type(exc).__name__}: {exc}", time.monotonic() - started

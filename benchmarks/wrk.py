@@ -90,8 +90,16 @@ class Target:
 
 
 def find_wrk(wrk: str | None = None) -> str:
-    """The wrk executable, or SystemExit saying how to install it."""
+    """The wrk executable; when it is missing and this is root on Debian/Ubuntu, the
+    Debian package is installed first (apt-get, as .ci/run does); else SystemExit
+    saying how to install it."""
     found = shutil.which(wrk or "wrk")
+    if found is None and wrk is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr, flush=True)
+        for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+            subprocess.run(step, check=False, timeout=600, env={**os.environ,
+                           "DEBIAN_FRONTEND": "noninteractive"})  # fmt: skip
+        found = shutil.which("wrk")
     if found is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     return found
