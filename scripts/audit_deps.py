@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -58,11 +59,35 @@ class Audit:
     unaudited: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
 
 
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"  # Debian's, with local CAs added
+
+
+def ca_bundle() -> str | None:
+    """The certificates pip-audit's HTTP client (requests) should trust. requests brings
+    its own bundle (certifi) and ignores the system's, so behind a TLS-inspecting proxy
+    whose CA only the system trusts (as pip does through its ``cert`` setting) every
+    query fails. The first that exists: REQUESTS_CA_BUNDLE, SSL_CERT_FILE, PIP_CERT,
+    Debian's system bundle."""
+    for candidate in (
+        os.environ.get("REQUESTS_CA_BUNDLE"),
+        os.environ.get("SSL_CERT_FILE"),
+        os.environ.get("PIP_CERT"),
+        SYSTEM_CA_BUNDLE,
+    ):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
 def run_pip_audit(timeout: float) -> list[dict[str, Any]]:
     """pip-audit's JSON report of this environment's packages."""
     pip_audit = Path(sys.executable).with_name("pip-audit")
     argv = [str(pip_audit), "-l", "-f", "json", "--progress-spinner", "off", "--timeout", "10"]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    bundle = ca_bundle()
+    env = {**os.environ, "REQUESTS_CA_BUNDLE": bundle} if bundle else None
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
     if done.returncode not in (0, 1):  # 1: vulnerabilities found; the JSON still comes
         raise RuntimeError(f"pip-audit exited {done.returncode}: {done.stderr.strip()[-800:]}")
     report: dict[str, Any] = json.loads(done.stdout)
