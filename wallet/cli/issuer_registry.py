@@ -8,7 +8,8 @@ JSON file, an array of objects in the format of ``samples/issuers.json``::
      "region_code": "310000", "allowed_types": ["resident_id", "household_register"]}
 
 Every entry is checked before any is registered (the USCC's and the region code's
-check rules, known certificate types, no USCC twice): a bad file changes nothing and
+check rules, the region in the USCC's province, printable names as a trust list
+needs them, known certificate types, no USCC twice): a bad file changes nothing and
 the error names the entry and the field. Loading is idempotent: an issuer already
 registered is updated (names, region, types) and keeps its keys; a new one gets a
 signing key (Ed25519).
@@ -23,11 +24,12 @@ from typing import Any
 
 from issuers.catalogue import CATALOGUE
 from issuers.codes.gb2260 import validate_region
-from issuers.codes.gb32100 import validate_uscc
+from issuers.codes.gb32100 import registration_region, validate_uscc
 from issuers.errors import InvalidInput
 from issuers.registry import IssuerInfo
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_TEXT = 200  # as a trust list's names
 _FIELDS = {"uscc", "name_zh", "name_en", "region_code", "allowed_types"}
 
 
@@ -68,8 +70,15 @@ def _issuer(entry: object, where: str) -> IssuerInfo:
         raise InvalidInput(f"{where}: expected exactly the keys {sorted(_FIELDS)}", field="file")
     texts = {k: entry[k] for k in _FIELDS - {"allowed_types"}}
     for key, value in texts.items():
-        if not isinstance(value, str) or not value.strip() or len(value) > 200:
-            raise InvalidInput(f"{where}.{key}: a text of 1-200 characters", field=key)
+        if (
+            not isinstance(value, str)
+            or not value.strip()
+            or len(value) > MAX_TEXT
+            or not value.isprintable()  # as the trust list requires: no controls, no
+        ):  # bidi overrides, no lone surrogates (publish would refuse the whole list)
+            raise InvalidInput(
+                f"{where}.{key}: printable text of 1-{MAX_TEXT} characters", field=key
+            )
     types = entry["allowed_types"]
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise InvalidInput(f"{where}.allowed_types: a list of type slugs", field="allowed_types")
@@ -81,6 +90,13 @@ def _issuer(entry: object, where: str) -> IssuerInfo:
         region = validate_region(texts["region_code"])
     except InvalidInput as exc:
         raise InvalidInput(f"{where}.{exc.field}: {exc.message}", field=exc.field) from None
+    registered = registration_region(uscc)
+    if registered[:2] != region[:2]:  # its province's trust list would leave it out
+        raise InvalidInput(
+            f"{where}.region_code: {region} is not in the province where the USCC was "
+            f"registered ({registered})",
+            field="region_code",
+        )
     return IssuerInfo(
         uscc=uscc,
         name_zh=texts["name_zh"],

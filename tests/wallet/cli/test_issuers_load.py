@@ -57,6 +57,10 @@ def test_load_registers_then_updates_keeping_the_key(
         ({"region_code": "999999"}, "[1].region_code"),
         ({"allowed_types": ["no_such_type"]}, "[1].allowed_types"),
         ({"name_zh": ""}, "[1].name_zh"),
+        ({"name_en": "Suzhou\tBureau"}, "[1].name_en"),  # a trust list refuses controls
+        ({"name_zh": "苏州\u202e局"}, "[1].name_zh"),  # and bidi overrides
+        ({"name_zh": "苏州\ud800局"}, "[1].name_zh"),  # and lone surrogates
+        ({"region_code": "110000"}, "[1].region_code"),  # not the USCC's province
         ({"extra": 1}, "[1]: expected exactly the keys"),
     ],
 )
