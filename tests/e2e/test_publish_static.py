@@ -99,3 +99,21 @@ def test_publish_writes_whole_files_at_the_servers_paths(tmp_path: Path, databas
         path = site / httpx.URL(link["uri"]).path.lstrip("/")
         assert path.read_text().count(".") == 2  # a compact JWS
     assert not [p for p in site.rglob(".*") if p.is_file()]  # no temporary file left
+
+
+def test_publish_refuses_a_linked_directory_and_an_empty_name(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = demo_env(database_url)
+    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    site.mkdir()
+    elsewhere.mkdir()
+    (site / "trust").symlink_to(elsewhere, target_is_directory=True)
+    linked = cli(tmp_path, env, "publish", "--demo", str(site))
+    assert linked.returncode == 2, linked.stdout + linked.stderr
+    assert "symbolic link" in linked.stderr
+    assert not list(elsewhere.iterdir())  # nothing written where the link points
+    assert not list(site.glob("status*"))  # nor anything else: refused before writing
+    empty = cli(tmp_path, env, "publish", "--demo", "")
+    assert empty.returncode == 2
+    assert not (tmp_path / "status").exists()  # not the current directory either

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from wallet.cli.inputs import nonempty
+
 if TYPE_CHECKING:
     from wallet.server.wiring import Services
 
@@ -41,7 +43,9 @@ def add_publish_verb(verbs: Any, common: argparse.ArgumentParser) -> None:
         help="write trust lists, status lists and issuer keys as static files (for a CDN)",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
-    publish.add_argument("out", type=Path, metavar="DIR", help="where to write (made if missing)")
+    publish.add_argument(
+        "out", type=nonempty, metavar="DIR", help="where to write (made if missing)"
+    )
     publish.add_argument("--json", action="store_true", help="print the files written as JSON")
     publish.set_defaults(handler=_publish)
 
@@ -52,7 +56,9 @@ def _publish(args: argparse.Namespace) -> int:
 
     with local_services() as services:
         files = published_files(services)
-    out: Path = args.out
+    out = Path(args.out)
+    for relative in files:
+        refuse_linked_directories(out, relative)
     for relative, body in files.items():
         write_whole(out / relative, body)
     if args.json:
@@ -97,6 +103,19 @@ def published_files(services: Services) -> dict[str, bytes]:
 
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def refuse_linked_directories(out: Path, relative: str) -> None:
+    """UsageError if a directory between ``out`` and ``relative`` is a symbolic link (or
+    not a directory): the files must land under ``out``, not wherever a link points.
+    ``out`` itself may be a link: the operator named it."""
+    from wallet.cli.fields import UsageError
+
+    here = out
+    for part in Path(relative).parts[:-1]:
+        here = here / part
+        if here.is_symlink() or (here.exists() and not here.is_dir()):
+            raise UsageError(f"{here} is a symbolic link or not a directory: nothing published")
 
 
 def write_whole(path: Path, body: bytes) -> None:
