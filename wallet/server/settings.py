@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -192,7 +193,8 @@ class Settings(PublicSettings):
         description=(
             "Addresses or networks (comma-separated) of the reverse proxies in front of"
             " `elicense serve`: only a request from one of them has its X-Forwarded-For"
-            " (and X-Forwarded-Proto) believed. Empty: none (the peer's address counts)."
+            " (and X-Forwarded-Proto) believed. Empty: none (the peer's address counts);"
+            " anything but an address or network (`*` included) stops the start."
         ),
     )
     bundle_item_concurrency: int = Field(
@@ -210,6 +212,22 @@ class Settings(PublicSettings):
                 storage_from_string(self.rate_limit_storage)
             except ConfigurationError as exc:
                 raise ValueError(f"ELICENSE_RATE_LIMIT_STORAGE: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _check_trusted_proxies(self) -> Self:
+        for entry in filter(None, (e.strip() for e in self.trusted_proxies.split(","))):
+            if entry == "*":
+                raise ValueError(
+                    "ELICENSE_TRUSTED_PROXIES: '*' would believe X-Forwarded-For from anyone,"
+                    " so every client could choose its own rate-limit key: name the proxies"
+                )
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ELICENSE_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from None
         return self
 
     @property

@@ -95,6 +95,16 @@ def test_settings_refuse_limits_that_do_not_read(settings: Settings) -> None:
         Settings(**{**settings.model_dump(), "rate_limit_storage": "carrier-pigeon://loft"})
 
 
+def test_settings_take_only_addresses_and_networks_as_trusted_proxies(settings: Settings) -> None:
+    """'*' would let any client pick its own rate-limit key through X-Forwarded-For."""
+    for proxies in ("*", "not-an-ip", "10.0.0.0/33", "127.0.0.1, *"):
+        with pytest.raises(ValueError, match="ELICENSE_TRUSTED_PROXIES"):
+            Settings(**{**settings.model_dump(), "trusted_proxies": proxies})
+    for proxies in ("", "127.0.0.1", "10.0.0.0/8, ::1, fd00::/8"):
+        read = Settings(**{**settings.model_dump(), "trusted_proxies": proxies})
+        assert read.trusted_proxies == proxies
+
+
 def test_the_memory_storage_sweeps_in_its_own_time() -> None:
     """SweptMemoryStorage replaces limits' 10-ms sweep by overriding a name-mangled
     method: if a new limits renames it, this fails rather than the override going
