@@ -51,7 +51,8 @@ it raises one of these.
     ├── EngineUnavailable (retry_after) .......... engine_unavailable       503
     ├── DatabaseUnavailable (retry_after) ........ database_unavailable     503
     │   ├── DatabaseReadOnly ..................... database_read_only       503
-    │   └── SchemaBehind ......................... schema_behind            503
+    │   ├── SchemaBehind ......................... schema_behind            503
+    │   └── SchemaUnknown ........................ schema_unknown           503
     ├── DatabaseFull ............................. database_full            507
     ├── AccountLocked ............................ account_locked           423
     ├── RateLimited (retry_after) ................ rate_limited             429
@@ -179,6 +180,7 @@ from issuers.errors._storage import (
     DatabaseReadOnly,
     DatabaseUnavailable,
     SchemaBehind,
+    SchemaUnknown,
 )
 from issuers.errors._verdicts import (
     Base45Invalid,
@@ -278,6 +280,7 @@ __all__ = [
     "RuntimeDestroyed",
     "SchemaBehind",
     "SchemaInvalid",
+    "SchemaUnknown",
     "SettingsError",
     "SignatureInvalid",
     "StatusListExpired",

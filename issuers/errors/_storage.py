@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from issuers.errors._requests import ElicenseError
 
-__all__ = ["DatabaseFull", "DatabaseReadOnly", "DatabaseUnavailable", "SchemaBehind"]
+__all__ = [
+    "DatabaseFull",
+    "DatabaseReadOnly",
+    "DatabaseUnavailable",
+    "SchemaBehind",
+    "SchemaUnknown",
+]
 
 
 class DatabaseUnavailable(ElicenseError):
@@ -39,6 +45,17 @@ class SchemaBehind(DatabaseUnavailable):
     ready without a restart. ``details`` names the revisions (no personal data)."""
 
     code = "schema_behind"
+    retry_after = 10
+
+
+class SchemaUnknown(DatabaseUnavailable):
+    """The database is at a schema revision this version's migrations do not know: a
+    newer release migrated it. This version cannot upgrade it and must not use it;
+    ``GET /readyz`` says so (a rolling deploy's old processes, until they are
+    replaced) and ``elicense db`` / ``serve`` / ``worker`` refuse, naming the way out:
+    run that release, or restore. ``details`` names the revisions (no personal data)."""
+
+    code = "schema_unknown"
     retry_after = 10
 
 

@@ -4,7 +4,13 @@
 file under ``ELICENSE_DATA_DIR``) to the head of the migrations this version carries
 and prints the revision it found and the one it left; at the head it changes nothing
 (run it as often as you like, e.g. before every deploy). ``current`` only reads: the
-revision and whether it is the head; exit 0 at the head, 1 behind (or no schema).
+revision and whether it is the head; exit 0 at the head, 1 behind (or no schema in a
+database that exists), 2 when there is nothing to read (a SQLite file that does not
+exist, a database that does not answer).
+
+A database at a revision this version does not know (a newer release migrated it) is
+neither: ``current`` and ``upgrade`` say so in one line and exit 2, changing nothing;
+run that release, or restore.
 
 Outside demo mode ``elicense serve`` and ``elicense worker`` refuse to start on a
 schema that is not at the head and name ``elicense db upgrade``; demo mode migrates
@@ -54,11 +60,14 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _current(args: argparse.Namespace) -> int:
+    from wallet.cli.fields import UsageError
     from wallet.cli.local import database_engine
-    from wallet.server.schema import UPGRADE_COMMAND, schema_state
+    from wallet.server.schema import UPGRADE_COMMAND, schema_state, unknown_message
 
     with database_engine(create=False) as (engine, shown):
         state = schema_state(engine)
+    if state.unknown:
+        raise UsageError(unknown_message(state, shown))
     if state.at_head:
         print(f"{shown}: {state.current_text} (the head)")
         return 0

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from issuers.clock import Clock, utc_now
+from issuers.errors import SchemaUnknown
 from issuers.store.database import make_engine
 from verifiers.verdict import VerifierContext
 from wallet.cli.fields import UsageError
@@ -45,9 +46,12 @@ def _refuse_missing_file(url: URL) -> None:
 
 @contextmanager
 def database_errors(shown: str) -> Iterator[None]:
-    """A database that cannot be opened or used, as a usage error naming it."""
+    """A database that cannot be opened or used (or whose schema is newer than this
+    release: :class:`SchemaUnknown`), as a usage error naming it."""
     try:
         yield
+    except SchemaUnknown as exc:
+        raise UsageError(exc.message) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise UsageError(f"cannot use the database {shown}: {reason}") from None

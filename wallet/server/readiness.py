@@ -3,7 +3,9 @@
 Ready means the database answers and its schema is at the head of the migrations this
 code carries (:mod:`wallet.server.schema`). Otherwise 503 with ``Retry-After``:
 ``database_unavailable`` (it did not answer within :data:`PROBE_TIMEOUT_S`, or failed)
-or ``schema_behind`` (``details``: the revisions; run ``elicense db upgrade``). A load
+or ``schema_behind`` (``details``: the revisions; run ``elicense db upgrade``) or
+``schema_unknown`` (a revision this code does not know: a newer release migrated the
+database, and this process must be replaced by that release, not upgrade it). A load
 balancer or Kubernetes readiness probe polls it; it needs no credentials and tells
 nothing personal.
 
@@ -26,8 +28,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuers.error_schema import error_responses
-from issuers.errors import DatabaseUnavailable, ElicenseError, SchemaBehind
-from wallet.server.schema import UPGRADE_COMMAND, SchemaState, head_revisions, schema_state
+from issuers.errors import DatabaseUnavailable, ElicenseError, SchemaBehind, SchemaUnknown
+from wallet.server.schema import (
+    UPGRADE_COMMAND,
+    SchemaState,
+    head_revisions,
+    known_revisions,
+    schema_state,
+)
 
 __all__ = ["HOLD_S", "PROBE_TIMEOUT_S", "Readiness", "install"]
 
@@ -82,6 +90,12 @@ class Readiness:
 def _verdict(state: SchemaState | None) -> SchemaState:
     if state is None:
         raise DatabaseUnavailable("the database did not answer the readiness probe")
+    if state.unknown:
+        raise SchemaUnknown(
+            f"the database schema is at {state.current_text}, which this release does not"
+            " know (a newer release migrated it): run that release, or restore",
+            details={"current": list(state.current), "head": list(state.heads)},
+        )
     if not state.at_head:
         raise SchemaBehind(
             f"the database schema is at {state.current_text}, not at the head"
@@ -95,6 +109,7 @@ def install(app: FastAPI, engine: Engine) -> Readiness:
     """``GET /readyz`` on ``app``, probing ``engine``."""
     readiness = Readiness(engine)
     head_revisions()  # the migration scripts read now, not by the first probe (~1 s)
+    known_revisions()
 
     not_ready = error_responses(503)
     not_ready[503]["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
@@ -102,7 +117,8 @@ def install(app: FastAPI, engine: Engine) -> Readiness:
     @app.get("/readyz", tags=["ops"], responses=not_ready)
     async def readyz() -> dict[str, str]:
         """200 when the database answers and its schema is at the head; 503
-        ``database_unavailable`` or ``schema_behind`` with Retry-After otherwise."""
+        ``database_unavailable``, ``schema_behind`` or ``schema_unknown`` with
+        Retry-After otherwise."""
         state = await readiness.check()
         return {"status": "ready", "schema": state.current_text}
 

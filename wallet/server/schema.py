@@ -11,6 +11,11 @@ Who migrates: ``elicense db upgrade`` (an operator's deliberate step, before the
 version's processes start), demo mode by itself, and the CLI's local verbs. Outside
 demo mode ``elicense serve`` and ``elicense worker`` only read :func:`schema_state` and
 refuse to start on a schema that is not at the head; ``GET /readyz`` reads it too.
+
+A database at a revision these scripts do not know (a newer release migrated it) is
+its own case everywhere (:attr:`SchemaState.unknown`): it cannot be upgraded, and
+:func:`upgrade_schema` refuses it (:class:`~issuers.errors.SchemaUnknown`, nothing
+changed) instead of Alembic's "Can't locate revision".
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from issuers.errors import SchemaUnknown
 from issuers.store.database import write_transaction
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -44,6 +50,11 @@ class SchemaState:
         return set(self.current) == set(self.heads)
 
     @property
+    def unknown(self) -> tuple[str, ...]:
+        """The current revisions the migrations this code carries do not know."""
+        return tuple(r for r in self.current if r not in known_revisions())
+
+    @property
     def current_text(self) -> str:
         return ", ".join(self.current) or "none (no schema)"
 
@@ -60,11 +71,22 @@ def alembic_config(engine: Engine) -> Config:
 
 
 @lru_cache(maxsize=1)
-def head_revisions() -> tuple[str, ...]:
-    """The head of the migrations shipped with this code (read from the scripts once)."""
+def _scripts() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return tuple(sorted(ScriptDirectory.from_config(config).get_heads()))
+    return ScriptDirectory.from_config(config)
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> tuple[str, ...]:
+    """The head of the migrations shipped with this code (read from the scripts once)."""
+    return tuple(sorted(_scripts().get_heads()))
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every revision of the migrations shipped with this code."""
+    return frozenset(script.revision for script in _scripts().walk_revisions())
 
 
 def current_revisions(connection: Connection) -> tuple[str, ...]:
@@ -77,9 +99,15 @@ def ensure_schema(engine: Engine) -> None:
 
 def upgrade_schema(engine: Engine) -> tuple[SchemaState, SchemaState]:
     """Migrate to the head (nothing to do at the head); the state before and after,
-    read in the migration's own transaction."""
+    read in the migration's own transaction. Raises :class:`SchemaUnknown` (nothing
+    changed) on a revision these migrations do not know."""
     with write_transaction(engine) as connection:
         before = SchemaState(current_revisions(connection), head_revisions())
+        if before.unknown:
+            raise SchemaUnknown(
+                unknown_message(before, engine.url.render_as_string(hide_password=True)),
+                details={"current": list(before.current), "head": list(before.heads)},
+            )
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -99,8 +127,19 @@ def schema_is_current(engine: Engine) -> bool:
     return schema_state(engine).at_head
 
 
+def unknown_message(state: SchemaState, shown_url: str) -> str:
+    """One line for an operator: a revision from a newer release, and the way out."""
+    return (
+        f"the database {shown_url} is at schema revision {state.current_text}, which this"
+        " release does not know (a newer release migrated it): run that release, or restore"
+    )
+
+
 def behind_message(state: SchemaState, shown_url: str) -> str:
-    """One line for an operator: where the database is, and the command that fixes it."""
+    """One line for an operator: where the database is, and the command that fixes it
+    (or, on a revision from a newer release, :func:`unknown_message`)."""
+    if state.unknown:
+        return unknown_message(state, shown_url)
     return (
         f"the database {shown_url} is at schema revision {state.current_text}, not at the"
         f" head {state.head_text}: run `{UPGRADE_COMMAND}` first"

@@ -1,5 +1,6 @@
 """``GET /readyz`` (issue 12, Serving): ready when the database answers at the schema
-head; 503 ``schema_behind`` or ``database_unavailable`` with Retry-After otherwise,
+head; 503 ``schema_behind``, ``schema_unknown`` or ``database_unavailable`` with
+Retry-After otherwise,
 bounded by a short timeout however the database misbehaves."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 
 from issuers.errors import DatabaseUnavailable, SchemaBehind
 from issuers.store.database import make_engine, write_transaction
@@ -58,6 +59,24 @@ def test_a_schema_behind_is_503_naming_the_command(database_url: str) -> None:
     assert error["code"] == "schema_behind"
     assert "elicense db upgrade" in error["message"]
     assert error["details"] == {"current": ["0012"], "head": [HEAD]}
+
+
+def test_a_schema_from_a_newer_release_is_503_schema_unknown(database_url: str) -> None:
+    engine = _migrated_to(make_engine(database_url), HEAD)
+    try:
+        with write_transaction(engine) as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with TestClient(_app(engine)) as client:
+            response = client.get("/readyz")
+    finally:
+        engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "10"
+    error = response.json()["error"]
+    assert error["code"] == "schema_unknown"
+    assert "which this release does not know (a newer release migrated it)" in error["message"]
+    assert "elicense db upgrade" not in error["message"]
+    assert error["details"] == {"current": ["9999"], "head": [HEAD]}
 
 
 def test_ready_once_upgraded_without_a_restart(database_url: str) -> None:
