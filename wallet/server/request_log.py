@@ -7,7 +7,8 @@ can carry anything), ``status``, ``duration_ms`` and ``request_id``; the formatt
 the worker's ``pid``. Never the raw path, the query string, a header or a body.
 
 The request id is the incoming ``X-Request-ID`` when it is sane (8-64 characters of
-``[A-Za-z0-9._-]``, and no run of 15 digits, which an ID number would be) and a new
+``[A-Za-z0-9._-]``, and no run of 15 digits once ``.``, ``_`` and ``-`` are
+dropped, which an ID number would be) and a new
 random one otherwise; it is sent back in the response's ``X-Request-ID`` and kept in
 ``scope["state"]["request_id"]`` for the app's own records. An exception that escapes
 the app is logged as status 500 (the error handler answers it) and raised on.
@@ -39,7 +40,9 @@ _log = logging.getLogger("elicense.access")
 def request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == _HEADER:
-            if _SANE.fullmatch(value) and not _DIGITS.search(value):
+            # Separators are dropped before looking for digits: 320102-19920708-2466 is
+            # an ID number all the same.
+            if _SANE.fullmatch(value) and not _DIGITS.search(value.translate(None, b"._-")):
                 return str(value.decode("ascii"))
             break
     return secrets.token_hex(8)

@@ -73,6 +73,8 @@ def test_routes_mounts_head_and_unmatched(
         ("x" * 65, False),
         ("has space here", False),
         (f"id-{ZHANG_WEI[:17]}", False),  # a run of 15+ digits: an ID number, perhaps
+        (f"id-{ZHANG_WEI[:6]}-{ZHANG_WEI[6:14]}-{ZHANG_WEI[14:]}", False),  # split by -
+        (f"{ZHANG_WEI[:6]}.{ZHANG_WEI[6:14]}_{ZHANG_WEI[14:17]}", False),  # or . and _
     ],
 )
 def test_an_incoming_request_id_is_kept_when_sane(
