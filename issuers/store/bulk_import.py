@@ -18,9 +18,17 @@ that line.
 
 **Interrupted, run it again.** Each batch is one transaction (:mod:`batch_mint`), so an
 interruption leaves whole batches. Every line mints under a key, its own ``mint_key``
-or ``import:<line number>:<SHA-256 of the line>``, so a second run of the same file
-finds what the first committed and mints only the rest (a changed line is a new
-certificate).
+or ``import:<SHA-256 of its content>`` (canonical JSON of what it asks for, whatever
+its place in the file, its spacing or the order of its keys), so a second run of the
+file, or of any edit of it, finds what was committed and mints only what is new (a
+changed line is a new certificate). Within one file a line identical to an earlier one
+is reported (``duplicate_line``) and a ``mint_key`` met again with other content too
+(``conflict``, field ``mint_key``); the first is minted, the counts are what was
+stored. The keys met are held as digests: about 115 bytes a line.
+
+A line is read at most :data:`MAX_LINE_BYTES` + 1 bytes at a time
+(:func:`read_lines`): a longer one is reported and read past in bounded chunks.
+Messages name no holder's data: the line, the code and the field say what is wrong.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Engine, select, text
 
@@ -51,7 +59,7 @@ from issuers.store.tables import certificates
 if TYPE_CHECKING:
     from issuers.store.issuance import IssuanceService
 
-__all__ = ["BadLine", "ImportReport", "database_size", "import_lines", "parse_line"]
+__all__ = ["BadLine", "ImportReport", "database_size", "import_lines", "parse_line", "read_lines"]
 
 REQUIRED = frozenset({"type", "issuer", "fields"})
 OPTIONAL = frozenset({"holder", "valid_from", "valid_until", "mint_key"})
@@ -77,19 +85,37 @@ class ImportReport:
     batches: int = 0
 
 
+def read_lines(source: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``source``, none held longer than ``MAX_LINE_BYTES + 1`` bytes: a
+    longer line is cut there (:func:`parse_line` reports it) and the rest of it read
+    past in chunks of ``MAX_LINE_BYTES``."""
+    while raw := source.readline(MAX_LINE_BYTES + 1):
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := source.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+        yield raw
+
+
 def parse_line(number: int, raw: bytes) -> Prepared | BadLine | None:
     """One line validated into a request, or why not; ``None`` for a blank line."""
+    parsed = _parse(number, raw)
+    return parsed[0] if isinstance(parsed, tuple) else parsed
+
+
+def _parse(number: int, raw: bytes) -> tuple[Prepared, int] | BadLine | None:
+    """:func:`parse_line` and a digest of the line's content (what it asks for)."""
     if not raw.strip():
         return None
     try:
         if len(raw) > MAX_LINE_BYTES:
             raise InvalidInput(f"the line is longer than {MAX_LINE_BYTES} bytes")
-        return prepare(_request(number, raw))
+        request, digest = _request(raw)
+        return prepare(request), int.from_bytes(digest[:8])
     except ElicenseError as exc:
         return BadLine(number, exc.code, exc.message, exc.field)
 
 
-def _request(number: int, raw: bytes) -> MintRequest:
+def _request(raw: bytes) -> tuple[MintRequest, bytes]:
     try:
         item = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):  # "[[[[...": RecursionError
@@ -107,12 +133,23 @@ def _request(number: int, raw: bytes) -> MintRequest:
         raise InvalidInput(f"mint_key is longer than {MAX_MINT_KEY} characters", field="mint_key")
     if not isinstance(item["fields"], dict):
         raise InvalidInput("fields must be an object", field="fields")
-    key = item.get("mint_key") or f"import:{number}:{hashlib.sha256(raw.strip()).hexdigest()[:40]}"
-    return MintRequest(
-        item["type"], item["issuer"], item["fields"], holder=item.get("holder"),
-        valid_from=_date(item, "valid_from"), valid_until=_date(item, "valid_until"),
-        mint_key=key,
+    valid_from, valid_until = _date(item, "valid_from"), _date(item, "valid_until")
+    content = {
+        "type": item["type"], "issuer": item["issuer"], "fields": item["fields"],
+        "holder": item.get("holder"), "valid_from": valid_from and valid_from.isoformat(),
+        "valid_until": valid_until and valid_until.isoformat(),
+    }  # fmt: skip
+    canonical = json.dumps(
+        {k: v for k, v in content.items() if v is not None},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     )  # fmt: skip
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).digest()
+    key = item.get("mint_key") or f"import:{digest.hex()[:40]}"
+    request = MintRequest(
+        item["type"], item["issuer"], item["fields"], holder=item.get("holder"),
+        valid_from=valid_from, valid_until=valid_until, mint_key=key,
+    )  # fmt: skip
+    return request, digest
 
 
 def _date(item: dict[str, Any], name: str) -> date | None:
@@ -120,10 +157,30 @@ def _date(item: dict[str, Any], name: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
+        if isinstance(value, str):
+            return date.fromisoformat(value)
     except ValueError:
         pass
     raise InvalidInput(f"{name} must be a date, YYYY-MM-DD", field=name)
+
+
+class _Met:
+    """The keys met in this run (a digest of each, to the digest of its content): a
+    line met again is a duplicate, or with other content a conflict."""
+
+    def __init__(self) -> None:
+        self._content: dict[int, int] = {}
+
+    def again(self, number: int, request: MintRequest, content: int) -> BadLine | None:
+        mint_key = str(request.mint_key).encode("utf-8", "surrogatepass")
+        key = int.from_bytes(hashlib.sha256(mint_key).digest()[:12])
+        earlier = self._content.get(key)
+        if earlier is None:
+            self._content[key] = content
+            return None
+        if earlier == content:
+            return BadLine(number, "duplicate_line", "the same as an earlier line")
+        return BadLine(number, "conflict", "mint_key of an earlier line", "mint_key")
 
 
 def import_lines(
@@ -163,12 +220,10 @@ def _batches(
     issuer_known: Callable[[str], bool],
 ) -> Iterator[list[tuple[int, Prepared]]]:
     batch: list[tuple[int, Prepared]] = []
+    met = _Met()
     for number, raw in enumerate(lines, 1):
         report.lines = number
-        parsed = parse_line(number, raw)
-        if isinstance(parsed, Prepared) and not issuer_known(parsed.request.issuer_uscc):
-            uscc = parsed.request.issuer_uscc
-            parsed = BadLine(number, "not_found", f"no issuer {uscc}", "issuer")
+        parsed = _judge(number, raw, met, issuer_known)
         if isinstance(parsed, BadLine):
             report.bad.append(parsed)
             on_bad(parsed)
@@ -179,6 +234,18 @@ def _batches(
                 batch = []
     if batch:
         yield batch
+
+
+def _judge(
+    number: int, raw: bytes, met: _Met, issuer_known: Callable[[str], bool]
+) -> Prepared | BadLine | None:
+    parsed = _parse(number, raw)
+    if not isinstance(parsed, tuple):
+        return parsed
+    prepared, content = parsed
+    if not issuer_known(uscc := prepared.request.issuer_uscc):
+        return BadLine(number, "not_found", f"no issuer {uscc}", "issuer")
+    return met.again(number, prepared.request, content) or prepared
 
 
 def _mint(
