@@ -36,6 +36,9 @@ SUITES = {
     "metrics": "metrics_overhead",
     "limits": "rate_limit_cost",
 }
+# The request path's own costs are supporting figures with no target: always their
+# quick form, so the whole run stays within its 10 minutes (they took 52 s in full).
+ALWAYS_QUICK = frozenset({"logs", "metrics", "limits"})
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     for index, name in enumerate(names, 1):
         print(f"== [{index}/{len(names)}] {name} ==", file=sys.stderr, flush=True)
-        got, failure, seconds = run_suite(name, args.quick)
+        got, failure, seconds = run_suite(name, args.quick or name in ALWAYS_QUICK)
         figures += got
         timings[name] = seconds
         if failure is not None:
