@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.app_fixtures import TEST_ADMIN_TOKEN, TEST_MASTER_KEY
-from tests.e2e.demo_server import ELICENSE, HOST, demo_env, free_port
+from tests.e2e.demo_server import ELICENSE, HOST, demo_env, free_port, stop_process
 from tests.helpers import LI_NA, PASSWORDS, ZHANG_WEI
 from tests.wallet.matrix_rows import ROWS
 from tests.wallet.roles import Role, World, build_world
@@ -148,12 +148,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path, dict[
         _wait_ready(server, base, stderr)
         yield base, stderr, env
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+        stop_process(server)
 
 
 def _wait_ready(server: subprocess.Popen[bytes], base: str, stderr: Path) -> None:
