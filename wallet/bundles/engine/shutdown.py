@@ -12,6 +12,14 @@ to a database that may be gone or emptied, long after.
 refuse every new connection afterwards: such a thread fails at its next database
 access (DBOS logs the failed poll, or the workflow's step raises and its thread ends)
 and its workflow stays as recorded, to be recovered by the next launch.
+
+A thread that was in the middle of a query when the engine was disposed still holds
+its connection; ``dispose`` leaves checked-out connections alone, and when the thread
+returns it the old pool would keep it open until the pool is garbage-collected. A
+sealed engine closes every connection handed back to it instead. DBOS disposes its
+engine inside the destroy, so :func:`close_returned` goes on before it: a listener
+added later would reach only the pool that replaced the one the thread's connection
+came from.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from sqlalchemy import Engine, event
 
 from issuers.errors import RuntimeDestroyed
 
-__all__ = ["seal", "system_engine"]
+__all__ = ["close_returned", "seal", "system_engine"]
 
 
 def system_engine() -> Engine | None:
@@ -39,8 +47,22 @@ def _refuse(*_: Any, **__: Any) -> None:
     raise RuntimeDestroyed("the bundle workflow runtime was destroyed")
 
 
+def _close_on_return(dbapi_connection: Any, _record: Any) -> None:
+    if dbapi_connection is not None:
+        dbapi_connection.close()
+
+
+def close_returned(engine: Engine) -> None:
+    """From now on every connection handed back to ``engine``'s pool is closed, in
+    this pool and in those a later dispose replaces it with (they copy its listeners).
+    """
+    if not event.contains(engine, "checkin", _close_on_return):
+        event.listen(engine, "checkin", _close_on_return)
+
+
 def seal(engine: Engine) -> None:
-    """From now on ``engine`` opens no connection (its pool was disposed by DBOS)."""
+    """From now on ``engine`` opens no connection, and closes each one handed back."""
     if not event.contains(engine, "do_connect", _refuse):
         event.listen(engine, "do_connect", _refuse)
+    close_returned(engine)  # before the dispose: the old pool is where held ones return
     engine.dispose()
