@@ -6,6 +6,10 @@ Everything above this module signs with :meth:`SigningKey.sign` and verifies wit
 * Ed25519 (COSE ``EdDSA``, alg -8; RFC 8032) is the default.
 * ES256 (ECDSA P-256 with SHA-256, alg -7) is supported. COSE and JWS carry ECDSA
   signatures as the fixed-width ``r || s`` (RFC 9053 §2.1), not DER.
+* SM2 with SM3 (国密, GB/T 32918.2; JOSE ``SM2``, COSE alg -48, both from
+  draft-dang-webauthn-sm2-00) is supported through :mod:`issuers.crypto.sm2`, with the
+  standard's default user ID unless ``ELICENSE_SM2_USER_ID`` says otherwise. Its JWK is
+  ``{"kty": "EC", "crv": "SM2", "x", "y"}`` and its signature the 64-byte ``r || s``.
 * ``kid`` is the RFC 7638 JWK thumbprint: SHA-256 over the required members of the
   public JWK, in lexicographic order, with no white space (§3.2).
 """
@@ -26,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from issuers.crypto import sm2, sm2_pkcs8
 from issuers.crypto.base64url import b64url, b64url_decode
 from issuers.errors import InvalidInput, SignatureInvalid
 
@@ -42,8 +47,8 @@ __all__ = [
     "jwk_thumbprint",
 ]
 
-PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
-PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | sm2.Sm2PrivateKey
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | sm2.Sm2PublicKey
 
 # RFC 7517 §9.2 / RFC 7518 §6: members that would make a JWK private. A JWK that
 # claims to be a public key (an anchor, a trust-list entry, a holder key) is refused
@@ -56,6 +61,7 @@ class Algorithm(StrEnum):
 
     EDDSA = "EdDSA"
     ES256 = "ES256"
+    SM2 = "SM2"  # SM2 with SM3, draft-dang-webauthn-sm2-00 §4.2
 
     @property
     def cose_id(self) -> int:
@@ -69,7 +75,11 @@ class Algorithm(StrEnum):
         return alg
 
 
-_COSE_IDS = {Algorithm.EDDSA: -8, Algorithm.ES256: -7}
+# draft-dang-webauthn-sm2-00 §4.4 asks for -48 for SM2. The draft expired unregistered
+# and IANA has since given -48 to ML-DSA-44; a verifier here takes -48 as SM2 only for
+# a trusted key whose own algorithm is SM2 (cose_sign1 checks the pair), so the two
+# cannot be confused in our credentials. Kept for the SM2 COSE code that uses it.
+_COSE_IDS = {Algorithm.EDDSA: -8, Algorithm.ES256: -7, Algorithm.SM2: -48}
 _BY_COSE_ID = {cose_id: alg for alg, cose_id in _COSE_IDS.items()}
 
 # cryptography's own Ed25519 public key class (its ABC's one implementation): comparing
@@ -97,6 +107,9 @@ class VerifyingKey:
             key = self.key
             if _is_ed25519(key):
                 key.verify(signature, data)
+            elif type(key) is sm2.Sm2PublicKey:
+                if not key.verify(signature, data, sm2.configured_user_id()):
+                    raise InvalidSignature
             else:
                 if len(signature) != 64:
                     raise InvalidSignature
@@ -112,6 +125,13 @@ class VerifyingKey:
         if isinstance(self.key, ed25519.Ed25519PublicKey):
             raw = self.key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             return {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw)}
+        if isinstance(self.key, sm2.Sm2PublicKey):
+            return {
+                "crv": "SM2",
+                "kty": "EC",
+                "x": b64url(self.key.x.to_bytes(32, "big")),
+                "y": b64url(self.key.y.to_bytes(32, "big")),
+            }
         numbers = self.key.public_numbers()
         return {
             "crv": "P-256",
@@ -153,6 +173,11 @@ class VerifyingKey:
                 y = int.from_bytes(b64url_decode(jwk["y"]), "big")
                 numbers = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1())
                 return cls(Algorithm.ES256, numbers.public_key())
+            if kty == "EC" and crv == "SM2":
+                x_bytes, y_bytes = b64url_decode(jwk["x"]), b64url_decode(jwk["y"])
+                if len(x_bytes) != 32 or len(y_bytes) != 32:  # RFC 7518 §6.2.1.2: full length
+                    raise ValueError("SM2 coordinates are 32 bytes each")
+                return cls(Algorithm.SM2, sm2.Sm2PublicKey.from_bytes(x_bytes + y_bytes))
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"unreadable JWK: {exc}", field="jwk") from None
         raise InvalidInput(f"unsupported JWK kty={kty!r} crv={crv!r}", field="jwk")
@@ -178,19 +203,27 @@ class SigningKey:
     def generate(cls, alg: Algorithm = Algorithm.EDDSA) -> SigningKey:
         if alg is Algorithm.EDDSA:
             return cls(alg, ed25519.Ed25519PrivateKey.generate())
+        if alg is Algorithm.SM2:
+            return cls(alg, sm2.Sm2PrivateKey.generate())
         return cls(alg, ec.generate_private_key(ec.SECP256R1()))
 
     def sign(self, data: bytes) -> bytes:
         if isinstance(self.key, ed25519.Ed25519PrivateKey):
             return self.key.sign(data)
+        if isinstance(self.key, sm2.Sm2PrivateKey):
+            return self.key.sign(data, sm2.configured_user_id())
         r, s = decode_dss_signature(self.key.sign(data, ec.ECDSA(hashes.SHA256())))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
     @property
     def public(self) -> VerifyingKey:
+        if isinstance(self.key, sm2.Sm2PrivateKey):
+            return VerifyingKey(self.alg, self.key.public)
         return VerifyingKey(self.alg, self.key.public_key())
 
     def to_pkcs8(self) -> bytes:
+        if isinstance(self.key, sm2.Sm2PrivateKey):
+            return sm2_pkcs8.dump(self.key)
         return self.key.private_bytes(
             serialization.Encoding.DER,
             serialization.PrivateFormat.PKCS8,
@@ -199,6 +232,8 @@ class SigningKey:
 
     @classmethod
     def from_pkcs8(cls, der: bytes) -> SigningKey:
+        if sm2_pkcs8.is_sm2(der):
+            return cls(Algorithm.SM2, sm2_pkcs8.load(der))
         key = serialization.load_der_private_key(der, password=None)
         if isinstance(key, ed25519.Ed25519PrivateKey):
             return cls(Algorithm.EDDSA, key)
@@ -208,6 +243,8 @@ class SigningKey:
 
     def to_pem(self) -> bytes:
         """PKCS #8 PEM, unencrypted: for a device's key file that only it can read."""
+        if isinstance(self.key, sm2.Sm2PrivateKey):
+            return sm2_pkcs8.pem(self.to_pkcs8())
         return self.key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -216,6 +253,9 @@ class SigningKey:
 
     @classmethod
     def from_pem(cls, pem: bytes) -> SigningKey:
+        der = sm2_pkcs8.from_pem(pem)
+        if der is not None:
+            return cls(Algorithm.SM2, sm2_pkcs8.load(der))
         try:
             key = serialization.load_pem_private_key(pem, password=None)
         except (ValueError, TypeError):

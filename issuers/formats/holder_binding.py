@@ -5,12 +5,18 @@ represented as a COSE_Key ... ``cnf = { 1: COSE_Key }``". The COSE_Key is RFC 90
 (https://www.rfc-editor.org/rfc/rfc9052#section-7) with the key type parameters of
 RFC 9053 §7.1 (EC2) and §7.2 (OKP):
 
-======================  ====  ===  ==========================================
-key type                kty   crv  further parameters
-======================  ====  ===  ==========================================
-OKP, Ed25519 (EdDSA)    1     6    -2 ``x`` (32 bytes)
-EC2, P-256 (ES256)      2     1    -2 ``x`` (32 bytes), -3 ``y``: the sign bit
-======================  ====  ===  ==========================================
+======================  ====  ======  ==========================================
+key type                kty   crv     further parameters
+======================  ====  ======  ==========================================
+OKP, Ed25519 (EdDSA)    1     6       -2 ``x`` (32 bytes)
+EC2, P-256 (ES256)      2     1       -2 ``x`` (32 bytes), -3 ``y``: the sign bit
+EC2, SM2 (国密 SM2)     2     -65537  -2 ``x`` (32 bytes), -3 ``y``: the sign bit
+======================  ====  ======  ==========================================
+
+The SM2 curve has no value in IANA's COSE Elliptic Curves registry (the draft
+draft-dang-webauthn-sm2 expired unregistered), so it takes the private-use value -65537
+(RFC 9053 §11.3: "Integer values less than -65536"). A COSE_Key that names its ``alg`` uses -48,
+SM2's COSE algorithm in :mod:`issuers.crypto.keys`.
 
 RFC 9053 §7.1.1: ``y`` "contains either the sign bit or the value of the
 y-coordinate, depending on whether point compression is used". We write the
@@ -30,13 +36,15 @@ import cbor2
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from issuers.crypto import sm2
 from issuers.crypto.keys import Algorithm, VerifyingKey
-from issuers.errors import ClaimsInvalid, HolderBindingMissing
+from issuers.errors import ClaimsInvalid, HolderBindingMissing, InvalidInput
 
 CNF_COSE_KEY = 1  # RFC 8747 §3.1: 1 COSE_Key, 2 Encrypted_COSE_Key, 3 kid
 KTY, ALG, CRV, X, Y = 1, 3, -1, -2, -3
 KTY_OKP, KTY_EC2 = 1, 2
 CRV_P256, CRV_ED25519 = 1, 6
+CRV_SM2 = -65537  # private use: no registered value (see above)
 _MAPS = (dict, cbor2.frozendict)
 
 
@@ -45,6 +53,13 @@ def confirmation_for(key: VerifyingKey) -> dict[int, Any]:
     if isinstance(key.key, ed25519.Ed25519PublicKey):
         raw = key.key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         cose_key: dict[int, Any] = {KTY: KTY_OKP, CRV: CRV_ED25519, X: raw}
+    elif isinstance(key.key, sm2.Sm2PublicKey):
+        cose_key = {
+            KTY: KTY_EC2,
+            CRV: CRV_SM2,
+            X: key.key.x.to_bytes(32, "big"),
+            Y: bool(key.key.y & 1),
+        }
     else:
         numbers = key.key.public_numbers()
         cose_key = {
@@ -93,6 +108,18 @@ def holder_key_from(confirmation: Mapping[Any, Any] | None) -> VerifyingKey:
         except ValueError:
             raise ClaimsInvalid("cnf COSE_Key is not a point on P-256") from None
         return VerifyingKey(Algorithm.ES256, public)
+    if kty == KTY_EC2 and crv == CRV_SM2 and type(kty) is int and type(crv) is int:
+        _expect_alg(cose_key, Algorithm.SM2)
+        x = _coordinate(cose_key, X, "x")
+        y = cose_key.get(Y)
+        try:
+            if type(y) is bool:
+                sm2_point = sm2.Sm2PublicKey.from_compressed(x, y)
+            else:
+                sm2_point = sm2.Sm2PublicKey.from_bytes(x + _coordinate(cose_key, Y, "y"))
+        except InvalidInput:
+            raise ClaimsInvalid("cnf COSE_Key is not a point on the SM2 curve") from None
+        return VerifyingKey(Algorithm.SM2, sm2_point)
     raise ClaimsInvalid(f"unsupported cnf COSE_Key kty={kty!r} crv={crv!r}")
 
 

@@ -47,11 +47,16 @@ def _share(issuer: SigningKey, holder: SigningKey, names: list[str]) -> str:
     return sd_jwt.bind(issued.presentation(names), holder, aud=AUD, nonce=NONCE, iat=NOW)
 
 
+# What the sd-jwt library (jwcrypto underneath) can verify; it has no SM2, whose shares
+# tests/interop/test_sm2_shares.py checks with gmssl.
+LIBRARY_ALGORITHMS = [Algorithm.EDDSA, Algorithm.ES256]
+
+
 def _jwk(key: SigningKey) -> JWK:
     return JWK.from_json(json.dumps(key.public.to_jwk()))
 
 
-@pytest.mark.parametrize("issuer_alg", list(Algorithm), ids=str)
+@pytest.mark.parametrize("issuer_alg", LIBRARY_ALGORITHMS, ids=str)
 def test_es256_holder_keys_verify_with_the_library_as_it_is(issuer_alg: Algorithm) -> None:
     issuer = SigningKey.generate(issuer_alg)
     text = _share(issuer, SigningKey.generate(Algorithm.ES256), ["name", "members"])
@@ -64,7 +69,7 @@ def test_es256_holder_keys_verify_with_the_library_as_it_is(issuer_alg: Algorith
     assert payload["vct"] == "urn:elicense:vct:household_register"
 
 
-@pytest.mark.parametrize("issuer_alg", list(Algorithm), ids=str)
+@pytest.mark.parametrize("issuer_alg", LIBRARY_ALGORITHMS, ids=str)
 def test_eddsa_holder_keys_verify_when_the_alg_is_passed(issuer_alg: Algorithm) -> None:
     issuer = SigningKey.generate(issuer_alg)
     text = _share(issuer, SigningKey.generate(Algorithm.EDDSA), ["birth_date"])

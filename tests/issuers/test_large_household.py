@@ -87,7 +87,7 @@ def test_binding_a_copy_of_it_is_refused_by_the_issuer(
         )
 
 
-@pytest.mark.parametrize("alg", list(Algorithm), ids=str)
+@pytest.mark.parametrize("alg", [Algorithm.EDDSA, Algorithm.ES256], ids=str)  # sd-jwt: no SM2
 def test_its_sd_jwt_vc_issues_and_verifies_with_the_reference_library(
     client: TestClient, admin_headers: dict[str, str], services: Services, alg: Algorithm
 ) -> None:
