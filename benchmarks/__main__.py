@@ -31,6 +31,8 @@ SUITES = {
     "mint": "mint_speed",
     "http": "http_speed",
     "import": "import_speed",
+    # SM2 (国密, issue 13) against Ed25519 and the raw SM2 verifies (no target).
+    "sm2": "sm2_speed",
     # What the request path's own parts cost (no target: figures for the reader).
     "logs": "request_log_overhead",
     "metrics": "metrics_overhead",
