@@ -62,6 +62,12 @@ _OTHER_CONNECTIONS = text(
     "AND application_name <> :fixture"
 ).bindparams(fixture=_FIXTURE_APPLICATION_NAME)
 
+_OTHER_CONNECTION_STATES = text(
+    "SELECT coalesce(state, ''), coalesce(query, '') FROM pg_stat_activity "
+    "WHERE datname = current_database() AND backend_type = 'client backend' "
+    "AND application_name <> :fixture"
+).bindparams(fixture=_FIXTURE_APPLICATION_NAME)
+
 # One round trip: throw out connections the previous test left open (they could hold
 # locks), drop everything the test role owns in this database, and prove it is empty.
 _EMPTY_DATABASE = """
@@ -254,9 +260,13 @@ def _fail_on_leaked_connections(resetter: Engine) -> None:
         if time.monotonic() >= deadline:
             break
         time.sleep(0.02)
+    with resetter.connect() as conn:
+        seen = conn.execute(_OTHER_CONNECTION_STATES).all()
+    states = "; ".join(f"{state} ({query[:120]!r})" for state, query in seen)
     pytest.fail(
         f"the test left {leaked} connection(s) to its database open: dispose every "
-        "engine it created (engine.dispose()), including one an app or a CLI call made",
+        "engine it created (engine.dispose()), including one an app or a CLI call made. "
+        f"Their states and last queries: {states}",
         pytrace=False,
     )
 

@@ -37,7 +37,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from issuers.errors import EngineUnavailable
 from wallet.bundles.engine.binding import Bound, bind, unbind
-from wallet.bundles.engine.shutdown import close_returned, seal, system_engine
+from wallet.bundles.engine.shutdown import (
+    close_returned,
+    finish,
+    seal,
+    system_engine,
+    workflow_threads,
+)
 from wallet.bundles.engine.sqlite_system import sqlite_system_engine, use_write_ahead_log
 from wallet.bundles.engine.workflows import (
     APPLICATION_QUEUE,
@@ -162,11 +168,13 @@ class WorkflowRuntime:
 
     def destroy(self) -> None:
         system = system_engine()  # DBOS's own; sealed below (see .shutdown)
+        threads = workflow_threads()
         if system is not None:
             close_returned(system)  # a step's connection, in use while DBOS disposes
         DBOS.destroy()
         if system is not None:
             seal(system)
+        finish(threads)
         if self._engine is not None:
             self._engine.dispose()  # DBOS leaves an engine it was given open
             self._engine = None

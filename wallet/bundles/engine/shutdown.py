@@ -24,13 +24,17 @@ came from.
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 from issuers.errors import RuntimeDestroyed
 
-__all__ = ["close_returned", "seal", "system_engine"]
+__all__ = ["close_returned", "finish", "seal", "system_engine", "workflow_threads"]
+
+THREAD_WAIT_S = 10.0
 
 
 def system_engine() -> Engine | None:
@@ -41,6 +45,32 @@ def system_engine() -> Engine | None:
     sys_db = getattr(instance, "_sys_db_field", None) if instance is not None else None
     engine = getattr(sys_db, "engine", None)
     return engine if isinstance(engine, Engine) else None
+
+
+def workflow_threads() -> list[threading.Thread]:
+    """The threads of the launched DBOS's workflow executor (none when not launched)."""
+    from dbos import _dbos
+
+    instance = _dbos._dbos_global_instance
+    executor = getattr(instance, "_executor_field", None) if instance is not None else None
+    threads = getattr(executor, "_threads", ())
+    return [t for t in threads if isinstance(t, threading.Thread)]
+
+
+def finish(threads: list[threading.Thread], timeout: float = THREAD_WAIT_S) -> None:
+    """Wait, up to ``timeout`` in all, for workflow threads to end after the seal.
+
+    A sealed runtime's threads end at their next database access, handing back any
+    connection they held (closed then: see :func:`seal`). A process that exits waits
+    for them anyway (Python joins executor threads at exit); one that goes on (a test,
+    an app whose lifespan ended) would otherwise find their connections still open for
+    as long as a step's Python work takes. Threads still running at the deadline are
+    left to end on their own.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _refuse(*_: Any, **__: Any) -> None:
