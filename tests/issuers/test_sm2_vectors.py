@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +27,7 @@ from issuers.errors import InvalidInput, SignatureInvalid
 ROOT = Path(__file__).resolve().parents[2]
 SM2_DIR = ROOT / "samples" / "vectors" / "sm2"
 BACKENDS = ["tongsuo", "gmssl"]
+RECOMMENDED = "recommended_curve.json"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -35,9 +37,6 @@ def load(name: str) -> dict[str, Any]:
 
 def cases(name: str) -> list[Any]:
     return [pytest.param(case, id=case["id"]) for case in load(name)["tests"]]
-
-
-RECOMMENDED = "recommended_curve.json"
 
 
 @cache
@@ -147,6 +146,9 @@ def test_qr_vector_tooling_reads_only_the_top_folder() -> None:
 
     assert qr_vectors.VECTOR_FILES
     assert all(path.parent == qr_vectors.VECTOR_DIR for path in qr_vectors.VECTOR_FILES)
+    script = (ROOT / "scripts" / "make_vectors.py").read_text("utf-8")
+    assert "rglob(" not in script
+    assert set(re.findall(r"glob\((.*?)\)", script)) == {'"*.json"'}
 
 
 # --- Keys: what the standard forbids is refused ------------------------------------
@@ -183,10 +185,9 @@ def test_public_key_from_bytes_refuses(data: bytes) -> None:
 
 
 def test_public_key_from_compressed() -> None:
+    generator_point = sm2.Sm2PublicKey(sm2.GX, sm2.GY)
     gx = sm2.GX.to_bytes(32, "big")
-    assert sm2.Sm2PublicKey.from_compressed(gx, bool(sm2.GY & 1)) == sm2.Sm2PublicKey(
-        sm2.GX, sm2.GY
-    )
+    assert sm2.Sm2PublicKey.from_compressed(gx, bool(sm2.GY & 1)) == generator_point
     with pytest.raises(InvalidInput):
         sm2.Sm2PublicKey.from_compressed(sm2.P.to_bytes(32, "big"), False)
     no_root = next(
