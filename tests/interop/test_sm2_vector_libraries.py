@@ -113,9 +113,10 @@ def test_recommended_vectors_gmalg(case: dict[str, Any]) -> None:
     assert gmalg_verify(point, *args) is case["expected"]["valid"]
 
 
-# gmssl reads r and s as given: s = n makes its scalar multiplication reach the point at
-# infinity, which it cannot represent (it raises); the others it refuses only because
-# the equation happens not to hold (see test_gmssl_does_not_check_ranges_ours_does).
+# gmssl checks only t = (r + s) mod n ≠ 0 and reads r and s as given: s = n makes its
+# scalar multiplication reach the point at infinity, which it cannot represent (it
+# raises TypeError); the other range cases it refuses only because the equation does not
+# hold (test_sm2_cross.py::test_gmssl_does_not_check_ranges_ours_does shows one it takes).
 GMSSL_RAISES = {"s_equals_n"}
 
 
