@@ -12,7 +12,9 @@ The output is deterministic, so the committed files can be checked against the c
   (``SHA-256("elicense test vector key <label>")``); no private key is written out;
 * Ed25519 signatures are deterministic (RFC 8032 §5.1.6), and the one ES256 vector is
   signed with deterministic ECDSA (RFC 6979) through ``cryptography``'s
-  ``deterministic_signing=True``;
+  ``deterministic_signing=True``; the one SM2 vector (国密, GB/T 32918.2 with SM3) with
+  a k derived from the key and the digest (:func:`_sm2_deterministic_k`), signed by
+  gmssl's ``CryptSM2.sign(e, k)``: here only, the service draws a fresh k every time;
 * records are built by ``issuers.minting.build_record`` from ``samples/certificates.json``
   (and ``samples/vector_certificates.json`` for the types only bundles mint)
   and ``samples/issuers.json`` with a fixed clock and fixed serial numbers.
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import hmac
 import json
 import sys
 import zlib
@@ -47,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from issuers.catalogue import get_type
 from issuers.catalogue.compact import codec_for
 from issuers.clock import CHINA_STANDARD_TIME
+from issuers.crypto import sm2
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.formats import base45, cose_sign1, qr_envelope
 from issuers.formats.cwt import ELICENCE, EXP, CredentialClaims
@@ -87,19 +91,58 @@ def vector_es256_key(label: str) -> SigningKey:
     return SigningKey(Algorithm.ES256, ec.derive_private_key(scalar, ec.SECP256R1()))
 
 
-def _sign_es256_deterministic(payload: bytes, key: SigningKey) -> bytes:
-    """COSE_Sign1 (RFC 9052 §4.2) built on cbor2, signed with RFC 6979 ECDSA.
+def vector_sm2_key(label: str) -> SigningKey:
+    """TEST ONLY: an SM2 key whose d is the label's seed reduced into [1, n - 2]."""
+    d = int.from_bytes(_seed(label), "big") % (sm2.N - 2) + 1
+    return SigningKey(Algorithm.SM2, sm2.Sm2PrivateKey(d))
+
+
+def _es256_deterministic(data: bytes, key: SigningKey) -> bytes:
+    """r || s (RFC 9053 §2.1) with the RFC 6979 nonce."""
+    assert isinstance(key.key, ec.EllipticCurvePrivateKey)
+    der = key.key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def _sm2_deterministic_k(d: int, e: bytes, counter: int) -> int:
+    """k in [1, n - 1] from HMAC-SHA-256(d, counter || e): fixed for a key and digest, and
+    secret as long as d is (the generator's keys are public TEST keys anyway)."""
+    mac = hmac.new(d.to_bytes(32, "big"), bytes([counter]) + e, "sha256").digest()
+    return int.from_bytes(mac, "big") % (sm2.N - 1) + 1
+
+
+def _sm2_deterministic(data: bytes, key: SigningKey) -> bytes:
+    """r || s over ``data`` (GB/T 32918.2 §6.1, the default user ID): e = SM3(Z_A || M)
+    from :mod:`issuers.crypto.sm2`, signed by gmssl's ``CryptSM2.sign(e, k)`` with the
+    k of :func:`_sm2_deterministic_k` (the next counter when gmssl refuses a k, §6.1 A5)."""
+    from gmssl.sm2 import CryptSM2
+
+    assert isinstance(key.key, sm2.Sm2PrivateKey)
+    private = key.key
+    e = sm2.message_digest(private.public, data, sm2.DEFAULT_USER_ID)
+    crypt = CryptSM2(private_key=f"{private.d:064x}", public_key="")
+    crypt.public_key = private.public.to_bytes().hex()  # after: the constructor strips "04"
+    for counter in range(8):
+        signed = crypt.sign(e, f"{_sm2_deterministic_k(private.d, e, counter):064x}")
+        if signed is not None:
+            return bytes.fromhex(signed)
+    raise RuntimeError("no SM2 signature in 8 tries")  # pragma: no cover - p ≈ 2^-2000
+
+
+_DETERMINISTIC = {Algorithm.ES256: _es256_deterministic, Algorithm.SM2: _sm2_deterministic}
+
+
+def _sign_deterministic(payload: bytes, key: SigningKey) -> bytes:
+    """COSE_Sign1 (RFC 9052 §4.2) built on cbor2, signed with a deterministic nonce.
 
     The same layout as :func:`issuers.formats.cose_sign1.sign` (``{1: alg, 4: kid}``
     protected, empty unprotected map, tag 18); only the nonce is deterministic.
     """
-    assert isinstance(key.key, ec.EllipticCurvePrivateKey)
     kid = key.public.thumbprint
-    protected = cbor2.dumps({1: Algorithm.ES256.cose_id, 4: kid})
+    protected = cbor2.dumps({1: key.alg.cose_id, 4: kid})
     to_be_signed = cbor2.dumps(["Signature1", protected, b"", payload])
-    der = key.key.sign(to_be_signed, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-    r, s = decode_dss_signature(der)
-    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")  # RFC 9053 §2.1: r || s
+    signature = _DETERMINISTIC[key.alg](to_be_signed, key)
     return cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
 
 
@@ -265,11 +308,30 @@ def _positive(s: _Samples, slug: str, serial: int) -> Vector:
 def _positive_es256(s: _Samples) -> Vector:
     record = s.record("resident_id", 8)
     key = vector_es256_key("es256 1")
-    cose = _sign_es256_deterministic(record.claims().to_cbor(), key)
+    cose = _sign_deterministic(record.claims().to_cbor(), key)
     qr = qr_envelope.wrap(cose)
     return _vector(
         "A valid Resident ID card signed with ES256 (P-256, deterministic RFC 6979 "
         "nonce so the file is reproducible). Signature is r || s, 64 bytes (RFC 9053 §2.1).",
+        slug="resident_id",
+        qr=qr,
+        signer=key.public,
+        trusted=key.public,
+        issuer=record.issuer,
+        expected={"valid": True, "type": "resident_id", "identifier": record.identifier},
+        **_layers(qr),
+    )
+
+
+def _positive_sm2(s: _Samples) -> Vector:
+    record = s.record("resident_id", 111)
+    key = vector_sm2_key("sm2 1")
+    cose = _sign_deterministic(record.claims().to_cbor(), key)
+    qr = qr_envelope.wrap(cose)
+    return _vector(
+        "A valid Resident ID card signed with SM2 and SM3 (国密, GB/T 32918.2; COSE alg -48,"
+        " JWK crv SM2), user ID 1234567812345678; k derived from the key and the digest so"
+        " the file is reproducible. Signature is r || s, 64 bytes.",
         slug="resident_id",
         qr=qr,
         signer=key.public,
@@ -607,6 +669,7 @@ def build_vectors() -> dict[str, Vector]:
     for serial, slug in enumerate(slugs, start=1):
         vectors[f"valid_{slug}"] = _positive(s, slug, serial)
     vectors["valid_es256_resident_id"] = _positive_es256(s)
+    vectors["valid_sm2_resident_id"] = _positive_sm2(s)
     vectors.update(_negatives(s, vectors["valid_resident_id"]))
     vectors.update(_reencodings(s, vectors["valid_resident_id"]))
     return vectors

@@ -93,7 +93,18 @@ class EcJwk(_PublicJwk):
     y: str
 
 
-Jwk = Annotated[OkpJwk | EcJwk, Field(discriminator="kty")]
+class Sm2Jwk(_PublicJwk):
+    """An SM2 public key (国密, GB/T 32918): the EC members, with ``crv`` ``SM2`` and
+    ``alg`` ``SM2`` (draft-dang-webauthn-sm2; ``issuers.crypto.keys``)."""
+
+    kty: Literal["EC"]
+    crv: Literal["SM2"]
+    alg: Literal["SM2"]
+    y: str
+
+
+# By curve: two key types share kty EC (P-256 and SM2), each crv is one model.
+Jwk = Annotated[OkpJwk | EcJwk | Sm2Jwk, Field(discriminator="crv")]
 
 
 class Jwks(BaseModel):

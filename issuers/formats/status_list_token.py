@@ -26,7 +26,7 @@ the caching layer's job; it is returned, checked positive.
 
 Keys: the JOSE ``kid`` is the base64url RFC 7638 thumbprint, the COSE ``kid`` the raw
 32 bytes; both resolve through :class:`issuers.registry.KeyResolver`. MAC algorithms
-are not accepted: only EdDSA (Ed25519) and ES256. The JWT is signed and parsed by
+are not accepted: only EdDSA (Ed25519), ES256 and SM2 (COSE -48). The JWT is signed and parsed by
 :mod:`issuers.formats.jws` (RFC 7515), the CWT by :mod:`issuers.formats.cose_sign1`;
 both sign through :mod:`issuers.crypto.keys`, and nothing here sees key bytes.
 """

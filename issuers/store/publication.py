@@ -1,10 +1,11 @@
 """What this server publishes for verifiers: trust lists and status lists.
 
-* One trust anchor per province served here (made on first use, sealed like issuer
-  keys). ``trust_list(region)`` lists the issuers in that province with every key and
-  its state, signed by the anchor (``issuers.trust``). An issuer whose USCC was
-  registered in another province is left out (and logged): a verifier would refuse
-  the whole list for it.
+* One trust anchor per province served here (made on first use with ``anchor_alg``,
+  Ed25519 unless the operator chose ES256 or SM2 (``ELICENSE_ANCHOR_ALG``), sealed like
+  issuer keys; an anchor keeps the algorithm it was made with). ``trust_list(region)``
+  lists the issuers in that province with every key and its state, signed by the
+  anchor (``issuers.trust``). An issuer whose USCC was registered in another province
+  is left out (and logged): a verifier would refuse the whole list for it.
 * ``signed_status_list`` (``status_list_jwt`` / ``status_list_cwt``) signs an issuer's
   status list with the issuer's active key (IETF Token Status List). One signed copy
   per list and form is kept in memory and served while three things hold: the list's
@@ -31,7 +32,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from issuers.clock import Clock
 from issuers.codes.gb2260 import province_of
 from issuers.codes.gb32100 import registration_region
-from issuers.crypto.keys import SigningKey, VerifyingKey
+from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
 from issuers.crypto.sealing import seal, unseal
 from issuers.errors import NotFound
 from issuers.formats.status_list import StatusList, StatusListToken
@@ -76,8 +77,16 @@ class _SignedCopy:
 
 
 class PublicationService:
-    def __init__(self, issuance: IssuanceService, master_key: bytes, clock: Clock) -> None:
+    def __init__(
+        self,
+        issuance: IssuanceService,
+        master_key: bytes,
+        clock: Clock,
+        *,
+        anchor_alg: Algorithm = Algorithm.EDDSA,
+    ) -> None:
         self._issuance = issuance
+        self._anchor_alg = anchor_alg
         self._engine: Engine = issuance.engine
         self._master_key = master_key
         self._clock = clock
@@ -100,7 +109,7 @@ class PublicationService:
                 select(trust_anchors).where(trust_anchors.c.region_code == region)
             ).first()
             if row is None:
-                key = SigningKey.generate()
+                key = SigningKey.generate(self._anchor_alg)
                 sealed = seal(
                     self._master_key,
                     key.to_pkcs8(),

@@ -1,12 +1,12 @@
 """Signed trust lists: which issuers a region's trust anchor vouches for (跨省互认).
 
 A region (a province such as 江苏 ``320000``, or a city) keeps a trust-anchor key,
-Ed25519 by default or ES256. It signs a list of the issuers it vouches for: each
-issuer's USCC, names, region, the certificate types it may issue, and its public
-keys with their validity and state. A verifier is configured with the anchor keys
-it trusts (its own region's and other provinces'), each with the region it is the
-anchor of (:class:`TrustAnchor`), and accepts a credential only if a trusted list
-names the key that signed it and allows that issuer the type.
+Ed25519 by default, ES256 or SM2 (国密; ``ELICENSE_ANCHOR_ALG``). It signs a list of
+the issuers it vouches for: each issuer's USCC, names, region, the certificate types it
+may issue, and its public keys with their validity and state. A verifier is configured
+with the anchor keys it trusts (its own region's and other provinces'), each with the
+region it is the anchor of (:class:`TrustAnchor`), and accepts a credential only if a
+trusted list names the key that signed it and allows that issuer the type.
 
 An anchor vouches only for its own province: it signs only the list of the region it
 is configured for, and that list names only issuers registered in that province (the
@@ -24,7 +24,7 @@ JSON, explicitly typed as RFC 8725 §3.11 recommends.
 
 Protected header, all required::
 
-    {"alg": "EdDSA" | "ES256", "kid": <anchor kid>, "typ": "trustlist+jwt"}
+    {"alg": "EdDSA" | "ES256" | "SM2", "kid": <anchor kid>, "typ": "trustlist+jwt"}
 
 ``kid`` is the anchor key's RFC 7638 thumbprint (SHA-256, base64url). ``crit`` is
 refused. Payload claims:

@@ -56,7 +56,7 @@ ED_KEY = SigningKey.from_seed(bytes(range(32)))
 ES_KEY = SigningKey.generate(Algorithm.ES256)
 SM2_KEY = SigningKey.generate(Algorithm.SM2)
 KEYS = {Algorithm.EDDSA: ED_KEY, Algorithm.ES256: ES_KEY, Algorithm.SM2: SM2_KEY}
-# What jwcrypto can check (it has no SM2; tests/interop/test_sm2_lists.py checks SM2 lists
+# What jwcrypto can check (it has no SM2; tests/interop/test_sm2_interop.py checks SM2 lists
 # with gmssl instead).
 JWCRYPTO_ALGORITHMS = [Algorithm.EDDSA, Algorithm.ES256]
 

@@ -79,6 +79,7 @@ def test_the_vector_set_covers_every_type_and_the_brief_cases() -> None:
     assert {f"valid_{slug}" for slug in CATALOGUE} <= stems
     assert {
         "valid_es256_resident_id",
+        "valid_sm2_resident_id",
         "tampered_signature",
         "tampered_payload",
         "wrong_key",
@@ -191,8 +192,8 @@ def test_generator_writes_exactly_the_committed_files() -> None:
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in VECTOR_FILES])
 def test_generator_reproduces_the_committed_file(path: Path) -> None:
-    # Ed25519 (RFC 8032) and the RFC 6979 ES256 signature are both deterministic, so
-    # every byte must match; a diff means the code changed under the vectors.
+    # Ed25519 (RFC 8032), the RFC 6979 ES256 signature and the generator's SM2 k are all
+    # deterministic, so every byte must match; a diff means the code changed under them.
     produced = regenerated().get(path.stem)
     assert produced is not None, f"the generator no longer makes {path.name}"
     assert produced == path.read_text("utf-8"), (

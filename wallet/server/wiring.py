@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from issuers.clock import Clock, utc_now
+from issuers.crypto.keys import Algorithm
 from issuers.crypto.platform_key import platform_signing_key
 from issuers.metrics.prometheus import Metrics
 from issuers.store.database import make_engine
@@ -136,7 +137,9 @@ def build_services(
         engine=engine,
         clock=clock,
         issuance=issuance,
-        publication=PublicationService(issuance, master_key, clock),
+        publication=PublicationService(
+            issuance, master_key, clock, anchor_alg=Algorithm(settings.anchor_alg)
+        ),
         verifier=dataclasses.replace(build_verifier(settings, engine, clock), metrics=metrics),
         accounts=AccountService(AccountStore(engine), clock),
         certificates=CertificateService(CertificateStore(engine)),
