@@ -48,7 +48,8 @@ class VerifiedPresentation:
     """What the inspector saw: the credential, and whether it was shown live.
 
     ``kind`` is ``"dynamic"`` for a holder-signed presentation (then ``presented_at``,
-    ``expires_at`` and ``holder_kid`` are set) and ``"static"`` for a plain credential
+    ``expires_at``, ``holder_kid`` and ``holder_alg``, the JOSE name of the holder key's
+    algorithm, are set) and ``"static"`` for a plain credential
     QR, which proves the credential but not that its holder is the one showing it.
     """
 
@@ -57,6 +58,7 @@ class VerifiedPresentation:
     presented_at: datetime | None = None
     expires_at: datetime | None = None
     holder_kid: str | None = None
+    holder_alg: str | None = None
 
 
 class ReplayGuard(Protocol):
@@ -199,6 +201,7 @@ def verify_presentation(
         presented_at=_time(shown.issued_at),
         expires_at=_time(shown.expires),
         holder_kid=holder_kid,
+        holder_alg=holder.alg.value,
     )
 
 

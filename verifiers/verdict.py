@@ -112,6 +112,11 @@ class Verdict(BaseModel):
     expires_at: datetime | None = Field(
         default=None, description="When a dynamic presentation stops being accepted."
     )
+    holder_alg: str | None = Field(
+        default=None,
+        description="The algorithm of the holder key that signed a dynamic presentation"
+        " (`EdDSA`, `ES256` or `SM2`); the issuer's is `credential.alg`.",
+    )
     status_checked: bool = Field(
         default=False,
         description="True when the issuer's status list was consulted for this credential.",
@@ -194,5 +199,6 @@ def _verdict(
         kind=shown.kind,
         presented_at=shown.presented_at,
         expires_at=shown.expires_at,
+        holder_alg=shown.holder_alg,
         status_checked=result.status_checked,
     )

@@ -22,8 +22,10 @@ from issuers.catalogue import ETHNICITY_NAMES, SEX_NAMES
 from issuers.codes import region_name
 
 __all__ = [
+    "ALGORITHM_LABELS",
     "FIELD_LABELS",
     "FieldRow",
+    "algorithm_label",
     "field_rows",
     "id_numbers_in",
     "label_for",
@@ -112,6 +114,14 @@ FIELD_LABELS: Final[Mapping[str, tuple[str, str]]] = {
 }
 # fmt: on
 
+# The signature algorithms by their JOSE names, as people call them: 国密 (national
+# cryptography) is how an inspector in China knows SM2 with SM3 (GB/T 32918).
+ALGORITHM_LABELS: Final[Mapping[str, str]] = {
+    "SM2": "国密 SM2",
+    "EdDSA": "Ed25519",
+    "ES256": "ES256",
+}
+
 _SEX_EN: Final = {1: "male", 2: "female"}
 _RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
 _LIST_SEPARATOR = "、"
@@ -130,6 +140,11 @@ class FieldRow:
 def label_for(name: str) -> tuple[str, str]:
     """The (Chinese, English) label of a field; an unknown field shows its own name."""
     return FIELD_LABELS.get(name, (name, name))
+
+
+def algorithm_label(alg: str) -> str:
+    """``国密 SM2``, ``Ed25519`` or ``ES256`` for a JOSE ``alg``; another shows as it is."""
+    return ALGORITHM_LABELS.get(alg, alg)
 
 
 def mask_id_number(number: str) -> str:

@@ -13,7 +13,13 @@ from datetime import datetime
 from typing import Final, Literal
 
 from issuers.catalogue import CATALOGUE
-from verifiers.inspector.display import FieldRow, field_rows, id_numbers_in, redact
+from verifiers.inspector.display import (
+    FieldRow,
+    algorithm_label,
+    field_rows,
+    id_numbers_in,
+    redact,
+)
 from verifiers.verdict import Verdict
 
 __all__ = ["VerdictView", "verdict_view"]
@@ -60,6 +66,10 @@ class VerdictView:
     valid_until: datetime | None = None
     presented_at: datetime | None = None
     expires_at: datetime | None = None
+    issuer_alg: str | None = None  # JOSE names, for data attributes
+    holder_alg: str | None = None  # a dynamic presentation's holder key
+    issuer_alg_label: str | None = None  # as people read it: 国密 SM2, Ed25519, ES256
+    holder_alg_label: str | None = None
     warnings: tuple[str, ...] = ()
     offline: bool = False
     data_age_seconds: int | None = None
@@ -119,4 +129,10 @@ def verdict_view(verdict: Verdict) -> VerdictView:
         rows=tuple(field_rows(credential.fields, masked)),
         valid_from=credential.valid_from,
         valid_until=credential.valid_until,
+        issuer_alg=credential.alg,
+        issuer_alg_label=algorithm_label(credential.alg),
+        holder_alg=verdict.holder_alg,
+        holder_alg_label=None
+        if verdict.holder_alg is None
+        else algorithm_label(verdict.holder_alg),
     )

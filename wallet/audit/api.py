@@ -1,7 +1,7 @@
 """HTTP face of the audit log.
 
-* ``GET /platform/jwks``: the platform's public key (RFC 7517 JWK Set), which signs the
-  audit checkpoints and the shares' annotations.
+* ``GET /platform/jwks``: the platform's public keys (RFC 7517 JWK Set), which sign the
+  audit checkpoints and the shares' annotations: the one signing now first.
 * ``GET /audit/checkpoints``: public, newest first; ``after`` is the cursor (the last
   ``count`` of the previous page: the next page is older), ``limit`` at most 100.
 * ``GET /wallet/audit``: the citizen's own entries, newest first (``before`` is the
@@ -105,8 +105,10 @@ class AuditPage(BaseModel):
 
 @router.get("/platform/jwks", response_model=PlatformJwks)
 def platform_jwks(audit: Audit) -> PlatformJwks:
-    """The platform's signing key: checks audit checkpoints and share annotations."""
-    return PlatformJwks(keys=[audit.verifying_key.public_jwk()])
+    """The platform's signing key, first: checks audit checkpoints and share annotations
+    (with SM2 as the platform key, the Ed25519 key it replaced follows, for what it signed
+    before)."""
+    return PlatformJwks(keys=[key.public_jwk() for key in audit.verifying_keys])
 
 
 @router.get(

@@ -8,8 +8,11 @@ Pure functions over values, so the appender and the verifier compute the same by
   RFC 8785 for the values we store: strings, integers, lists and objects).
 * ``at`` is ISO 8601 in UTC with microseconds, the precision every backend keeps.
 * The head and checkpoints state ``{count, hash, at}``; the head carries a bare
-  Ed25519 signature over its canonical JSON, a checkpoint the same statement as a
-  compact JWS (RFC 7515) of ``typ`` :data:`CHECKPOINT_TYP`.
+  signature by the platform key (Ed25519, or SM2 with ``ELICENSE_PLATFORM_KEY_ALG``)
+  over its canonical JSON, a checkpoint the same statement as a compact JWS (RFC 7515)
+  of ``typ`` :data:`CHECKPOINT_TYP`. A verifier picks the platform key by the ``kid``
+  each names (:class:`PlatformKeys`): a log kept across a switch of algorithm holds
+  checkpoints by both keys.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +32,7 @@ from issuers.formats import jws
 __all__ = [
     "CHECKPOINT_TYP",
     "GENESIS_HASH",
+    "PlatformKeys",
     "canonical_json",
     "checkpoint_jws",
     "entry_hash",
@@ -40,6 +45,27 @@ __all__ = [
 
 GENESIS_HASH = "0" * 64
 CHECKPOINT_TYP = "audit-checkpoint+jwt"
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformKeys:
+    """The platform's public keys: the first signs now, the others signed before. A kid
+    none of them has gets the first, whose check then fails."""
+
+    keys: tuple[VerifyingKey, ...]
+    _by_kid: dict[str, VerifyingKey] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("the platform has at least one key")
+        object.__setattr__(self, "_by_kid", {key.kid: key for key in reversed(self.keys)})
+
+    @property
+    def current(self) -> VerifyingKey:
+        return self.keys[0]
+
+    def named(self, kid: object) -> VerifyingKey:
+        return self._by_kid.get(kid, self.keys[0]) if isinstance(kid, str) else self.keys[0]
 
 
 def canonical_json(value: Any) -> bytes:
@@ -84,7 +110,7 @@ def statement(count: int, head_hash: str, at: datetime) -> dict[str, Any]:
 
 
 def sign_statement(key: SigningKey, count: int, head_hash: str, at: datetime) -> str:
-    """The head's signature: Ed25519 over the canonical statement, base64url."""
+    """The head's signature: the platform key's over the canonical statement, base64url."""
     return b64url(key.sign(canonical_json(statement(count, head_hash, at))))
 
 
@@ -105,10 +131,13 @@ def checkpoint_jws(key: SigningKey, count: int, head_hash: str, at: datetime) ->
     return jws.sign(header, canonical_json(statement(count, head_hash, at)), key)
 
 
-def read_checkpoint(text: str, key: VerifyingKey) -> dict[str, Any]:
-    """The statement a checkpoint JWS signs, once its ``typ`` and signature check."""
+def read_checkpoint(text: str, key: VerifyingKey | PlatformKeys) -> dict[str, Any]:
+    """The statement a checkpoint JWS signs, once its ``typ`` and signature check (by
+    the platform key its ``kid`` names, given several)."""
     parsed = jws.parse(text, error=SignatureInvalid)
     if jws.media_type(parsed.header.get("typ")) != CHECKPOINT_TYP:
         raise SignatureInvalid("not an audit checkpoint (typ)", field="typ")
+    if isinstance(key, PlatformKeys):
+        key = key.named(parsed.header.get("kid"))
     jws.verify(parsed, key)
     return jws.load_object(parsed.payload, "payload", error=SignatureInvalid)

@@ -18,7 +18,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from issuers.crypto.keys import VerifyingKey
 from issuers.errors import InvalidInput, SignatureInvalid
 from wallet.audit import chain
 
@@ -67,14 +66,14 @@ def _items(document: Any) -> Iterator[Any]:
             )
 
 
-def signed_hashes(saved: Sequence[SavedCheckpoint], key: VerifyingKey) -> Mapping[int, str]:
+def signed_hashes(saved: Sequence[SavedCheckpoint], keys: chain.PlatformKeys) -> Mapping[int, str]:
     """count -> chain hash, from each saved JWS once it verifies with the platform key;
     SignatureInvalid naming the first that does not, or two that state different
     hashes for one count."""
     hashes: dict[int, str] = {}
     for one in saved:
         try:
-            stated = chain.read_checkpoint(one.jws, key)
+            stated = chain.read_checkpoint(one.jws, keys)
         except SignatureInvalid:
             raise SignatureInvalid(
                 f"saved checkpoint {one.name} does not verify with the platform key"

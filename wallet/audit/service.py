@@ -23,8 +23,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from issuers.clock import Clock
-from issuers.crypto.keys import SigningKey, VerifyingKey
-from issuers.crypto.platform_key import platform_mac_key, platform_signing_key
+from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
+from issuers.crypto.platform_key import (
+    platform_mac_key,
+    platform_signing_key,
+    platform_verifying_keys,
+)
 from issuers.errors import InvalidInput
 from wallet.audit import chain
 from wallet.audit.records import (
@@ -71,17 +75,32 @@ class AuditStorage(Protocol):
 class AuditService:
     """The hash-chained, platform-signed audit log."""
 
-    def __init__(self, store: AuditStorage, clock: Clock, master_key: bytes) -> None:
+    def __init__(
+        self,
+        store: AuditStorage,
+        clock: Clock,
+        master_key: bytes,
+        *,
+        platform_alg: Algorithm = Algorithm.EDDSA,
+    ) -> None:
         self._store = store
         self._clock = clock
-        self._key = platform_signing_key(master_key)
+        self._key = platform_signing_key(master_key, platform_alg)
         self._kid = self._key.public.kid  # a thumbprint: made once, not on every append
+        # Earlier keys too: checkpoints signed before a switch of algorithm still verify.
+        self._keys = chain.PlatformKeys(tuple(platform_verifying_keys(master_key, platform_alg)))
         self._ref_key = platform_mac_key(master_key, _HOLDER_REF_PURPOSE)
 
     @property
     def verifying_key(self) -> VerifyingKey:
-        """The platform's public key, as ``GET /platform/jwks`` publishes it."""
+        """The platform's public key that signs now."""
         return self._key.public
+
+    @property
+    def verifying_keys(self) -> tuple[VerifyingKey, ...]:
+        """What ``GET /platform/jwks`` publishes: the key that signs now, first, then the
+        Ed25519 key it replaced when the platform signs with SM2."""
+        return self._keys.keys
 
     @property
     def signing_key(self) -> SigningKey:
@@ -150,7 +169,7 @@ class AuditService:
     ) -> AuditReport:
         """Walk the whole chain against the head and checkpoints, and against checkpoints
         saved outside the database when given; names the first bad row."""
-        return verify_chain(self._store, self._key.public, batch_size=batch_size, saved=saved)
+        return verify_chain(self._store, self._keys, batch_size=batch_size, saved=saved)
 
     def now(self) -> datetime:
         return self._clock()

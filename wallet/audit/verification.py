@@ -29,7 +29,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from issuers.crypto.keys import VerifyingKey
 from issuers.errors import SignatureInvalid
 from wallet.audit import chain
 from wallet.audit.records import ChainedEntry, Checkpoint, SignedHead
@@ -106,20 +105,21 @@ class _Walk:
 
 def verify_chain(
     store: ChainReader,
-    key: VerifyingKey,
+    keys: chain.PlatformKeys,
     *,
     batch_size: int = 1000,
     saved: Sequence[SavedCheckpoint] | None = None,
 ) -> AuditReport:
     """Walk the whole log, and against ``saved`` checkpoints when given; the report
-    names the first damage, or none."""
+    names the first damage, or none. Each signature is checked with the platform key
+    its kid names (``keys``)."""
     try:
-        outside = None if saved is None else signed_hashes(saved, key)
+        outside = None if saved is None else signed_hashes(saved, keys)
     except SignatureInvalid as exc:
         return _Walk({}).report(AuditDamage(None, "checkpoint_invalid", exc.message))
     walk = _Walk(outside)
     head = store.head()
-    head_damage = _check_head(store, head, key)
+    head_damage = _check_head(store, head, keys)
     if head_damage is not None:
         return walk.report(head_damage)
     signed_count = 0 if head is None else head.count
@@ -130,7 +130,7 @@ def verify_chain(
         }
         for chained in batch:
             damage = _check_row(
-                walk, chained, signed_count, checkpoints.get(chained.entry.seq), key
+                walk, chained, signed_count, checkpoints.get(chained.entry.seq), keys
             )
             if damage is not None:
                 return walk.report(damage)
@@ -145,14 +145,16 @@ def _batches(store: ChainReader, batch_size: int) -> Iterator[list[ChainedEntry]
 
 
 def _check_head(
-    store: ChainReader, head: SignedHead | None, key: VerifyingKey
+    store: ChainReader, head: SignedHead | None, keys: chain.PlatformKeys
 ) -> AuditDamage | None:
     if store.head_rows() > 1:
         return AuditDamage(None, "head_invalid", "more than one signed head")
     if head is None:
         return None  # with rows present, the tail check names the first as inserted
     try:
-        chain.verify_statement(key, head.count, head.head_hash, head.at, head.signature)
+        chain.verify_statement(
+            keys.named(head.kid), head.count, head.head_hash, head.at, head.signature
+        )
     except SignatureInvalid:
         return AuditDamage(
             None, "head_invalid", "the signed head does not verify with the platform key"
@@ -165,7 +167,7 @@ def _check_row(
     chained: ChainedEntry,
     signed_count: int,
     checkpoint: Checkpoint | None,
-    key: VerifyingKey,
+    keys: chain.PlatformKeys,
 ) -> AuditDamage | None:
     entry = chained.entry
     expected = walk.rows + 1
@@ -203,7 +205,7 @@ def _check_row(
             f"row {entry.seq} inserted: the signed head counts {signed_count} rows",
         )
     if checkpoint is not None:
-        damage = _check_checkpoint(checkpoint, entry.entry_hash, key)
+        damage = _check_checkpoint(checkpoint, entry.entry_hash, keys)
         if damage is not None:
             return damage
         walk.checkpoints += 1
@@ -218,11 +220,11 @@ def _check_row(
 
 
 def _check_checkpoint(
-    checkpoint: Checkpoint, row_hash: str, key: VerifyingKey
+    checkpoint: Checkpoint, row_hash: str, keys: chain.PlatformKeys
 ) -> AuditDamage | None:
     count = checkpoint.count
     try:
-        stated = chain.read_checkpoint(checkpoint.jws, key)
+        stated = chain.read_checkpoint(checkpoint.jws, keys)
     except SignatureInvalid:
         return AuditDamage(None, "checkpoint_invalid", f"checkpoint {count} does not verify")
     if stated != chain.statement(count, checkpoint.head_hash, checkpoint.at):

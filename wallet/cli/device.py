@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from issuers.clock import utc_now
-from issuers.crypto.keys import SigningKey, b64url
+from issuers.crypto.keys import Algorithm, SigningKey, b64url
 from issuers.errors import ElicenseError, InvalidInput, all_error_classes
 from issuers.formats import presentation
 from verifiers.offline import DEFAULT_DEADLINE_S, Deadline, DeadlinePassed
@@ -76,6 +76,11 @@ def add_device_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
         help="make the key in --key (created if missing) the citizen's holder key",
     )
     register.add_argument("--key", type=Path, required=True, metavar="FILE")
+    register.add_argument(
+        "--alg",
+        choices=[a.value for a in Algorithm],
+        help="the algorithm of a key made now (default EdDSA; SM2: 国密 SM2 with SM3)",
+    )
     register.set_defaults(handler=_register)
     forget = actions.add_parser(
         "forget", parents=[citizen], help="retire the device key; back to a custodial key"
@@ -217,11 +222,15 @@ def read_key(path: Path) -> SigningKey:
         raise UsageError(f"--key {path}: {exc.message}") from None
 
 
-def load_or_create_key(path: Path) -> SigningKey:
-    """The device key in ``path``; a new Ed25519 key (file mode 0600) if there is none."""
+def load_or_create_key(path: Path, alg: Algorithm | None = None) -> SigningKey:
+    """The device key in ``path``; a new key of ``alg`` (Ed25519 unless given; file mode
+    0600) if there is none. A key already there of another ``alg`` is a usage error."""
     if path.exists():
-        return read_key(path)
-    key = SigningKey.generate()
+        key = read_key(path)
+        if alg is not None and key.alg is not alg:
+            raise UsageError(f"--key {path} holds an {key.alg.value} key, not {alg.value}")
+        return key
+    key = SigningKey.generate(alg or Algorithm.EDDSA)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
@@ -232,12 +241,12 @@ def load_or_create_key(path: Path) -> SigningKey:
 
 
 def _register(args: argparse.Namespace) -> int:
-    key = load_or_create_key(args.key)
+    key = load_or_create_key(args.key, None if args.alg is None else Algorithm(args.alg))
     with _client(args) as client:
         proof = sign_registration(key, client.token, args.id_number)
         body = {"public_jwk": key.public.to_jwk(), "proof": proof}
         answer = client.call("PUT", "/wallet/holder-key", body)
-    print(f"{answer['custody']} {answer['kid']}")
+    print(f"{answer['custody']} {answer['kid']} {answer['alg']}")
     return EXIT_OK
 
 

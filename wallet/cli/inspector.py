@@ -30,6 +30,7 @@ from typing import Any
 
 from issuers.clock import Clock, utc_now
 from issuers.errors import InvalidInput
+from verifiers.inspector.display import algorithm_label
 from verifiers.offline import (
     DEFAULT_DEADLINE_S,
     STALE_POLICIES,
@@ -41,7 +42,7 @@ from verifiers.offline import (
     sync,
     verify_offline,
 )
-from verifiers.verdict import Verdict, verdict_for
+from verifiers.verdict import CredentialView, Verdict, verdict_for
 from wallet.cli.fields import UsageError
 from wallet.cli.inputs import qr_suffix, read_credential, write_qr
 
@@ -218,7 +219,10 @@ def verify_command(args: argparse.Namespace) -> int:
         print(verdict.model_dump_json())
     elif verdict.valid and verdict.credential is not None:
         cred = verdict.credential
-        print(f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh}")
+        print(
+            f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh}"
+            f" {_signed_with(verdict, cred)}"
+        )
         for warning in verdict.warnings:  # status_not_checked among them: never silent
             print(f"warning: {warning}")
     else:
@@ -261,12 +265,21 @@ def _print_verdict(verdict: Verdict) -> None:
     if verdict.valid and verdict.credential is not None:
         cred = verdict.credential
         print(
-            f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh} {where}"
+            f"VALID {cred.type.name_zh} {cred.identifier} issued by {cred.issuer.name_zh}"
+            f" {_signed_with(verdict, cred)} {where}"
         )
     else:
         print(f"INVALID {verdict.code}: {verdict.message} {where}")
     for warning in verdict.warnings:
         print(f"warning: {warning}")
+
+
+def _signed_with(verdict: Verdict, cred: CredentialView) -> str:
+    """``[国密 SM2]``, or ``[国密 SM2, holder 国密 SM2]`` for a live presentation."""
+    issuer = algorithm_label(cred.alg)
+    if verdict.holder_alg is None:
+        return f"[{issuer}]"
+    return f"[{issuer}, holder {algorithm_label(verdict.holder_alg)}]"
 
 
 def _duration(seconds: int) -> str:

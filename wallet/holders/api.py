@@ -51,13 +51,16 @@ class HolderKeyView(BaseModel):
 
 class DeviceKey(BaseModel):
     public_jwk: dict[str, Any] = Field(
-        description="The device's public key: an OKP Ed25519 or EC P-256 JWK (RFC 7517)."
+        description=(
+            "The device's public key (RFC 7517): OKP Ed25519, EC P-256, or EC SM2"
+            ' (`{"kty": "EC", "crv": "SM2", "x", "y"}`, 国密 SM2 with SM3).'
+        )
     )
     proof: str = Field(
         max_length=200,
         description=(
-            "Proof of possession, base64url: the device key's signature (EdDSA, or ES256 as"
-            " r||s) over `elicense device key registration v1` + NUL + SHA-256(session"
+            "Proof of possession, base64url: the device key's signature (EdDSA, or ES256 or"
+            " SM2 as r||s) over `elicense device key registration v1` + NUL + SHA-256(session"
             " token) + the 公民身份号码 (see wallet/holders/device_proof.py)."
         ),
     )

@@ -1,13 +1,17 @@
 """Holder keys: one active key per 公民身份号码, custodial by default or on a device.
 
-* **Custodial** (the default, DESIGN.md "Dynamic presentation"): an Ed25519 key made
-  here the first time a holder needs one (a certificate is minted for them, or they
-  open their wallet). Its private half is sealed with AES-256-GCM under the master key
-  (:mod:`issuers.crypto.sealing`), bound to its kid, and opened only to sign a
-  presentation.
-* **Device**: the citizen registers a public key (JWK) whose private half never leaves
-  the phone; the phone signs presentations itself (``elicense present --key`` plays
-  it). Registering one retires the custodial key and destroys its sealed private half.
+* **Custodial** (the default, DESIGN.md "Dynamic presentation"): a key made here the
+  first time a holder needs one (a certificate is minted for them, or they open their
+  wallet): Ed25519, or the deployment's ``ELICENSE_HOLDER_KEY_ALG`` (``SM2`` for 国密
+  SM2 with SM3, ``ES256``). The setting picks the algorithm of new keys only: a
+  holder's existing key stays until it is replaced. Its private half is sealed with
+  AES-256-GCM under the master key (:mod:`issuers.crypto.sealing`), bound to its kid,
+  and opened only to sign a presentation.
+* **Device**: the citizen registers a public key (JWK: Ed25519, P-256 or SM2, as the
+  phone's keystore makes) whose private half never leaves the phone; the phone signs
+  presentations itself (``elicense present --key`` plays it, ``elicense device register
+  --alg SM2`` makes an SM2 one). Registering one retires the custodial key and destroys
+  its sealed private half.
 
 A retired key never comes back, and a key already known here (anyone's) cannot be
 registered again. Every copy of a credential bound to a retired key is invalidated in
@@ -54,9 +58,16 @@ class HolderKeyring:
     """Holder keys, kept by ``store``; implements the issuer's ``HolderKeyBinder``."""
 
     def __init__(
-        self, store: HolderStore, master_key: bytes, clock: Clock, *, cache_size: int = 4096
+        self,
+        store: HolderStore,
+        master_key: bytes,
+        clock: Clock,
+        *,
+        cache_size: int = 4096,
+        alg: Algorithm = Algorithm.EDDSA,
     ) -> None:
         self._store = store
+        self._alg = alg
         self._master_key = master_key
         self._clock = clock
         self._opened: OrderedDict[str, SigningKey] = OrderedDict()
@@ -155,8 +166,9 @@ class HolderKeyring:
         return opened
 
     def _new_custodial(self) -> NewKey:
-        """A fresh Ed25519 key, its private half sealed to its kid under the master key."""
-        key = SigningKey.generate(Algorithm.EDDSA)
+        """A fresh key of the configured algorithm, its private half sealed to its kid
+        under the master key."""
+        key = SigningKey.generate(self._alg)
         kid = key.public.kid
         sealed = seal(
             self._master_key, key.to_pkcs8(), associated=kid.encode(), purpose=SEALING_PURPOSE

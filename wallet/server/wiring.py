@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 
 from issuers.clock import Clock, utc_now
 from issuers.crypto.keys import Algorithm
-from issuers.crypto.platform_key import platform_signing_key
 from issuers.metrics.prometheus import Metrics
 from issuers.store.database import make_engine
 from issuers.store.issuance import IssuanceService
@@ -115,12 +114,14 @@ def build_services(
     metrics = metrics or Metrics()
     master_key = settings.master_key_bytes()
     holder_store = HolderStore(engine)
-    keyring = HolderKeyring(holder_store, master_key, clock)
+    keyring = HolderKeyring(holder_store, master_key, clock, alg=Algorithm(settings.holder_key_alg))
     issuance = IssuanceService(
         engine, master_key, clock, public_base_url=settings.public_base_url,
         holder_keys=keyring, metrics=metrics,
     )  # fmt: skip
-    audit = AuditService(AuditStore(engine), clock, master_key)
+    audit = AuditService(
+        AuditStore(engine), clock, master_key, platform_alg=Algorithm(settings.platform_key_alg)
+    )
     # The sample files, checked (a bad file stops the start, naming file and field).
     definitions = load_definitions() if bundles is None else bundles
     bundle_items = {**load_bundle_items(), **consent_items(bundles or {})}
@@ -137,9 +138,7 @@ def build_services(
         engine=engine,
         clock=clock,
         issuance=issuance,
-        publication=PublicationService(
-            issuance, master_key, clock, anchor_alg=Algorithm(settings.anchor_alg)
-        ),
+        publication=PublicationService(issuance, master_key, clock),
         verifier=dataclasses.replace(build_verifier(settings, engine, clock), metrics=metrics),
         accounts=AccountService(AccountStore(engine), clock),
         certificates=CertificateService(CertificateStore(engine)),
@@ -168,7 +167,7 @@ def build_services(
             shares,
             sd_jwt_issuer,
             audit,
-            platform_signing_key(master_key),
+            audit.signing_key,  # one platform key signs checkpoints and annotations
             clock,
             public_base_url=settings.public_base_url,
             metrics=metrics,
