@@ -203,6 +203,13 @@ class Settings(PublicSettings):
         le=1000,
         description="How many bundle items run at once across every worker (a global limit).",
     )
+    anchor_alg: Literal["EdDSA", "ES256", "SM2"] = Field(
+        default="EdDSA",
+        description=(
+            "The algorithm of a province's trust anchor when it is made (on first use; SM2:"
+            " 国密 SM2 with SM3). An anchor made before keeps its own: verifiers hold it."
+        ),
+    )
     holder_key_alg: Literal["EdDSA", "ES256", "SM2"] = Field(
         default="EdDSA",
         description="The algorithm of new custodial holder keys (SM2: 国密 SM2 with SM3).",

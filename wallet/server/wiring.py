@@ -138,7 +138,9 @@ def build_services(
         engine=engine,
         clock=clock,
         issuance=issuance,
-        publication=PublicationService(issuance, master_key, clock),
+        publication=PublicationService(
+            issuance, master_key, clock, anchor_alg=Algorithm(settings.anchor_alg)
+        ),
         verifier=dataclasses.replace(build_verifier(settings, engine, clock), metrics=metrics),
         accounts=AccountService(AccountStore(engine), clock),
         certificates=CertificateService(CertificateStore(engine)),
