@@ -17,13 +17,14 @@ from issuers.crypto.sealing import unseal
 from issuers.formats import presentation
 from issuers.formats.holder_binding import CRV_SM2, KTY_EC2
 from tests.app_fixtures import TEST_MASTER_KEY, FixedClock
-from tests.helpers import CHEN_QIANG
+from tests.helpers import CHEN_QIANG, LI_NA
 from tests.sm2_independent import cose_sign1_verifies, cwt_claims, jwk_point, unwrap
 from tests.verifiers.web.inspector_form import inspect, verdict_of
 from tests.wallet.citizens import detail_qr, device_body, login, mint, present, verify
 from verifiers.inspector.display import algorithm_label
 from wallet.accounts.service import AccountService
-from wallet.holders.keyring import SEALING_PURPOSE
+from wallet.holders.keyring import SEALING_PURPOSE, HolderKeyring
+from wallet.holders.store import HolderStore
 from wallet.holders.store.tables import holder_keys
 from wallet.server.app import services_of
 from wallet.server.settings import Settings
@@ -132,6 +133,17 @@ def test_the_inspector_page_names_the_algorithms_of_issuer_and_holder(
     static = inspect(client, detail_qr(client, headers, identifier))
     assert 'data-issuer-alg="EdDSA">' in static.text  # a static QR has no holder signature
     assert "国密 SM2" not in static.text
+
+
+def test_the_setting_picks_the_algorithm_of_new_keys_only(app: FastAPI, clock: FixedClock) -> None:
+    store = HolderStore(services_of(app).engine)
+    before = HolderKeyring(store, TEST_MASTER_KEY, clock).current(LI_NA)  # Ed25519 default
+    sm2_ring = HolderKeyring(store, TEST_MASTER_KEY, clock, alg=Algorithm.SM2)
+    assert before.alg is Algorithm.EDDSA
+    assert sm2_ring.current(LI_NA).kid == before.kid  # kept: copies are bound to it
+    replaced = sm2_ring.reset_to_custodial(LI_NA)  # a replacement is made under the setting
+    assert (replaced.alg, replaced.custody) == (Algorithm.SM2, "custodial")
+    assert sm2_ring.signing_key(replaced).public.kid == replaced.kid
 
 
 def test_every_algorithm_has_a_name_people_read() -> None:
