@@ -280,12 +280,12 @@ class IssuanceService:
     def compromise_key(self, kid: str, since: datetime | None = None) -> str:
         """Declare a key compromised: every credential it signed fails with
         ``key_compromised`` from the next trust list on (and at once on this server).
-        If it was the issuer's active key, a fresh key takes over. Returns the issuer."""
+        If it was the active key, a fresh key of its algorithm takes over. Returns the issuer."""
         now = self._clock()
         with write_transaction(self._engine) as conn:
-            issuer_uscc = repo.mark_compromised(conn, kid, since or now)
-            if repo.active_key_row(conn, issuer_uscc) is None:
-                self._add_key(conn, issuer_uscc, Algorithm.EDDSA, now)
+            issuer_uscc, alg = repo.mark_compromised(conn, kid, since or now)
+            if repo.active_key_row(conn, issuer_uscc) is None:  # an SM2 issuer stays SM2
+                self._add_key(conn, issuer_uscc, alg, now)
         self._signing_keys.pop(kid, None)
         return issuer_uscc
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from issuers.crypto.keys import VerifyingKey
+from issuers.crypto.keys import Algorithm, VerifyingKey
 from issuers.errors import NotFound
 from issuers.minting import CertificateRecord
 from issuers.registry import IssuerInfo, TrustedKey
@@ -117,9 +117,11 @@ def trusted_key(conn: Connection, kid: str) -> TrustedKey | None:
     )
 
 
-def mark_compromised(conn: Connection, kid: str, since: datetime) -> str:
-    """Set a key's state to compromised from ``since``; return its issuer."""
-    row = conn.execute(select(issuer_keys.c.issuer_uscc).where(issuer_keys.c.kid == kid)).first()
+def mark_compromised(conn: Connection, kid: str, since: datetime) -> tuple[str, Algorithm]:
+    """Set a key's state to compromised from ``since``; return its issuer and algorithm."""
+    row = conn.execute(
+        select(issuer_keys.c.issuer_uscc, issuer_keys.c.alg).where(issuer_keys.c.kid == kid)
+    ).first()
     if row is None:
         raise NotFound(f"no issuer key {kid}", field="kid")
     conn.execute(
@@ -127,7 +129,7 @@ def mark_compromised(conn: Connection, kid: str, since: datetime) -> str:
         .where(issuer_keys.c.kid == kid)
         .values(state="compromised", compromised_at=since)
     )
-    return str(row.issuer_uscc)
+    return str(row.issuer_uscc), Algorithm(row.alg)
 
 
 def allocate_serials(conn: Connection, issuer_uscc: str, type_slug: str, count: int = 1) -> int:

@@ -48,3 +48,24 @@ def test_the_schema_describes_the_sm2_key(client: TestClient) -> None:
     assert set(properties) == EC_MEMBERS
     assert properties["crv"]["const"] == "SM2"
     assert all("anyOf" not in member for member in properties.values()), properties
+
+
+def test_a_compromised_sm2_key_is_replaced_by_an_sm2_key(
+    services: Services, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """The fresh key that takes over from a compromised active key keeps the issuer's
+    algorithm: an SM2 issuer does not fall back to Ed25519."""
+    kid = services.issuance.rotate_key(CIVIL_AFFAIRS, Algorithm.SM2)
+    signed = mint(client, admin_headers, "marriage")
+    services.issuance.compromise_key(kid)
+    services.verifier.keys.forget()
+    assert verify(client, signed["qr"])["code"] == "key_compromised"
+    replacement = mint(client, admin_headers, "marriage")
+    assert replacement["kid"] != kid
+    by_kid = {key["kid"]: key for key in _keys(client)}
+    assert by_kid[kid]["status"] == "compromised"
+    assert (by_kid[replacement["kid"]]["status"], by_kid[replacement["kid"]]["alg"]) == (
+        "active",
+        "SM2",
+    )
+    assert verify(client, replacement["qr"])["credential"]["alg"] == "SM2"
