@@ -12,7 +12,8 @@ check rules, the region in the USCC's province, printable names as a trust list
 needs them, known certificate types, no USCC twice): a bad file changes nothing and
 the error names the entry and the field. Loading is idempotent: an issuer already
 registered is updated (names, region, types) and keeps its keys; a new one gets a
-signing key (Ed25519).
+signing key, Ed25519 unless ``--alg`` names ES256 or SM2 (国密; ``elicense keys rotate
+USCC --alg SM2`` moves one already registered).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from issuers.catalogue import CATALOGUE
 from issuers.codes.gb2260 import validate_region
 from issuers.codes.gb32100 import registration_region, validate_uscc
+from issuers.crypto.keys import Algorithm
 from issuers.errors import InvalidInput
 from issuers.registry import IssuerInfo
 
@@ -40,6 +42,12 @@ def add_issuer_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
         "load", parents=[common], help="register or update issuers from a JSON file"
     )
     load.add_argument("file", type=Path, help="an array like samples/issuers.json")
+    load.add_argument(
+        "--alg",
+        choices=[a.value for a in Algorithm],
+        default="EdDSA",
+        help="the signing key of an issuer new here (SM2: 国密); one registered keeps its own",
+    )
     load.add_argument("--json", action="store_true")
     load.set_defaults(handler=_load)
     listing = actions.add_parser("list", parents=[common], help="the registered issuers (JSON)")
@@ -111,7 +119,8 @@ def _load(args: argparse.Namespace) -> int:
 
     issuers = read_issuers(args.file)
     with local_services() as services:
-        kids = {info.uscc: services.issuance.register_issuer(info) for info in issuers}
+        alg = Algorithm(args.alg)
+        kids = {info.uscc: services.issuance.register_issuer(info, alg) for info in issuers}
     if args.json:
         print(json.dumps({"registered": kids}, ensure_ascii=False))
     else:

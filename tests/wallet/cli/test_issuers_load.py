@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from issuers.codes.gb32100 import make_uscc
+from issuers.crypto.base64url import b64url_decode
 from wallet.cli.main import main
 
 pytestmark = pytest.mark.usefixtures("cli_env")
@@ -48,6 +49,24 @@ def test_load_registers_then_updates_keeping_the_key(
     assert code == 0
     assert json.loads(out)["registered"][uscc] == kid  # updated, same signing key
     assert _listed(capsys)[uscc]["name_zh"] == "苏州市示范二局"
+
+
+def test_load_with_alg_sm2_gives_a_new_issuer_an_sm2_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    uscc = make_uscc("11320500000000078")
+    file = tmp_path / "issuers.json"
+    file.write_text(json.dumps([_entry(uscc)]), "utf-8")
+    code, out, _ = _run(capsys, "issuers", "load", str(file), "--alg", "SM2", "--json")
+    assert code == 0
+    kid = json.loads(out)["registered"][uscc]
+    code, out, _ = _run(capsys, "trust", "export", "320000")  # the key, as verifiers see it
+    assert code == 0
+    payload = json.loads(b64url_decode(out.strip().split(".")[1]))
+    keys = next(i["keys"] for i in payload["issuers"] if i["uscc"] == uscc)
+    assert [(k["kid"], k["crv"], k["alg"], k["status"]) for k in keys] == [
+        (kid, "SM2", "SM2", "active")
+    ]
 
 
 @pytest.mark.parametrize(
