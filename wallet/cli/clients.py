@@ -34,7 +34,7 @@ def add_client_verbs(verbs: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument(
         "--jwk-file",
         type=Path,
-        help="its public JWK (Ed25519 or P-256): private_key_jwt instead of a secret",
+        help="its public JWK (Ed25519, P-256 or SM2): private_key_jwt instead of a secret",
     )
     add.set_defaults(handler=_add)
     listing = client_verbs.add_parser("list", parents=[common], help="every client")

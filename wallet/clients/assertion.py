@@ -9,14 +9,18 @@ registered-claim checks) is joserfc's, authlib's own JOSE layer: well kept and t
 We use joserfc and not authlib's ``AuthorizationServer``: authlib has no FastAPI or
 Starlette server integration, and its framework-agnostic base needs an adapter as large
 as our token endpoint; what remains here is the few rules RFC 7523 adds on top.
+joserfc has no SM2 (国密): a client that registered an SM2 key (``kty`` EC, ``crv``
+SM2) signs with JOSE ``alg`` SM2, and its assertion's signature is checked by
+:mod:`issuers.formats.jws` (RFC 7515 §5.2, the platform's own SM2 with SM3); the claim
+checks are the same joserfc ones.
 
 Checks, in order (each failure is :class:`~issuers.errors.InvalidClient`, RFC 7521
 §4.2.1, with a message naming the rule):
 
 1. At most :data:`MAX_ASSERTION_BYTES`; a compact JWS whose ``iss`` (read before the
    signature, only to find whose key to use) equals ``sub`` (§3 items 1, 2).
-2. ``alg`` one of :data:`ALGORITHMS` (never ``none`` nor an HMAC), signed by the
-   registered key (§3 item 9).
+2. ``alg`` one of :data:`ALGORITHMS` (never ``none`` nor an HMAC), the registered
+   key's, signed by that key (§3 item 9).
 3. ``aud`` names the token endpoint (§3 item 3); ``exp`` present, not passed, and no
    more than ``max_lifetime`` ahead (§3 item 4); ``nbf`` and ``iat`` not in the future
    beyond ``skew`` (§3 items 5, 6); ``jti`` present (§3 item 7). That the ``jti`` is
@@ -35,7 +39,11 @@ from joserfc import jwk, jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jws import JWSRegistry
 
+from issuers.crypto.keys import VerifyingKey
 from issuers.errors import InvalidClient, InvalidInput
+from issuers.formats.jws import load_object
+from issuers.formats.jws import parse as parse_jws
+from issuers.formats.jws import verify as verify_jws
 
 __all__ = [
     "ALGORITHMS",
@@ -50,8 +58,10 @@ __all__ = [
 
 MAX_ASSERTION_BYTES = 8192
 MAX_JTI_LENGTH = 200  # the jti column's width
-# Ed25519 under both its names (RFC 9864 made "EdDSA" the deprecated one) and P-256.
-ALGORITHMS = ("EdDSA", "Ed25519", "ES256")
+# Ed25519 under both its names (RFC 9864 made "EdDSA" the deprecated one) and P-256,
+# through joserfc; SM2 (国密) through issuers.formats.jws.
+JOSERFC_ALGORITHMS = ("EdDSA", "Ed25519", "ES256")
+ALGORITHMS = (*JOSERFC_ALGORITHMS, "SM2")
 _CURVES = {"OKP": "Ed25519", "EC": "P-256"}
 # One answer for an unknown client, a wrong secret, a disabled client, a wrong method
 # and a bad signature: none of them tells a caller that a client id exists.
@@ -69,12 +79,12 @@ class _PinnedAlgorithms(JWSRegistry):
     says nothing, and under ``filterwarnings = error`` it would refuse good assertions."""
 
     def get_alg(self, name: str) -> Any:
-        if name not in ALGORITHMS:
+        if name not in JOSERFC_ALGORITHMS:
             raise InvalidClient(f"client assertion alg must be one of {', '.join(ALGORITHMS)}")
         return self.algorithms[name]
 
 
-_REGISTRY = _PinnedAlgorithms(algorithms=ALGORITHMS)
+_REGISTRY = _PinnedAlgorithms(algorithms=JOSERFC_ALGORITHMS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +127,13 @@ def verify_assertion(
     of the module docstring; return its ``jti`` and expiry."""
     if assertion_issuer(assertion) != client_id:
         raise InvalidClient(BAD_CLIENT)
-    try:
-        token = jwt.decode(assertion, jwk.import_key(dict(key)), registry=_REGISTRY)
-    except _JOSE_ERRORS as exc:
-        raise InvalidClient(BAD_CLIENT) from exc
-    claims = token.claims
+    if key.get("crv") == "SM2":
+        claims = _sm2_claims(assertion, key)
+    else:
+        try:
+            claims = jwt.decode(assertion, jwk.import_key(dict(key)), registry=_REGISTRY).claims
+        except _JOSE_ERRORS as exc:
+            raise InvalidClient(BAD_CLIENT) from exc
     stamp = int(now.timestamp())
     leeway = int(skew.total_seconds())
     registry = jwt.JWTClaimsRegistry(
@@ -147,14 +159,30 @@ def verify_assertion(
     return VerifiedAssertion(jti, datetime.fromtimestamp(exp, UTC))
 
 
+def _sm2_claims(assertion: str, key: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims of an SM2 client's assertion, once its signature verifies under the
+    registered SM2 key with ``alg`` SM2 (RFC 7515 §5.2); no ``crit`` is understood."""
+    try:
+        parsed = parse_jws(assertion, error=InvalidClient)
+        if "crit" in parsed.header:
+            raise InvalidClient("no critical header parameters are understood")
+        verify_jws(parsed, VerifyingKey.from_jwk(dict(key)), error=InvalidClient)
+        return load_object(parsed.payload, "client_assertion", error=InvalidClient)
+    except InvalidClient as exc:  # one answer, whatever failed
+        raise InvalidClient(BAD_CLIENT) from exc
+
+
 def public_jwk(given: Mapping[str, Any], *, field: str = "public_jwk") -> dict[str, Any]:
-    """The public members of a client's key, as it is registered: an Ed25519 (RFC 8037)
-    or P-256 (RFC 7518 §6.2) public JWK; a private part is refused, never stored."""
+    """The public members of a client's key, as it is registered: an Ed25519 (RFC 8037),
+    P-256 (RFC 7518 §6.2) or SM2 (``kty`` EC, ``crv`` SM2: :mod:`issuers.crypto.keys`)
+    public JWK; a private part is refused, never stored."""
     if "d" in given:
         raise InvalidInput("a public JWK only: it has a private part (d)", field=field)
     kty = given.get("kty")
+    if kty == "EC" and given.get("crv") == "SM2":
+        return _sm2_public(given, field)
     if not isinstance(kty, str) or kty not in _CURVES or given.get("crv") != _CURVES[kty]:
-        raise InvalidInput("the key must be OKP Ed25519 or EC P-256", field=field)
+        raise InvalidInput("the key must be OKP Ed25519, EC P-256 or EC SM2", field=field)
     try:
         key = jwk.import_key(dict(given))
     except (JoseError, ValueError, TypeError) as exc:
@@ -162,3 +190,13 @@ def public_jwk(given: Mapping[str, Any], *, field: str = "public_jwk") -> dict[s
     public: dict[str, Any] = dict(key.as_dict(private=False))
     public["kid"] = key.thumbprint()  # RFC 7638: the registered key's name
     return public
+
+
+def _sm2_public(given: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """An SM2 public JWK as registered: a point on the curve (checked), its members and
+    its RFC 7638 thumbprint as ``kid``."""
+    try:
+        key = VerifyingKey.from_jwk(dict(given))
+    except InvalidInput as exc:
+        raise InvalidInput(f"not a usable public JWK ({exc.message})", field=field) from None
+    return {**key.to_jwk(), "kid": key.kid}

@@ -24,16 +24,17 @@ _ItemCode = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class PublicJwkIn(BaseModel):
-    """A client's public key: OKP Ed25519 or EC P-256; a private part (``d``) is refused."""
+    """A client's public key: OKP Ed25519, EC P-256 or EC SM2 (国密); a private part
+    (``d``) is refused."""
 
     model_config = ConfigDict(extra="forbid")
 
     kty: Literal["OKP", "EC"]
-    crv: Literal["Ed25519", "P-256"]
+    crv: Literal["Ed25519", "P-256", "SM2"]
     x: str = Field(max_length=64)
     y: str | None = Field(default=None, max_length=64)
     kid: str | None = Field(default=None, max_length=128)
-    alg: Literal["EdDSA", "Ed25519", "ES256"] | None = None
+    alg: Literal["EdDSA", "Ed25519", "ES256", "SM2"] | None = None
     use: Literal["sig"] | None = None
 
 
