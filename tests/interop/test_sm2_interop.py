@@ -4,8 +4,9 @@ STYLE.md item 8: our SM2 verifying our own SM2 signatures proves little. Here th
 are taken apart with the ``base45`` package, ``zlib``, ``cbor2`` and ``base64``/``json``
 from the standard library, and every signature is checked by gmssl's
 ``CryptSM2.verify_with_sm3`` (which computes Z_A with the default user ID and e itself)
-and by gmalg's ``SM2.verify``; the public keys come from the JWKs the platform serves,
-decoded here. Nothing from ``issuers`` or ``verifiers`` touches the bytes checked:
+and by gmalg's ``SM2.verify`` (through ``tests/sm2_independent.py``); the public keys
+are the JWKs the platform serves, their thumbprints recomputed here. Nothing from
+``issuers`` or ``verifiers`` rebuilds the signed bytes or checks a signature:
 
 * the committed vector ``valid_sm2_resident_id`` (``scripts/make_vectors.py``);
 * a QR credential minted over HTTP by an issuer rotated to SM2;
@@ -20,25 +21,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
-import base45 as reference_base45
 import cbor2
-import gmalg
 import pytest
 from fastapi.testclient import TestClient
-from gmssl.sm2 import CryptSM2
 
 from issuers.crypto.keys import Algorithm, SigningKey
 from issuers.store.database import write_transaction
 from tests.helpers import PUBLIC_SECURITY, mint, verify
 from tests.interop.vector_files import vector
+from tests.sm2_independent import gmalg_verifies, gmssl_verifies, jwk_point, unwrap
 from wallet.server.settings import Settings
 from wallet.server.wiring import Services
 
-DEFAULT_USER_ID = b"1234567812345678"  # GM/T 0009-2012 §10
 COSE_SM2 = -48  # draft-dang-webauthn-sm2-00 §4.4
 SHANGHAI = "310000"
 
@@ -50,14 +47,6 @@ def _b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _point(jwk: dict[str, Any]) -> bytes:
-    """x ‖ y of an SM2 JWK, read here: EC, crv SM2, 32 bytes each."""
-    assert (jwk["kty"], jwk["crv"]) == ("EC", "SM2")
-    x, y = _b64url(jwk["x"]), _b64url(jwk["y"])
-    assert len(x) == len(y) == 32
-    return x + y
-
-
 def thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638 §3.2, written here: SHA-256 over the required members, sorted, compact."""
     members = {name: jwk[name] for name in ("crv", "kty", "x", "y")}
@@ -65,28 +54,19 @@ def thumbprint(jwk: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
 
 
-def gmssl_verifies(jwk: dict[str, Any], signature: bytes, message: bytes) -> bool:
-    crypt = CryptSM2(private_key="", public_key="")
-    crypt.public_key = _point(jwk).hex()  # after: the constructor strips leading "0"/"4"
-    return bool(crypt.verify_with_sm3(signature.hex(), message))
-
-
-def gmalg_verifies(jwk: dict[str, Any], signature: bytes, message: bytes) -> bool:
-    sm2 = gmalg.SM2(pk=b"\x04" + _point(jwk), uid=DEFAULT_USER_ID)
-    return bool(sm2.verify(message, signature[:32], signature[32:]))
-
-
 def assert_sm2_signed(jwk: dict[str, Any], signature: bytes, message: bytes) -> None:
-    """Both libraries accept the signature, and refuse it with a bit flipped at each end
-    and over another message."""
-    assert len(signature) == 64  # r ‖ s
-    assert gmssl_verifies(jwk, signature, message)
-    assert gmalg_verifies(jwk, signature, message)
+    """gmssl and gmalg (tests/sm2_independent.py) accept the signature under the JWK's
+    point (32-byte x and y), and refuse it with a bit flipped at each end and over
+    another message."""
+    point = jwk_point(jwk)
+    assert len(point) == len(signature) == 64  # x ‖ y; r ‖ s
+    assert gmssl_verifies(point, signature, message)
+    assert gmalg_verifies(point, signature, message)
     for index in (0, 63):
         flipped = bytearray(signature)
         flipped[index] ^= 0x01
-        assert not gmssl_verifies(jwk, bytes(flipped), message)
-    assert not gmalg_verifies(jwk, signature, message + b"\x00")
+        assert not gmssl_verifies(point, bytes(flipped), message)
+    assert not gmalg_verifies(point, signature, message + b"\x00")
 
 
 def sig_structure_of(cose: bytes) -> tuple[dict[int, Any], bytes, bytes, bytes]:
@@ -113,9 +93,9 @@ def jws_parts(compact: str) -> tuple[dict[str, Any], dict[str, Any], bytes, byte
 
 
 def unwrap_qr(qr: str) -> bytes:
-    prefix, _, body = qr.partition(":")
-    assert prefix == "EL1"
-    return zlib.decompress(reference_base45.b45decode(body))
+    """The COSE_Sign1 in ``EL1:`` text: the ``base45`` package, then zlib."""
+    assert qr.startswith("EL1:")
+    return unwrap(qr)
 
 
 # --- the committed vector ------------------------------------------------------------------
