@@ -22,6 +22,7 @@ from tests.app_fixtures import TEST_MASTER_KEY, FixedClock
 from tests.sm2_independent import both_verify, jwk_point, jws_header, jws_verifies
 from tests.wallet.audit.audit_world import append_many, pull_event
 from wallet.audit import chain
+from wallet.audit.saved_checkpoints import SavedCheckpoint
 from wallet.audit.service import AuditService
 from wallet.audit.store import AuditStore
 from wallet.server.app import services_of
@@ -95,6 +96,10 @@ def test_a_log_kept_across_the_switch_to_sm2_verifies_with_both_keys(
     report = after.verify(batch_size=1)
     assert report.intact, report.damage
     assert (report.rows, report.checkpoints) == (4, 2)
+    saved = [SavedCheckpoint(cp.count, cp.jws) for cp in after.checkpoints()]  # both keys
+    checked = after.verify(saved=saved)
+    assert checked.intact, checked.damage
+    assert checked.saved_checkpoints == 2
     # The Ed25519 service alone knows no SM2 key: the SM2 head fails its check.
     refused = before.verify()
     assert refused.damage is not None
