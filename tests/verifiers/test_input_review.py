@@ -99,3 +99,27 @@ def test_an_es256_credential_has_one_signature_encoding() -> None:
     )
     with pytest.raises(SignatureInvalid):
         cose_sign1.decode(other).verify(key.public)
+
+
+def test_an_sm2_credential_has_one_signature_encoding() -> None:
+    """Unlike ECDSA, SM2 (国密) has no (r, n - s) twin: s enters the check through
+    t = r + s, so the negated s verifies for no key. Ours and gmssl both refuse it."""
+    from issuers.crypto import sm2
+    from issuers.crypto.keys import Algorithm, SigningKey
+    from issuers.errors import SignatureInvalid
+    from issuers.formats import cose_sign1
+    from tests.sm2_independent import cose_sign1_parts, gmssl_verifies
+
+    key = SigningKey.generate(Algorithm.SM2)
+    signed = cose_sign1.decode(cose_sign1.sign(b"claims", key, kid=b"k"))
+    r, s = signed.signature[:32], int.from_bytes(signed.signature[32:], "big")
+    twin = r + (sm2.N - s).to_bytes(32, "big")
+    other = cose_sign1._encoding(signed.protected_raw, signed.payload, twin)
+    with pytest.raises(SignatureInvalid):
+        cose_sign1.decode(other).verify(key.public)
+    assert isinstance(key.public.key, sm2.Sm2PublicKey)
+    point = key.public.key.to_bytes()
+    _, to_be_signed, signature = cose_sign1_parts(other)  # cbor2 alone
+    assert signature == twin
+    assert gmssl_verifies(point, signed.signature, to_be_signed)
+    assert not gmssl_verifies(point, twin, to_be_signed)
