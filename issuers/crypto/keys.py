@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeGuard
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from issuers.crypto import sm2, sm2_pkcs8
-from issuers.crypto.base64url import b64url, b64url_decode
+from issuers.crypto.base64url import b64url, b64url_decode, parse_b64url
 from issuers.errors import InvalidInput, SignatureInvalid
 
 # b64url and b64url_decode live in issuers.crypto.base64url; re-exported for the key users.
@@ -174,7 +174,8 @@ class VerifyingKey:
                 numbers = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1())
                 return cls(Algorithm.ES256, numbers.public_key())
             if kty == "EC" and crv == "SM2":
-                x_bytes, y_bytes = b64url_decode(jwk["x"]), b64url_decode(jwk["y"])
+                x_bytes = parse_b64url(jwk["x"], canonical=True)
+                y_bytes = parse_b64url(jwk["y"], canonical=True)
                 if len(x_bytes) != 32 or len(y_bytes) != 32:  # RFC 7518 §6.2.1.2: full length
                     raise ValueError("SM2 coordinates are 32 bytes each")
                 return cls(Algorithm.SM2, sm2.Sm2PublicKey.from_bytes(x_bytes + y_bytes))
@@ -234,7 +235,12 @@ class SigningKey:
     def from_pkcs8(cls, der: bytes) -> SigningKey:
         if sm2_pkcs8.is_sm2(der):
             return cls(Algorithm.SM2, sm2_pkcs8.load(der))
-        key = serialization.load_der_private_key(der, password=None)
+        try:
+            key = serialization.load_der_private_key(der, password=None)
+        except UnsupportedAlgorithm:  # another SM2 layout, or a curve we do not take
+            return cls(Algorithm.SM2, sm2_pkcs8.load_other(der, pem=False))
+        except (ValueError, TypeError):
+            raise InvalidInput("not an unencrypted PKCS #8 private key", field="key") from None
         if isinstance(key, ed25519.Ed25519PrivateKey):
             return cls(Algorithm.EDDSA, key)
         if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
@@ -258,6 +264,8 @@ class SigningKey:
             return cls(Algorithm.SM2, sm2_pkcs8.load(der))
         try:
             key = serialization.load_pem_private_key(pem, password=None)
+        except UnsupportedAlgorithm:  # another SM2 layout, or a curve we do not take
+            return cls(Algorithm.SM2, sm2_pkcs8.load_other(pem, pem=True))
         except (ValueError, TypeError):
             raise InvalidInput("not an unencrypted PKCS #8 PEM private key", field="key") from None
         return cls.from_pkcs8(

@@ -36,7 +36,7 @@ import secrets
 from functools import lru_cache
 from typing import Any, Protocol
 
-from issuers.errors import InvalidInput
+from issuers.errors import InvalidInput, SettingsError
 
 __all__ = [
     "DEFAULT_USER_ID",
@@ -51,6 +51,7 @@ __all__ = [
     "Sm2PublicKey",
     "backend",
     "backend_named",
+    "check_environment",
     "configured_user_id",
     "message_digest",
     "sm3",
@@ -199,10 +200,30 @@ def configured_user_id() -> bytes:
     configured = os.environ.get(USER_ID_ENV)
     if not configured:
         return DEFAULT_USER_ID
-    user_id = configured.encode("utf-8")
+    try:
+        user_id = configured.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SettingsError(f"{USER_ID_ENV} is not UTF-8 text") from None
     if len(user_id) > MAX_USER_ID_BYTES:
-        raise InvalidInput(f"{USER_ID_ENV} is longer than 8,191 bytes", field=USER_ID_ENV)
+        raise SettingsError(f"{USER_ID_ENV} is longer than 8,191 bytes")
     return user_id
+
+
+def check_environment() -> None:
+    """Raise ValueError naming the variable when ``ELICENSE_SM2_BACKEND`` or
+    ``ELICENSE_SM2_USER_ID`` cannot be used: the settings call it, so a bad value stops
+    the start instead of failing the first SM2 request."""
+    try:
+        configured_user_id()
+    except SettingsError as exc:
+        raise ValueError(str(exc)) from None
+    wanted = os.environ.get(BACKEND_ENV, "").strip().lower()
+    if wanted and wanted not in ("tongsuo", "gmssl"):
+        raise ValueError(f"{BACKEND_ENV} must be tongsuo or gmssl, not {wanted!r}")
+    try:
+        backend()
+    except ImportError as exc:
+        raise ValueError(f"{BACKEND_ENV}={wanted}: its library is not installed ({exc})") from None
 
 
 @lru_cache(maxsize=1024)
@@ -263,7 +284,43 @@ class GmsslBackend:
                 return int(signed[:64], 16), int(signed[64:], 16)
 
     def verify_digest(self, key: Sm2PublicKey, e: bytes, r: int, s: int) -> bool:
-        return bool(self._crypt("", key).verify(f"{r:064x}{s:064x}", e))
+        """§7.1 B5-B7: (x1, y1) = s·G + t·P, valid when (e + x1) mod n = r.
+
+        gmssl does the two scalar multiplications (never the point at infinity: s and t
+        are in [1, n - 1] and both points have order n); their sum is added here. gmssl's
+        own ``verify`` cannot be used: it raises TypeError when the sum is the point at
+        infinity, which a signer can aim for (r = 1, s = -d/(1 + d) mod n), and takes x
+        from Jacobian coordinates when the two points are equal."""
+        t = (r + s) % N
+        try:
+            crypt = self._crypt("", key)
+            first = _affine(crypt._kg(s, crypt.ecc_table["g"]))
+            second = _affine(crypt._kg(t, crypt.public_key))
+        except (TypeError, ValueError):  # pragma: no cover - gmssl given a checked point
+            return False
+        total = _add(first, second)
+        return total is not None and (int.from_bytes(e, "big") + total[0]) % N == r
+
+
+def _affine(point_hex: str | None) -> tuple[int, int] | None:
+    if not point_hex:
+        return None
+    return int(point_hex[:64], 16), int(point_hex[64:128], 16)
+
+
+def _add(first: tuple[int, int] | None, second: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Affine point addition on the curve; None is the point at infinity."""
+    if first is None or second is None:
+        return second if first is None else first
+    (x1, y1), (x2, y2) = first, second
+    if x1 == x2:
+        if (y1 + y2) % P == 0:
+            return None
+        slope = (3 * x1 * x1 + A) * pow(2 * y1, -1, P) % P
+    else:
+        slope = (y2 - y1) * pow(x2 - x1, -1, P) % P
+    x3 = (slope * slope - x1 - x2) % P
+    return x3, (slope * (x1 - x3) - y1) % P
 
 
 class TongsuoBackend:
@@ -350,9 +407,8 @@ def backend_named(name: str) -> Sm2Backend:
     return found
 
 
-@lru_cache(maxsize=1)
-def _chosen() -> Sm2Backend:
-    wanted = os.environ.get(BACKEND_ENV, "").strip().lower()
+@lru_cache(maxsize=4)
+def _chosen(wanted: str) -> Sm2Backend:
     if wanted:
         return backend_named(wanted)
     try:
@@ -363,4 +419,4 @@ def _chosen() -> Sm2Backend:
 
 def backend() -> Sm2Backend:
     """The backend in use: ``ELICENSE_SM2_BACKEND``, else tongsuo when it imports."""
-    return _chosen()
+    return _chosen(os.environ.get(BACKEND_ENV, "").strip().lower())

@@ -21,7 +21,7 @@ import re
 from issuers.crypto import sm2
 from issuers.errors import InvalidInput
 
-__all__ = ["dump", "from_pem", "is_sm2", "load", "pem"]
+__all__ = ["dump", "from_pem", "is_sm2", "load", "load_other", "pem"]
 
 _HEAD = bytes.fromhex("308187020100301306072a8648ce3d020106082a811ccf5501822d046d306b0201010420")
 _MIDDLE = bytes.fromhex("a14403420004")
@@ -69,3 +69,30 @@ def from_pem(text: bytes) -> bytes | None:
     except binascii.Error:
         return None
     return der if is_sm2(der) else None
+
+
+def load_other(data: bytes, *, pem: bool) -> sm2.Sm2PrivateKey:
+    """An SM2 private key in a layout :func:`load` does not take (no public point, the
+    SM2 OID as the algorithm, SEC 1 PEM), read by Tongsuo when it is installed; else,
+    or when it is no SM2 key at all, :class:`InvalidInput` naming what is taken."""
+    refused = InvalidInput(
+        "unsupported private key: Ed25519, P-256 or SM2 in PKCS #8 (an SM2 key as "
+        "`openssl genpkey -algorithm SM2` writes it)",
+        field="key",
+    )
+    try:
+        from tongsuopy.crypto import serialization
+        from tongsuopy.crypto.asymciphers import ec
+        from tongsuopy.crypto.exceptions import UnsupportedAlgorithm
+    except ImportError:
+        raise refused from None
+    try:
+        if pem:
+            key = serialization.load_pem_private_key(data, password=None)
+        else:
+            key = serialization.load_der_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise refused from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "SM2":
+        raise refused
+    return sm2.Sm2PrivateKey(key.private_numbers().private_value)

@@ -22,7 +22,7 @@ import pytest
 
 from issuers.crypto import sm2, sm2_pkcs8
 from issuers.crypto.keys import Algorithm, SigningKey, VerifyingKey
-from issuers.errors import InvalidInput, SignatureInvalid
+from issuers.errors import InvalidInput, SettingsError, SignatureInvalid
 
 ROOT = Path(__file__).resolve().parents[2]
 SM2_DIR = ROOT / "samples" / "vectors" / "sm2"
@@ -295,6 +295,7 @@ def test_configured_user_id_verifies_the_custom_id_vector(
 
 
 def test_configured_user_id_too_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server setting, not the client's input: the settings refuse it at start."""
     monkeypatch.setenv(sm2.USER_ID_ENV, "x" * (sm2.MAX_USER_ID_BYTES + 1))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(SettingsError):
         sm2.configured_user_id()

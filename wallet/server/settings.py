@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from issuers.api.rate_limits import parse_limits
+from issuers.crypto import sm2
 from issuers.errors import SettingsError
 
 DEFAULT_DATA_DIR = Path("var")
@@ -223,6 +224,7 @@ class Settings(PublicSettings):
     @model_validator(mode="after")
     def _check_rate_limits(self) -> Self:
         parse_limits(self.rate_limits)  # a ValueError naming the group stops the start
+        sm2.check_environment()  # ELICENSE_SM2_BACKEND, ELICENSE_SM2_USER_ID, likewise
         if not self.rate_limit_storage.startswith("memory:"):
             try:  # an unknown scheme, or its client library missing (redis, ...)
                 storage_from_string(self.rate_limit_storage)
