@@ -224,12 +224,16 @@ class Settings(PublicSettings):
     @model_validator(mode="after")
     def _check_rate_limits(self) -> Self:
         parse_limits(self.rate_limits)  # a ValueError naming the group stops the start
-        sm2.check_environment()  # ELICENSE_SM2_BACKEND, ELICENSE_SM2_USER_ID, likewise
         if not self.rate_limit_storage.startswith("memory:"):
             try:  # an unknown scheme, or its client library missing (redis, ...)
                 storage_from_string(self.rate_limit_storage)
             except ConfigurationError as exc:
                 raise ValueError(f"ELICENSE_RATE_LIMIT_STORAGE: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _check_sm2(self) -> Self:
+        sm2.check_environment()  # ELICENSE_SM2_BACKEND, ELICENSE_SM2_USER_ID: a ValueError
         return self
 
     @model_validator(mode="after")
