@@ -159,6 +159,10 @@ class SweptMemoryStorage(MemoryStorage):
                 self.storage.pop(key, None)
                 self.expirations.pop(key, None)
                 self.locks.pop(key, None)
+        if self.events or self.expirations:
+            # What has not expired yet is swept by the next round: without it, the last
+            # entries of a limiter gone quiet stayed until the next hit started a sweep.
+            self._start_sweep()
 
 
 class RateLimiter:

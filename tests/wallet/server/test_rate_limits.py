@@ -112,6 +112,7 @@ def test_the_memory_storage_sweeps_in_its_own_time() -> None:
     assert callable(getattr(MemoryStorage, "_MemoryStorage__schedule_expiry", None))
     storage = SweptMemoryStorage()
     strategy = MovingWindowRateLimiter(storage)
+    time.sleep(0.3)  # the hit expires after the first sweep: the next round must take it
     assert strategy.hit(parse_many("1/second")[0], "verify", "a")
     assert storage.timer.daemon  # ours, not the base class's
     deadline = time.monotonic() + 10
